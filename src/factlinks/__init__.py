@@ -1,0 +1,77 @@
+"""factlinks: keep the citations of published documents healthy.
+
+Load a registry of cited sources, check each one over HTTP, verify that the document still
+carries the expected title, classify it, and write reports::
+
+    import factlinks
+
+    sources = factlinks.load_sources("sources.toml")
+    report = factlinks.check(sources)
+    for result in report.results:
+        print(result.id, result.status, result.new_url)
+    factlinks.write_report(report, "factlinks-report", formats=["json", "md"])
+"""
+
+from __future__ import annotations
+
+from ._errors import FactlinksError, OfflineError, OptionsError, RegistryError, ReportError
+from ._models import (
+    DEFAULT_FAIL_ON,
+    DocFormat,
+    Failure,
+    FailureKind,
+    FetchResult,
+    Hop,
+    Inspection,
+    Kind,
+    Probe,
+    ProbeVerdict,
+    Report,
+    Source,
+    SourceResult,
+    Status,
+    TitleCandidate,
+    TitleEvidence,
+)
+from ._options import CheckOptions, Remap, RetryPolicy
+from ._pipeline import check, check_async
+from ._registry import Registry, load_sources, parse_sources
+from ._report import SCHEMA_TAG, render_json, render_markdown, write_report
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_FAIL_ON",
+    "SCHEMA_TAG",
+    "CheckOptions",
+    "DocFormat",
+    "FactlinksError",
+    "Failure",
+    "FailureKind",
+    "FetchResult",
+    "Hop",
+    "Inspection",
+    "Kind",
+    "OfflineError",
+    "OptionsError",
+    "Probe",
+    "ProbeVerdict",
+    "Registry",
+    "RegistryError",
+    "Remap",
+    "Report",
+    "ReportError",
+    "RetryPolicy",
+    "Source",
+    "SourceResult",
+    "Status",
+    "TitleCandidate",
+    "TitleEvidence",
+    "__version__",
+    "check",
+    "check_async",
+    "load_sources",
+    "parse_sources",
+    "render_json",
+    "render_markdown",
+    "write_report",
+]

@@ -1,0 +1,5 @@
+"""``python -m factlinks``."""
+
+from ._cli import main
+
+raise SystemExit(main())

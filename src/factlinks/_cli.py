@@ -1,0 +1,204 @@
+"""The command line: parse arguments, call the library, write files, pick the exit code.
+
+Exit codes: 0 no source in a failing status; 1 at least one; 2 usage or configuration error;
+3 internal error, or no source could be reached at all (the machine is offline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from ._errors import FactlinksError, OfflineError, OptionsError, RegistryError, ReportError
+from ._models import Report, SourceResult, Status
+from ._options import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_PER_HOST,
+    DEFAULT_TIMEOUT,
+    CheckOptions,
+    Remap,
+    parse_statuses,
+)
+from ._pipeline import check
+from ._registry import load_sources
+from ._report import FORMATS, write_report
+from ._version import __version__
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FAILING = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+log = logging.getLogger("factlinks")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="factlinks",
+        description="Keep the citations of published documents healthy.",
+    )
+    parser.add_argument("--version", action="version", version=f"factlinks {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    check_p = commands.add_parser(
+        "check",
+        help="check every cited source and write a health report",
+        description="Check every source of a registry and write the reports.",
+    )
+    check_p.add_argument(
+        "sources", nargs="?", default="sources.toml", help="the registry (default: %(default)s)"
+    )
+    check_p.add_argument(
+        "--out", default="factlinks-report", metavar="DIR", help="report folder (%(default)s)"
+    )
+    check_p.add_argument(
+        "--format",
+        default="json,md",
+        metavar="LIST",
+        help=f"comma-separated report formats: {', '.join(FORMATS)} (default: %(default)s)",
+    )
+    check_p.add_argument(
+        "--fail-on",
+        metavar="LIST",
+        help="comma-separated statuses that fail the run (default: registry or dead,drifted)",
+    )
+    check_p.add_argument(
+        "--concurrency", type=int, metavar="N", help=f"requests in flight ({DEFAULT_CONCURRENCY})"
+    )
+    check_p.add_argument(
+        "--per-host",
+        type=int,
+        metavar="N",
+        help=f"requests in flight per host ({DEFAULT_PER_HOST})",
+    )
+    check_p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="S",
+        help=f"seconds for one whole request, body included ({DEFAULT_TIMEOUT:g})",
+    )
+    check_p.add_argument(
+        "--max-bytes", type=int, metavar="N", help=f"body size cap ({DEFAULT_MAX_BYTES})"
+    )
+    check_p.add_argument(
+        "--remap",
+        action="append",
+        default=[],
+        metavar="'REGEX REPL'",
+        help="rewrite where requests go (Python re.sub syntax; repeatable; first match wins); "
+        "reports keep the cited URLs",
+    )
+    check_p.add_argument(
+        "--only", action="append", default=[], metavar="ID", help="check only this id (repeatable)"
+    )
+    check_p.add_argument("--user-agent", metavar="S", help="the User-Agent to send")
+    check_p.add_argument(
+        "--no-state", action="store_true", help="keep no history (history is not built yet)"
+    )
+    check_p.add_argument(
+        "--no-archive",
+        action="store_true",
+        help="look up no archive copies (archive look-ups are not built yet)",
+    )
+    check_p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    check_p.add_argument("-v", "--verbose", action="store_true", help="print every result")
+    return parser
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _options(args: argparse.Namespace, base: CheckOptions) -> CheckOptions:
+    changes: dict[str, object] = {}
+    for name in ("concurrency", "per_host", "timeout", "max_bytes", "user_agent"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if args.fail_on is not None:
+        changes["fail_on"] = parse_statuses(_split(args.fail_on), what="--fail-on")
+    if args.remap:
+        changes["remap"] = tuple(Remap.parse(rule) for rule in args.remap)
+    if args.only:
+        changes["only"] = frozenset(args.only)
+    return base.replace(**changes)
+
+
+def _summary(report: Report) -> str:
+    counts = report.counts
+    parts = [f"{counts[s]} {s.value}" for s in Status if counts[s]]
+    return f"{len(report.results)} sources: {', '.join(parts) or 'none'}"
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    formats = _split(args.format)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise OptionsError(
+            f"--format: unknown format {unknown[0]!r} (valid: {', '.join(FORMATS)})"
+            if unknown
+            else "--format: no format given"
+        )
+    registry = load_sources(args.sources)
+    options = _options(args, registry.options())
+    if options.only is not None:
+        missing = sorted(options.only - {s.id for s in registry})
+        if missing:
+            raise OptionsError(f"--only: no source with id {missing[0]!r} in {args.sources}")
+
+    def progress(result: SourceResult) -> None:
+        if args.verbose:
+            log.info("%-12s %s  %s", result.status.value, result.id, result.reason)
+
+    report = check(registry, options, on_result=progress)
+    written = write_report(report, args.out, formats)
+    if not args.quiet:
+        log.warning("%s", _summary(report))
+        log.warning("reports: %s", ", ".join(str(p) for p in written))
+    if report.failures:
+        return EXIT_FAILING
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.ERROR if args.quiet else logging.INFO)
+    log.propagate = False
+    try:
+        return _run_check(args)
+    except (RegistryError, OptionsError, ReportError) as exc:
+        log.error("factlinks: error: %s", exc)
+        return EXIT_USAGE
+    except OfflineError as exc:
+        log.error("factlinks: %s", exc)
+        return EXIT_INTERNAL
+    except FactlinksError as exc:
+        log.error("factlinks: error: %s", exc)
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        log.error("factlinks: interrupted; no report written")
+        return 130
+    except Exception as exc:
+        log.error("factlinks: internal error: %s: %s", type(exc).__name__, exc)
+        log.debug("traceback", exc_info=True)
+        return EXIT_INTERNAL
+    finally:
+        log.removeHandler(handler)

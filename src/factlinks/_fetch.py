@@ -1,0 +1,224 @@
+"""Fetch one URL: shared client, per-host limits, redirect hops, body cap, deadline, remap.
+
+Every transport problem becomes a :class:`Failure` value on the result; nothing here raises
+for a URL that does not answer. Redirects are followed by hand so that every hop is recorded
+under the name the web gives it, while the request itself goes to the remapped address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import socket
+import ssl
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ._models import Failure, FailureKind, FetchResult, Hop
+from ._options import CheckOptions
+from ._retry import Clock, Sleep, build_retrying
+
+__all__ = ["REDIRECT_STATUSES", "Fetcher", "make_client"]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 64 * 1024
+
+
+def make_client(options: CheckOptions) -> httpx.AsyncClient:
+    """The one client a run shares: pooled connections, the run's User-Agent, no auto-redirects."""
+    return httpx.AsyncClient(
+        headers={"User-Agent": options.user_agent, "Accept": "*/*"},
+        timeout=httpx.Timeout(options.timeout),
+        limits=httpx.Limits(
+            max_connections=options.concurrency,
+            max_keepalive_connections=options.concurrency,
+        ),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+class Fetcher:
+    """Fetches URLs for one run, within the run's limits.
+
+    Parameters:
+        client: the shared ``httpx.AsyncClient`` (see :func:`make_client`).
+        options: limits, remap rules and the retry policy.
+        sleep: the async sleep used between retries.
+        clock: wall-clock time, for ``Retry-After`` dates.
+        monotonic: a monotonic clock in seconds, for elapsed times.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        options: CheckOptions,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = lambda: dt.datetime.now(dt.UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._options = options
+        self._sleep = sleep
+        self._clock = clock
+        self._monotonic = monotonic
+        self._global = asyncio.Semaphore(options.concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        self.requests = 0
+        """Requests sent so far, retries and redirect hops included."""
+
+    async def fetch(self, url: str, *, retries: bool = True) -> FetchResult:
+        """Fetch ``url`` with redirects and retries; never raises for a URL's failure."""
+        policy = self._options.retry
+        if not retries:
+            policy = type(policy)(attempts=1)
+        attempts = 0
+
+        async def attempt() -> FetchResult:
+            nonlocal attempts
+            attempts += 1
+            return await self._attempt(url)
+
+        retrying = build_retrying(policy, sleep=self._sleep, clock=self._clock)
+        result: FetchResult = await retrying(attempt)
+        return _with_attempts(result, attempts)
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, transport_url: str) -> AsyncIterator[None]:
+        parts = urlsplit(transport_url)
+        key = f"{parts.hostname}:{parts.port or ''}"
+        host = self._per_host.get(key)
+        if host is None:
+            host = self._per_host[key] = asyncio.Semaphore(self._options.per_host)
+        async with host, self._global:
+            yield
+
+    async def _attempt(self, url: str) -> FetchResult:
+        options = self._options
+        hops: list[Hop] = []
+        visits: dict[str, int] = {}
+        current = url
+        started = self._monotonic()
+
+        def failed(kind: FailureKind, detail: str, status: int | None = None) -> FetchResult:
+            return FetchResult(
+                url=url,
+                final_url=current,
+                status_code=status,
+                redirects=tuple(hops),
+                elapsed_ms=self._elapsed(started),
+                failure=Failure(kind, detail),
+            )
+
+        try:
+            async with asyncio.timeout(options.timeout):
+                while True:
+                    visits[current] = visits.get(current, 0) + 1
+                    if visits[current] > 2:
+                        return failed(FailureKind.REDIRECT_LOOP, f"redirect loop back to {current}")
+                    transport = options.transport_url(current)
+                    async with self._slot(transport):
+                        self.requests += 1
+                        request = self._client.build_request("GET", transport)
+                        response = await self._client.send(request, stream=True)
+                        try:
+                            location = response.headers.get("location")
+                            if response.status_code in REDIRECT_STATUSES and location:
+                                target = urljoin(current, location.strip())
+                                hops.append(Hop(current, response.status_code, target))
+                                if urlsplit(target).scheme not in ("http", "https"):
+                                    return failed(
+                                        FailureKind.INVALID_URL,
+                                        f"redirected to a non-http URL: {target}",
+                                    )
+                                if len(hops) > options.max_redirects:
+                                    return failed(
+                                        FailureKind.TOO_MANY_REDIRECTS,
+                                        f"more than {options.max_redirects} redirects",
+                                    )
+                                current = target
+                                continue
+                            body, truncated = await self._read(response)
+                        finally:
+                            await response.aclose()
+                    headers = {k.lower(): v for k, v in response.headers.items()}
+                    return FetchResult(
+                        url=url,
+                        final_url=current,
+                        status_code=response.status_code,
+                        redirects=tuple(hops),
+                        content_type=headers.get("content-type"),
+                        headers=headers,
+                        body=body,
+                        bytes=len(body),
+                        truncated=truncated,
+                        elapsed_ms=self._elapsed(started),
+                    )
+        except TimeoutError:
+            return failed(FailureKind.TIMEOUT, f"no complete answer within {options.timeout:g} s")
+        except httpx.TimeoutException:
+            return failed(FailureKind.TIMEOUT, f"no complete answer within {options.timeout:g} s")
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            return failed(FailureKind.INVALID_URL, str(exc) or type(exc).__name__)
+        except httpx.ConnectError as exc:
+            kind, detail = _classify_connect_error(exc)
+            return failed(kind, detail)
+        except httpx.HTTPError as exc:
+            return failed(FailureKind.NETWORK, _describe(exc))
+
+    async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
+        """Read the (decoded) body up to ``max_bytes``; say whether it was cut off."""
+        limit = self._options.max_bytes
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes(_CHUNK):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return b"".join(chunks)[:limit], True
+        return b"".join(chunks), False
+
+    def _elapsed(self, started: float) -> int:
+        return round((self._monotonic() - started) * 1000)
+
+
+def _with_attempts(result: FetchResult, attempts: int) -> FetchResult:
+    return result if result.attempts == attempts else replace(result, attempts=attempts)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _describe(exc: BaseException) -> str:
+    for link in reversed(_chain(exc)):
+        text = str(link).strip()
+        if text:
+            return text
+    return type(exc).__name__
+
+
+def _classify_connect_error(exc: httpx.ConnectError) -> tuple[FailureKind, str]:
+    chain = _chain(exc)
+    if any(isinstance(link, socket.gaierror) for link in chain) or any(
+        marker in str(link)
+        for link in chain
+        for marker in ("Name or service not known", "nodename nor servname", "getaddrinfo")
+    ):
+        return FailureKind.DNS, f"the host name does not resolve ({_describe(exc)})"
+    if any(isinstance(link, ssl.SSLError) for link in chain):
+        return FailureKind.TLS, f"TLS failed: {_describe(exc)}"
+    if any(isinstance(link, ConnectionRefusedError) for link in chain) or "refused" in str(exc):
+        return FailureKind.CONNECT, "connection refused"
+    return FailureKind.CONNECT, f"cannot connect: {_describe(exc)}"

@@ -1,0 +1,110 @@
+"""Inspect a fetched body: detect its real type, find its title, match the expected one.
+
+:func:`analyse` is a pure function of bytes, so the pipeline runs it in worker processes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from .._models import DocFormat, Inspection, TitleCandidate, TitleEvidence
+from .html import charset_from_header, html_candidates
+from .match import match_title
+from .pdf import PdfDocument
+
+__all__ = ["analyse", "sniff_format"]
+
+_HTML_SNIFF_RE = re.compile(rb"<(!doctype\s+html|html|head|body|title|meta|h1|div|p)[\s>]", re.I)
+
+
+def sniff_format(body: bytes, content_type: str | None) -> DocFormat:
+    """The real type of ``body``: PDF by its magic bytes, HTML by header or markup."""
+    if not body.strip():
+        return DocFormat.EMPTY
+    if b"%PDF-" in body[:1024]:
+        return DocFormat.PDF
+    mime = (content_type or "").split(";")[0].strip().lower()
+    head = body[:2048].lstrip()
+    if mime in ("text/html", "application/xhtml+xml") or _HTML_SNIFF_RE.search(head):
+        return DocFormat.HTML
+    if mime.startswith("text/"):
+        return DocFormat.TEXT
+    return DocFormat.OTHER
+
+
+def analyse(
+    body: bytes,
+    content_type: str | None,
+    *,
+    truncated: bool,
+    expected_title: str | None,
+    max_pages: int,
+) -> tuple[Inspection, TitleEvidence | None]:
+    """Inspect ``body`` and, if ``expected_title`` is given, look for it.
+
+    PDF pages are read one at a time and reading stops once the title is found.
+    """
+    fmt = sniff_format(body, content_type)
+    if fmt is DocFormat.PDF:
+        return _analyse_pdf(body, truncated, expected_title, max_pages)
+    if fmt is DocFormat.HTML:
+        titles, text = html_candidates(body, content_type)
+        inspection = Inspection(DocFormat.HTML, tuple(titles))
+        if expected_title is None:
+            return inspection, None
+        display = inspection.display_title
+        evidence = match_title(expected_title, [*titles, text], display=display)
+        if not evidence.matched and truncated:
+            inspection = Inspection(
+                DocFormat.HTML, tuple(titles), problem="the page was cut off at max_bytes"
+            )
+        return inspection, evidence
+    if fmt is DocFormat.TEXT:
+        charset = charset_from_header(content_type) or "utf-8"
+        decoded = body.decode(charset if _known_codec(charset) else "utf-8", errors="replace")
+        inspection = Inspection(DocFormat.TEXT)
+        if expected_title is None:
+            return inspection, None
+        return inspection, match_title(expected_title, [TitleCandidate("body", decoded)])
+    problem = "the answer is empty" if fmt is DocFormat.EMPTY else _unknown_type(content_type)
+    return Inspection(fmt, problem=problem), None
+
+
+def _analyse_pdf(
+    body: bytes, truncated: bool, expected_title: str | None, max_pages: int
+) -> tuple[Inspection, TitleEvidence | None]:
+    if truncated:
+        return Inspection(DocFormat.PDF, problem="the PDF was cut off at max_bytes"), None
+    document = PdfDocument(body, max_pages=max_pages)
+    if expected_title is None or document.problem is not None:
+        if document.problem is None:
+            # Reachability only: read page 1 so the report can name the document.
+            for _ in document.page_texts():
+                break
+        return document.finish(), None
+    evidence = match_title(expected_title, document.titles)
+    if not evidence.matched:
+        for page in document.page_texts():
+            page_evidence = match_title(expected_title, [page])
+            if page_evidence.matched:
+                evidence = page_evidence
+                break
+            if page_evidence.score > evidence.score:
+                evidence = page_evidence
+    inspection = document.finish()
+    if not evidence.matched:
+        evidence = dataclasses.replace(evidence, found=inspection.display_title)
+    return inspection, evidence
+
+
+def _known_codec(name: str) -> bool:
+    try:
+        "".encode(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _unknown_type(content_type: str | None) -> str:
+    return f"the answer is neither PDF nor HTML ({content_type or 'no Content-Type'})"

@@ -1,0 +1,117 @@
+"""Title candidates and text from PDF bytes, with pypdf."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from collections.abc import Iterator
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from .._models import DocFormat, Inspection, TitleCandidate
+from .garbage import is_garbage_title
+
+__all__ = ["PdfDocument"]
+
+
+class PdfDocument:
+    """A parsed PDF whose title fields are read at once and whose pages are read on demand.
+
+    ``problem`` is set when the document cannot be verified (unparsable, encrypted, ...).
+    """
+
+    def __init__(self, data: bytes, *, max_pages: int) -> None:
+        self.titles: list[TitleCandidate] = []
+        self.pages = 0
+        self.problem: str | None = None
+        self._max_pages = max_pages
+        self._reader: PdfReader | None = None
+        self._text_seen = False
+        self._first_text = ""
+        try:
+            with _quiet():
+                reader = PdfReader(io.BytesIO(data), strict=False)
+                if reader.is_encrypted and not reader.decrypt(""):
+                    self.problem = "the PDF is encrypted and does not open without a password"
+                    return
+                self.pages = len(reader.pages)
+                self._read_titles(reader)
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            self.problem = f"the PDF cannot be parsed ({type(exc).__name__}: {exc})"[:300]
+            return
+        except NotImplementedError as exc:
+            self.problem = f"the PDF uses an unsupported feature ({exc})"[:300]
+            return
+        self._reader = reader
+
+    def _read_titles(self, reader: PdfReader) -> None:
+        info = reader.metadata
+        if info is not None and info.title:
+            title = str(info.title).strip()
+            if not is_garbage_title(title, producer=str(info.producer or "")):
+                self.titles.append(TitleCandidate("metadata", title))
+        try:
+            xmp = reader.xmp_metadata
+            dc_title = xmp.dc_title if xmp is not None else None
+        except Exception:
+            dc_title = None
+        if dc_title:
+            for value in dc_title.values():
+                if value and value.strip() and not is_garbage_title(value):
+                    self.titles.append(TitleCandidate("xmp", value.strip()))
+                    break
+
+    def page_texts(self) -> Iterator[TitleCandidate]:
+        """The text of the first ``max_pages`` pages, one candidate per page, lazily."""
+        if self._reader is None:
+            return
+        for number in range(min(self._max_pages, self.pages)):
+            try:
+                with _quiet():
+                    text = self._reader.pages[number].extract_text() or ""
+            except Exception as exc:
+                if number == 0 and not self.titles:
+                    self.problem = f"page 1 cannot be read ({type(exc).__name__})"
+                continue
+            if text.strip():
+                self._text_seen = True
+                if not self._first_text:
+                    self._first_text = text
+            yield TitleCandidate(f"page {number + 1}", text)
+
+    def finish(self) -> Inspection:
+        """The inspection, after :meth:`page_texts` was consumed as far as needed."""
+        problem = self.problem
+        if problem is None and self._reader is not None and not self._text_seen:
+            problem = (
+                f"no text layer in the first {min(self._max_pages, self.pages)} page(s) "
+                "(a scanned PDF?)"
+            )
+        titles = list(self.titles)
+        if not titles:
+            first = _first_line(self._first_text)
+            if first:
+                titles.append(TitleCandidate("page 1", first))
+        return Inspection(DocFormat.PDF, tuple(titles), pages=self.pages, problem=problem)
+
+
+def _first_line(text: str) -> str | None:
+    lines = [line.strip() for line in text.splitlines() if len(line.strip()) > 3]
+    return " ".join(lines[:2])[:160] if lines else None
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence pypdf's warnings and log messages about sloppy files."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)

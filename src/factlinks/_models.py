@@ -1,0 +1,362 @@
+"""The data model: sources, statuses, fetch results, evidence, results and the report.
+
+Every type here is a frozen, slotted dataclass or an enum, and nothing here does I/O. The report
+derives its counts and its verdict from the results; formatters only render what it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+__all__ = [
+    "DEFAULT_FAIL_ON",
+    "DocFormat",
+    "Failure",
+    "FailureKind",
+    "FetchResult",
+    "Hop",
+    "Inspection",
+    "Kind",
+    "Probe",
+    "ProbeVerdict",
+    "Report",
+    "Source",
+    "SourceResult",
+    "Status",
+    "TitleCandidate",
+    "TitleEvidence",
+]
+
+
+class Status(StrEnum):
+    """The health of one citation. The string values are what reports and the CLI use."""
+
+    OK = "ok"
+    """Answers 2xx and, if a title is given, contains it."""
+    MOVED = "moved"
+    """Reached only through a permanent redirect to another URL; the content is still right."""
+    DRIFTED = "drifted"
+    """Answers 2xx but the expected document is not there (other document, landing page)."""
+    DEAD = "dead"
+    """404, 410, or a soft 404 (redirect to the home page, 'not found' page with status 200)."""
+    BLOCKED = "blocked"
+    """Refused to the checker but likely alive: 401, 403, 999, bot challenge pages."""
+    UNREACHABLE = "unreachable"
+    """Failures that outlasted the retries: timeouts, 5xx, 429, refused connections, TLS, DNS."""
+    UNVERIFIABLE = "unverifiable"
+    """Answers 2xx but the title cannot be checked: no text layer, encrypted, too large, ..."""
+    SKIPPED = "skipped"
+    """Excluded by configuration (``skip`` in the registry, or not selected by ``--only``)."""
+
+    @property
+    def is_problem(self) -> bool:
+        """True for every status that asks the editor to look (all but ``ok`` and ``skipped``)."""
+        return self not in (Status.OK, Status.SKIPPED)
+
+    @property
+    def action(self) -> str:
+        """What the editor should do about a citation in this status, in one sentence."""
+        return _ACTIONS[self]
+
+
+_ACTIONS: dict[Status, str] = {
+    Status.OK: "Nothing to do.",
+    Status.MOVED: "Update the citation to the new URL.",
+    Status.DRIFTED: "Find where the cited document lives now, or cite an archived copy.",
+    Status.DEAD: "Find the document's new address, or cite an archived copy.",
+    Status.BLOCKED: "Check the link in a browser; the site refuses automated checks.",
+    Status.UNREACHABLE: "Check again later; the host did not answer.",
+    Status.UNVERIFIABLE: "Check by hand that the link still shows the cited document.",
+    Status.SKIPPED: "Nothing to do (excluded by configuration).",
+}
+
+DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.DEAD, Status.DRIFTED})
+"""The statuses that fail a run unless ``fail_on`` says otherwise."""
+
+
+class Kind(StrEnum):
+    """What kind of document a source is expected to be."""
+
+    PDF = "pdf"
+    HTML = "html"
+    ANY = "any"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One cited URL from the registry."""
+
+    id: str
+    """Unique, stable identifier, ``[a-z0-9._-]``."""
+    url: str
+    """The URL as cited."""
+    title: str | None = None
+    """The expected title; without it only reachability is checked."""
+    kind: Kind = Kind.ANY
+    """The expected kind of document."""
+    citation: str | None = None
+    """How the citing document refers to it, e.g. ``"KfW 2021"``."""
+    cited_in: tuple[str, ...] = ()
+    """The documents that cite it."""
+    accessed: dt.date | None = None
+    """When it was cited."""
+    skip: str | None = None
+    """If set, the source is not checked, and this is the reason."""
+
+    @property
+    def host(self) -> str:
+        """The host name of the cited URL, lower case."""
+        return (urlsplit(self.url).hostname or "").lower()
+
+
+class FailureKind(StrEnum):
+    """Why a request got no usable HTTP answer."""
+
+    TIMEOUT = "timeout"
+    DNS = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    NETWORK = "network"
+    TOO_MANY_REDIRECTS = "too-many-redirects"
+    REDIRECT_LOOP = "redirect-loop"
+    INVALID_URL = "invalid-url"
+    INTERNAL = "internal"
+
+    @property
+    def is_network(self) -> bool:
+        """True when the failure says the host could not be talked to at all."""
+        return self in (
+            FailureKind.TIMEOUT,
+            FailureKind.DNS,
+            FailureKind.CONNECT,
+            FailureKind.TLS,
+            FailureKind.NETWORK,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A request that ended without a usable HTTP answer."""
+
+    kind: FailureKind
+    """The category, e.g. ``timeout`` or ``dns``."""
+    detail: str
+    """A short human-readable description."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One redirect: ``url`` answered ``status_code`` and sent the client to ``location``.
+
+    URLs are named as the web names them: ``location`` is the ``Location`` header resolved
+    against ``url``, never a remapped transport address.
+    """
+
+    url: str
+    status_code: int
+    location: str
+
+    @property
+    def permanent(self) -> bool:
+        """True for 301 and 308."""
+        return self.status_code in (301, 308)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What fetching one URL gave, after redirects and retries."""
+
+    url: str
+    """The URL requested (as the web names it)."""
+    final_url: str
+    """The last URL requested, after redirects."""
+    status_code: int | None
+    """The final HTTP status, or ``None`` when no answer came."""
+    redirects: tuple[Hop, ...] = ()
+    """Every redirect followed, in order."""
+    content_type: str | None = None
+    """The ``Content-Type`` header of the final answer."""
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """The final answer's headers, names in lower case."""
+    body: bytes = field(default=b"", repr=False, compare=False)
+    """The final answer's body, at most ``max_bytes`` of it."""
+    bytes: int = 0
+    """How many body bytes were received (up to the cap)."""
+    truncated: bool = False
+    """True when the body was cut off at ``max_bytes``."""
+    elapsed_ms: int = 0
+    """Time of the last attempt, first byte sent to last byte read."""
+    attempts: int = 1
+    """How many attempts were made."""
+    failure: Failure | None = None
+    """Why no usable answer came, if none did."""
+
+    @property
+    def ok(self) -> bool:
+        """True for a 2xx answer."""
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class DocFormat(StrEnum):
+    """The detected type of a body, from its bytes first and its headers second."""
+
+    PDF = "pdf"
+    HTML = "html"
+    TEXT = "text"
+    EMPTY = "empty"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class TitleCandidate:
+    """A piece of a document that may hold its title, and where it was found."""
+
+    where: str
+    """``metadata``, ``xmp``, ``page 1``, ``<title>``, ``<h1>``, ``og:title``, ``body``, ..."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What the body of an answer is and what it says about its title."""
+
+    format: DocFormat
+    """The detected format."""
+    titles: tuple[TitleCandidate, ...] = ()
+    """Title fields (metadata, ``<title>``, ...) that are not obviously garbage."""
+    pages: int | None = None
+    """Number of pages, for PDFs."""
+    problem: str | None = None
+    """Why the title cannot be checked (encrypted, no text layer, cut off, ...), if so."""
+
+    @property
+    def display_title(self) -> str | None:
+        """The best guess at what the document is called now."""
+        return self.titles[0].text if self.titles else None
+
+
+@dataclass(frozen=True, slots=True)
+class TitleEvidence:
+    """The outcome of looking for the expected title in a document."""
+
+    expected: str
+    """The title the registry expects."""
+    matched: bool
+    """Whether it was found."""
+    score: float
+    """0 to 100; 100 is an exact match after normalisation."""
+    where: str | None = None
+    """Where it matched (or where the best near miss was)."""
+    snippet: str | None = None
+    """A short excerpt around the match."""
+    found: str | None = None
+    """What the document is called now: the matched text, or its best title candidate."""
+
+
+class ProbeVerdict(StrEnum):
+    """What requesting a random sibling URL says about a 2xx answer."""
+
+    ALIVE = "alive"
+    """The sibling got 404/410: the host tells pages apart, so the cited page exists."""
+    SOFT_404 = "soft-404"
+    """The sibling got the same answer: the cited page is gone."""
+    INCONCLUSIVE = "inconclusive"
+    """Neither; the title check decides."""
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A request for a random sibling of a deep link, to detect soft 404s."""
+
+    url: str
+    status_code: int | None
+    final_url: str
+    redirects: tuple[Hop, ...]
+    similarity: float | None
+    """0 to 100: how alike the two bodies are, when both were 2xx."""
+    verdict: ProbeVerdict
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResult:
+    """The outcome of checking one source."""
+
+    source: Source
+    status: Status
+    reason: str
+    """One sentence for people: why this status."""
+    checked_at: dt.datetime
+    fetch: FetchResult | None = None
+    inspection: Inspection | None = None
+    title: TitleEvidence | None = None
+    probe: Probe | None = None
+    new_url: str | None = None
+    """For ``moved``: the URL to cite instead."""
+
+    @property
+    def id(self) -> str:
+        """The source's id."""
+        return self.source.id
+
+    @property
+    def url(self) -> str:
+        """The cited URL."""
+        return self.source.url
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of one run: every result, and what follows from them."""
+
+    results: tuple[SourceResult, ...]
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    tool_version: str
+    fail_on: frozenset[Status] = DEFAULT_FAIL_ON
+    """The statuses that fail the run."""
+    registry: str | None = None
+    """The registry file the sources came from, if any."""
+
+    def __iter__(self) -> Iterator[SourceResult]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @property
+    def counts(self) -> dict[Status, int]:
+        """How many results have each status (every status present, zero included)."""
+        counts = dict.fromkeys(Status, 0)
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    def with_status(self, *statuses: Status) -> tuple[SourceResult, ...]:
+        """The results in any of ``statuses``, in registry order."""
+        return tuple(r for r in self.results if r.status in statuses)
+
+    @property
+    def problems(self) -> tuple[SourceResult, ...]:
+        """Results that ask the editor to look, the failing statuses first."""
+        failing = [r for r in self.results if r.status in self.fail_on]
+        warning = [r for r in self.results if r.status.is_problem and r.status not in self.fail_on]
+        return tuple(failing + warning)
+
+    @property
+    def failures(self) -> tuple[SourceResult, ...]:
+        """Results whose status is in ``fail_on``."""
+        return tuple(r for r in self.results if r.status in self.fail_on)
+
+    @property
+    def passed(self) -> bool:
+        """True when no result is in a failing status."""
+        return not self.failures
+
+    @property
+    def elapsed_s(self) -> float:
+        """Wall-clock duration of the run in seconds."""
+        return (self.finished_at - self.started_at).total_seconds()

@@ -1,0 +1,189 @@
+"""Options of a check run, with the defaults the CLI and the registry reuse."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ._errors import OptionsError
+from ._models import DEFAULT_FAIL_ON, Status
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_REDIRECTS",
+    "DEFAULT_PER_HOST",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_USER_AGENT",
+    "CheckOptions",
+    "Remap",
+    "RetryPolicy",
+]
+
+DEFAULT_USER_AGENT = (
+    f"factlinks/{__version__} (citation checker; +https://pypi.org/project/factlinks/)"
+)
+DEFAULT_CONCURRENCY = 32
+DEFAULT_PER_HOST = 2
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_BYTES = 50_000_000
+DEFAULT_MAX_REDIRECTS = 10
+DEFAULT_MAX_PAGES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Which failures are retried, how often and how long to wait in between.
+
+    Connect errors, timeouts and broken connections are retried, and so are the answers in
+    ``retry_statuses``. The wait grows exponentially with jitter; a ``Retry-After`` header
+    replaces it when it asks for longer. A ``Retry-After`` above ``retry_after_cap`` ends the
+    retries at once: waiting that long is not what a nightly check is for.
+
+    Example::
+
+        RetryPolicy(attempts=5, initial_wait=1.0)
+    """
+
+    attempts: int = 3
+    """Attempts in all, the first included."""
+    initial_wait: float = 0.5
+    """Seconds before the first retry (before jitter)."""
+    max_wait: float = 8.0
+    """Upper bound of one exponential wait."""
+    jitter: float = 0.5
+    """Up to this many random seconds are added to each exponential wait."""
+    retry_after_cap: float = 30.0
+    """The longest ``Retry-After`` that is honoured."""
+    retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+    """HTTP statuses that count as transient."""
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise OptionsError(f"retry attempts must be at least 1, not {self.attempts}")
+        for name in ("initial_wait", "max_wait", "jitter", "retry_after_cap"):
+            if getattr(self, name) < 0:
+                raise OptionsError(f"retry {name} must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class Remap:
+    """A rule that rewrites where a request is sent (not how the report names the URL).
+
+    Example::
+
+        Remap.parse(r"^https://www\\.kfw\\.de http://127.0.0.1:8001")
+    """
+
+    pattern: re.Pattern[str]
+    replacement: str
+
+    @classmethod
+    def parse(cls, rule: str) -> Remap:
+        """Parse ``'REGEX REPLACEMENT'`` (Python ``re.sub`` syntax, split at the last space)."""
+        parts = rule.strip().rsplit(None, 1)
+        if len(parts) != 2:
+            raise OptionsError(f"remap rule {rule!r} must be 'REGEX REPLACEMENT'")
+        try:
+            pattern = re.compile(parts[0])
+        except re.error as exc:
+            raise OptionsError(f"remap rule {rule!r}: invalid regular expression: {exc}") from exc
+        try:
+            pattern.sub(parts[1], "")
+        except (re.error, IndexError) as exc:
+            raise OptionsError(f"remap rule {rule!r}: invalid replacement: {exc}") from exc
+        return cls(pattern, parts[1])
+
+    def apply(self, url: str) -> str | None:
+        """The rewritten URL, or ``None`` when the rule does not match."""
+        new, count = self.pattern.subn(self.replacement, url, count=1)
+        return new if count else None
+
+
+def remap_url(rules: tuple[Remap, ...], url: str) -> str:
+    """Apply the first matching rule of ``rules`` to ``url``."""
+    for rule in rules:
+        new = rule.apply(url)
+        if new is not None:
+            return new
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """Everything that shapes a check run. Registry ``[settings]`` and CLI flags end up here.
+
+    Example::
+
+        options = CheckOptions(timeout=10, fail_on=frozenset({Status.DEAD}))
+    """
+
+    user_agent: str = DEFAULT_USER_AGENT
+    """The ``User-Agent`` sent with every request."""
+    concurrency: int = DEFAULT_CONCURRENCY
+    """Requests in flight overall."""
+    per_host: int = DEFAULT_PER_HOST
+    """Requests in flight per host."""
+    timeout: float = DEFAULT_TIMEOUT
+    """Seconds for one whole request, redirects and body included."""
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """Larger bodies are cut off; a cut-off document cannot be verified."""
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
+    """Redirects followed at most."""
+    max_pages: int = DEFAULT_MAX_PAGES
+    """PDF pages searched for the title at most."""
+    parse_timeout: float = 30.0
+    """Seconds one document may take to parse."""
+    fail_on: frozenset[Status] = DEFAULT_FAIL_ON
+    """Statuses that fail the run."""
+    remap: tuple[Remap, ...] = ()
+    """Transport rewrites; the first matching rule wins."""
+    only: frozenset[str] | None = None
+    """If set, only these source ids are checked; the others are ``skipped``."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    """The retry policy."""
+    probe_soft_404: bool = True
+    """Request a random sibling of deep links to detect soft 404s."""
+    offline_min_hosts: int = 2
+    """A run is declared offline only when at least this many hosts were tried."""
+
+    def __post_init__(self) -> None:
+        for name in ("concurrency", "per_host", "max_bytes", "max_pages"):
+            if getattr(self, name) < 1:
+                raise OptionsError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.max_redirects < 0:
+            raise OptionsError("max_redirects must not be negative")
+        for name in ("timeout", "parse_timeout"):
+            if not getattr(self, name) > 0:
+                raise OptionsError(f"{name} must be a positive number of seconds")
+        if not self.user_agent.strip():
+            raise OptionsError("user_agent must not be empty")
+        if Status.OK in self.fail_on:
+            raise OptionsError("'ok' cannot be a failing status")
+
+    def replace(self, **changes: Any) -> CheckOptions:
+        """A copy with ``changes`` applied (and validated)."""
+        return replace(self, **changes)
+
+    def transport_url(self, url: str) -> str:
+        """Where a request for ``url`` is actually sent, after ``remap``."""
+        return remap_url(self.remap, url)
+
+
+def parse_statuses(
+    names: list[str] | tuple[str, ...], *, what: str = "fail_on"
+) -> frozenset[Status]:
+    """Parse status names such as ``["dead", "drifted"]``; raise ``OptionsError`` on a bad name."""
+    statuses: set[Status] = set()
+    valid = ", ".join(s.value for s in Status)
+    for name in names:
+        name = name.strip().lower()
+        if not name:
+            continue
+        try:
+            statuses.add(Status(name))
+        except ValueError:
+            raise OptionsError(f"{what}: unknown status {name!r} (valid: {valid})") from None
+    return frozenset(statuses)

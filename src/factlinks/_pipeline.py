@@ -1,0 +1,330 @@
+"""The run: registry -> fetch -> inspect -> classify -> report.
+
+:func:`check_async` wires the stages. Sources are checked by a fixed number of workers (the
+concurrency limit), never by an unbounded ``gather``; parsing runs in worker processes so
+the event loop keeps fetching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import functools
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+import httpx
+
+from ._classify import classify, is_site_root, judge_probe, sibling_url
+from ._errors import OfflineError
+from ._fetch import Fetcher, make_client
+from ._inspect import analyse, sniff_format
+from ._models import (
+    DocFormat,
+    FailureKind,
+    FetchResult,
+    Inspection,
+    Kind,
+    Probe,
+    Report,
+    Source,
+    SourceResult,
+    Status,
+    TitleEvidence,
+)
+from ._options import CheckOptions
+from ._registry import Registry
+from ._retry import Sleep
+from ._version import __version__
+
+__all__ = ["check", "check_async"]
+
+Clock = Callable[[], dt.datetime]
+ProgressHook = Callable[[SourceResult], None]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def check(
+    sources: Iterable[Source],
+    options: CheckOptions | None = None,
+    **kwargs: object,
+) -> Report:
+    """Check ``sources`` and return the report (a synchronous wrapper of :func:`check_async`).
+
+    Example::
+
+        registry = factlinks.load_sources("sources.toml")
+        report = factlinks.check(registry)
+        print(report.counts)
+
+    Not for use inside a running event loop; there, ``await check_async(...)``.
+    """
+    return asyncio.run(check_async(sources, options, **kwargs))  # type: ignore[arg-type]
+
+
+async def check_async(
+    sources: Iterable[Source],
+    options: CheckOptions | None = None,
+    *,
+    client: httpx.AsyncClient | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    sleep: Sleep = asyncio.sleep,
+    clock: Clock = _utc_now,
+    on_result: ProgressHook | None = None,
+    strict: bool = False,
+) -> Report:
+    """Check ``sources`` and return the report.
+
+    Parameters:
+        sources: the sources, e.g. a :class:`Registry` from :func:`load_sources`.
+        options: the run's options; by default the registry's ``[settings]`` over the defaults.
+        client: an ``httpx.AsyncClient`` to use (not closed here); by default one is made.
+        executor: where documents are parsed; by default a process pool sized to the cores.
+        sleep: the async sleep between retries (tests pass one that returns at once).
+        clock: the wall clock, for timestamps and ``Retry-After`` dates.
+        on_result: called with each result as it is ready (for progress displays).
+        strict: re-raise unexpected exceptions instead of recording them on the result.
+
+    Raises:
+        OfflineError: no host answered at all; nothing can be said about the citations.
+    """
+    source_list = list(sources)
+    if options is None:
+        options = sources.options() if isinstance(sources, Registry) else CheckOptions()
+    registry_path = sources.path if isinstance(sources, Registry) else None
+    started = clock()
+    own_client = client is None
+    http = client if client is not None else make_client(options)
+    parser = _Parser(executor, options)
+    run = _Run(options, Fetcher(http, options, sleep=sleep, clock=clock), parser, clock, strict)
+    results: list[SourceResult | None] = [None] * len(source_list)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(len(source_list)):
+        queue.put_nowait(index)
+
+    async def worker() -> None:
+        while True:
+            try:
+                index = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            result = await run.check_one(source_list[index])
+            results[index] = result
+            if on_result is not None:
+                on_result(result)
+
+    try:
+        workers = min(options.concurrency, max(1, len(source_list)))
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(worker())
+    finally:
+        parser.close()
+        if own_client:
+            await http.aclose()
+    final = tuple(r for r in results if r is not None)
+    _raise_if_offline(final, options)
+    return Report(
+        results=final,
+        started_at=started,
+        finished_at=clock(),
+        tool_version=__version__,
+        fail_on=options.fail_on,
+        registry=registry_path,
+    )
+
+
+def _raise_if_offline(results: tuple[SourceResult, ...], options: CheckOptions) -> None:
+    checked = [r for r in results if r.fetch is not None]
+    if not checked:
+        return
+    if any(r.fetch is None or r.fetch.failure is None for r in checked):
+        return
+    if not all(r.fetch and r.fetch.failure and r.fetch.failure.kind.is_network for r in checked):
+        return
+    hosts = {r.source.host for r in checked}
+    if len(hosts) < options.offline_min_hosts:
+        return
+    kinds = sorted({r.fetch.failure.kind.value for r in checked if r.fetch and r.fetch.failure})
+    raise OfflineError(
+        "no source could be reached: is this machine online? "
+        f"({len(checked)} sources on {len(hosts)} hosts failed: {', '.join(kinds)}; "
+        "nothing was reported)"
+    )
+
+
+class _Parser:
+    """Runs :func:`analyse` off the event loop, once per distinct body and title."""
+
+    def __init__(self, executor: concurrent.futures.Executor | None, options: CheckOptions):
+        self._executor = executor
+        self._own: concurrent.futures.ProcessPoolExecutor | None = None
+        self._options = options
+        self._cache: dict[tuple[bytes, str | None, str | None, bool], asyncio.Future[_Parsed]] = {}
+
+    def _pool(self) -> concurrent.futures.Executor:
+        if self._executor is not None:
+            return self._executor
+        if self._own is None:
+            self._own = concurrent.futures.ProcessPoolExecutor(
+                max_workers=os.cpu_count() or 1,
+                mp_context=multiprocessing.get_context("spawn"),
+            )
+        return self._own
+
+    async def parse(self, fetch: FetchResult, title: str | None) -> _Parsed:
+        key = (hashlib.sha256(fetch.body).digest(), title, fetch.content_type, fetch.truncated)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return await asyncio.shield(cached)
+        future: asyncio.Future[_Parsed] = asyncio.get_running_loop().create_future()
+        self._cache[key] = future
+        try:
+            parsed = await self._run(fetch, title)
+        except BaseException as exc:
+            future.set_exception(exc)
+            del self._cache[key]
+            future.exception()  # retrieved: no "never retrieved" warning
+            raise
+        future.set_result(parsed)
+        return parsed
+
+    async def _run(self, fetch: FetchResult, title: str | None) -> _Parsed:
+        loop = asyncio.get_running_loop()
+        call = functools.partial(
+            analyse,
+            fetch.body,
+            fetch.content_type,
+            truncated=fetch.truncated,
+            expected_title=title,
+            max_pages=self._options.max_pages,
+        )
+        try:
+            inspection, evidence = await asyncio.wait_for(
+                loop.run_in_executor(self._pool(), call), self._options.parse_timeout
+            )
+        except TimeoutError:
+            fmt = sniff_format(fetch.body, fetch.content_type)
+            problem = f"parsing took longer than {self._options.parse_timeout:g} s"
+            return _Parsed(Inspection(fmt, problem=problem), None)
+        except concurrent.futures.process.BrokenProcessPool:
+            fmt = sniff_format(fetch.body, fetch.content_type)
+            return _Parsed(Inspection(fmt, problem="the parser crashed on this document"), None)
+        return _Parsed(inspection, evidence)
+
+    def close(self) -> None:
+        if self._own is not None:
+            self._own.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    inspection: Inspection
+    evidence: TitleEvidence | None
+
+
+class _Run:
+    """The per-run state shared by the workers: fetcher, parser, probe cache."""
+
+    def __init__(
+        self,
+        options: CheckOptions,
+        fetcher: Fetcher,
+        parser: _Parser,
+        clock: Clock,
+        strict: bool,
+    ) -> None:
+        self.options = options
+        self.fetcher = fetcher
+        self.parser = parser
+        self.clock = clock
+        self.strict = strict
+        self._probes: dict[str, asyncio.Future[FetchResult]] = {}
+
+    async def check_one(self, source: Source) -> SourceResult:
+        """Check one source; an unexpected exception becomes the result, unless strict."""
+        if source.skip is not None:
+            return self._skipped(source, f"Skipped: {source.skip}.")
+        if self.options.only is not None and source.id not in self.options.only:
+            return self._skipped(source, "Skipped: not selected by --only.")
+        try:
+            return await self._check(source)
+        except Exception as exc:
+            if self.strict:
+                raise
+            return SourceResult(
+                source=source,
+                status=Status.UNVERIFIABLE,
+                reason=f"Internal error: {type(exc).__name__}: {exc}"[:300],
+                checked_at=self.clock(),
+            )
+
+    def _skipped(self, source: Source, reason: str) -> SourceResult:
+        return SourceResult(source, Status.SKIPPED, reason, checked_at=self.clock())
+
+    async def _check(self, source: Source) -> SourceResult:
+        fetch = await self.fetcher.fetch(source.url)
+        inspection: Inspection | None = None
+        evidence: TitleEvidence | None = None
+        probe: Probe | None = None
+        if fetch.ok:
+            fmt = sniff_format(fetch.body, fetch.content_type)
+            inspection = Inspection(fmt)
+            kind_mismatch = (source.kind is Kind.PDF and fmt is not DocFormat.PDF) or (
+                source.kind is Kind.HTML and fmt is DocFormat.PDF
+            )
+            if source.title is not None or kind_mismatch:
+                parsed = await self.parser.parse(fetch, source.title)
+                inspection, evidence = parsed.inspection, parsed.evidence
+            if (
+                self.options.probe_soft_404
+                and not is_site_root(source.url)
+                and not (evidence is not None and evidence.matched)
+            ):
+                probe = await self._probe(source.url, fetch)
+        verdict = classify(source, fetch, inspection, evidence, probe)
+        return SourceResult(
+            source=source,
+            status=verdict.status,
+            reason=verdict.reason,
+            checked_at=self.clock(),
+            fetch=replace(fetch, body=b""),
+            inspection=inspection,
+            title=evidence,
+            probe=probe,
+            new_url=verdict.new_url,
+        )
+
+    async def _probe(self, url: str, fetch: FetchResult) -> Probe:
+        """Fetch a random sibling of ``url`` (once per directory and extension) and judge."""
+        token = "factlinks-probe-" + hashlib.sha256(os.urandom(16)).hexdigest()[:12]
+        sibling = sibling_url(url, token)
+        key = sibling.replace(token, "*")
+        future = self._probes.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._probes[key] = future
+            try:
+                answer = await self.fetcher.fetch(sibling, retries=False)
+            except BaseException as exc:
+                future.set_exception(exc)
+                future.exception()
+                raise
+            future.set_result(answer)
+        answer = await asyncio.shield(future)
+        if answer.failure is not None and answer.failure.kind is FailureKind.INTERNAL:
+            return judge_probe(fetch, answer)
+        return judge_probe(fetch, answer, token=_token_of(answer.url))
+
+
+def _token_of(url: str) -> str:
+    marker = "factlinks-probe-"
+    start = url.find(marker)
+    return url[start : start + len(marker) + 12] if start >= 0 else ""

@@ -1,0 +1,71 @@
+"""Report writers: one module per format, each only renders what the report holds."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .._errors import ReportError
+from .._models import Report
+from .json import SCHEMA_TAG, render_json, report_to_dict
+from .markdown import render_markdown
+
+__all__ = [
+    "FORMATS",
+    "SCHEMA_TAG",
+    "render_json",
+    "render_markdown",
+    "report_to_dict",
+    "write_report",
+]
+
+FORMATS: dict[str, tuple[str, Callable[[Report], str]]] = {
+    "json": ("report.json", render_json),
+    "md": ("report.md", render_markdown),
+}
+"""Format name -> (file name, renderer)."""
+
+
+def write_report(
+    report: Report, out_dir: str | os.PathLike[str], formats: Iterable[str] = ("json", "md")
+) -> list[Path]:
+    """Write ``report`` into ``out_dir`` in ``formats``; return the paths written.
+
+    Every file is rendered first and then written atomically (a temporary file in the same
+    folder, then a rename), so a reader never sees half a report.
+
+    Example::
+
+        factlinks.write_report(report, "factlinks-report", formats=["json", "md"])
+
+    Raises:
+        ReportError: an unknown format, or the folder or a file cannot be written.
+    """
+    names = list(dict.fromkeys(formats))
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown:
+        raise ReportError(f"unknown report format {unknown[0]!r} (valid: {', '.join(FORMATS)})")
+    rendered = [(FORMATS[name][0], FORMATS[name][1](report)) for name in names]
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"cannot create {folder}: {exc.strerror or exc}") from exc
+    written = []
+    for file_name, text in rendered:
+        target = folder / file_name
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{file_name}.", dir=folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        written.append(target)
+    return written

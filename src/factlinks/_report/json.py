@@ -1,0 +1,107 @@
+"""``report.json``: the machine-readable report, schema ``factlinks.report/1``.
+
+The schema is ``factlinks/report.schema.json`` in the package and is documented in
+``docs/report-schema.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._models import FetchResult, Hop, Report, SourceResult, Status
+
+__all__ = ["SCHEMA_TAG", "render_json", "report_to_dict"]
+
+SCHEMA_TAG = "factlinks.report/1"
+
+
+def _hops(hops: tuple[Hop, ...]) -> list[dict[str, Any]]:
+    return [{"url": h.url, "status": h.status_code, "location": h.location} for h in hops]
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _result(result: SourceResult) -> dict[str, Any]:
+    source = result.source
+    fetch: FetchResult | None = result.fetch
+    inspection = result.inspection
+    title = result.title
+    return {
+        "id": source.id,
+        "url": source.url,
+        "status": result.status.value,
+        "reason": result.reason,
+        "action": result.status.action,
+        "http_status": fetch.status_code if fetch else None,
+        "final_url": fetch.final_url if fetch else None,
+        "redirects": _hops(fetch.redirects) if fetch else [],
+        "new_url": result.new_url,
+        "title": None
+        if title is None and source.title is None
+        else {
+            "expected": source.title,
+            "matched": title.matched if title else False,
+            "found": title.found if title else None,
+            "score": title.score if title else None,
+            "where": title.where if title else None,
+            "snippet": title.snippet if title else None,
+        },
+        "document": None
+        if inspection is None
+        else {
+            "format": inspection.format.value,
+            "title": inspection.display_title,
+            "pages": inspection.pages,
+            "problem": inspection.problem,
+        },
+        "probe": None
+        if result.probe is None
+        else {
+            "url": result.probe.url,
+            "http_status": result.probe.status_code,
+            "final_url": result.probe.final_url,
+            "similarity": result.probe.similarity,
+            "verdict": result.probe.verdict.value,
+        },
+        "content_type": fetch.content_type if fetch else None,
+        "bytes": fetch.bytes if fetch else None,
+        "truncated": fetch.truncated if fetch else False,
+        "elapsed_ms": fetch.elapsed_ms if fetch else None,
+        "attempts": fetch.attempts if fetch else 0,
+        "error": None
+        if fetch is None or fetch.failure is None
+        else {"kind": fetch.failure.kind.value, "message": fetch.failure.detail},
+        "kind": source.kind.value,
+        "citation": source.citation,
+        "cited_in": list(source.cited_in),
+        "accessed": _iso(source.accessed),
+        "checked_at": _iso(result.checked_at),
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The report as plain JSON-ready data."""
+    counts = report.counts
+    return {
+        "schema": SCHEMA_TAG,
+        "tool": {"name": "factlinks", "version": report.tool_version},
+        "registry": report.registry,
+        "started_at": report.started_at.isoformat(),
+        "finished_at": report.finished_at.isoformat(),
+        "fail_on": sorted(s.value for s in report.fail_on),
+        "passed": report.passed,
+        "summary": {
+            "total": len(report.results),
+            "failing": len(report.failures),
+            "by_status": {status.value: counts[status] for status in Status},
+        },
+        "sources": [_result(r) for r in report.results],
+    }
+
+
+def render_json(report: Report) -> str:
+    """``report.json`` as text."""
+    return json.dumps(report_to_dict(report), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,86 @@
+"""``report.md``: short enough for a CI job summary or an issue body; problems first."""
+
+from __future__ import annotations
+
+from .._models import Report, SourceResult, Status
+
+__all__ = ["render_markdown"]
+
+_ORDER = (
+    Status.DEAD,
+    Status.DRIFTED,
+    Status.MOVED,
+    Status.UNREACHABLE,
+    Status.BLOCKED,
+    Status.UNVERIFIABLE,
+)
+_HEADINGS = {
+    Status.DEAD: "Dead",
+    Status.DRIFTED: "Drifted",
+    Status.MOVED: "Moved",
+    Status.UNREACHABLE: "Unreachable",
+    Status.BLOCKED: "Blocked",
+    Status.UNVERIFIABLE: "Unverifiable",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _line(result: SourceResult) -> str:
+    parts = [f"- **`{result.id}`** — <{result.url}>"]
+    if result.source.citation:
+        parts.append(f"  \n  Cited as: {_cell(result.source.citation)}")
+    parts.append(f"  \n  {_cell(result.reason)}")
+    if result.new_url:
+        parts.append(f"  \n  New URL: <{result.new_url}>")
+    return "".join(parts)
+
+
+def render_markdown(report: Report) -> str:
+    """``report.md`` as text."""
+    counts = report.counts
+    failing = len(report.failures)
+    verdict = (
+        "✅ All citations are healthy."
+        if not report.problems
+        else (
+            f"❌ {failing} citation{'s' if failing != 1 else ''} in a failing status "
+            f"({', '.join(sorted(s.value for s in report.fail_on))})."
+            if failing
+            else "⚠️ No failing citations, but some need a look."
+        )
+    )
+    out = [
+        "# Citation health report",
+        "",
+        verdict,
+        "",
+        "| status | count |",
+        "|---|---:|",
+    ]
+    out += [f"| {status.value} | {counts[status]} |" for status in Status if counts[status]]
+    out += [f"| **total** | **{len(report.results)}** |", ""]
+    for status in sorted(_ORDER, key=lambda s: (s not in report.fail_on, _ORDER.index(s))):
+        results = report.with_status(status)
+        if not results:
+            continue
+        marker = "fails the run" if status in report.fail_on else "warning"
+        out += [f"## {_HEADINGS[status]} ({len(results)}, {marker})", "", f"_{status.action}_", ""]
+        out += [_line(r) for r in results]
+        out.append("")
+    healthy = report.with_status(Status.OK, Status.SKIPPED)
+    if healthy:
+        out += [
+            "<details>",
+            f"<summary>Healthy and skipped ({len(healthy)})</summary>",
+            "",
+        ]
+        out += [f"- `{r.id}` ({r.status.value}) — <{r.url}>" for r in healthy]
+        out += ["", "</details>", ""]
+    out.append(
+        f"_factlinks {report.tool_version}, {report.finished_at:%Y-%m-%d %H:%M} UTC, "
+        f"{report.elapsed_s:.1f} s._"
+    )
+    return "\n".join(out) + "\n"

@@ -1,0 +1,192 @@
+"""Generate small, valid PDF files for tests (standard library only).
+
+The files are deliberately simple: one standard Type 1 font (Helvetica, WinAnsiEncoding, so
+German umlauts, ``ß`` and the en dash work), uncompressed content streams, a classic cross
+reference table with correct byte offsets and a trailer with ``/Size``, ``/Root``, ``/Info`` and
+``/ID``. The output is deterministic: the same arguments give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from xml.sax.saxutils import escape as _escape_xml
+
+__all__ = ["make_pdf", "make_pdf_without_text"]
+
+_PAGE_WIDTH = 612  # US Letter, in points
+_PAGE_HEIGHT = 792
+_MARGIN = 72
+_FONT_SIZE = 12
+_LEADING = 14
+
+_XMP_TEMPLATE = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+   <dc:title>
+    <rdf:Alt>
+     <rdf:li xml:lang="x-default">{title}</rdf:li>
+    </rdf:Alt>
+   </dc:title>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+
+
+def _literal(data: bytes) -> bytes:
+    """A PDF literal string; ``( ) \\`` and bytes outside printable ASCII are escaped."""
+    out = bytearray(b"(")
+    for byte in data:
+        if byte in b"()\\":
+            out += b"\\" + bytes([byte])
+        elif 0x20 <= byte < 0x7F:
+            out.append(byte)
+        else:
+            out += b"\\%03o" % byte
+    out += b")"
+    return bytes(out)
+
+
+def _text_string(text: str) -> bytes:
+    """A PDF text string: a literal when ASCII, else UTF-16BE with BOM in hex form."""
+    if text.isascii():
+        return _literal(text.encode("ascii"))
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
+
+
+def _encode_line(line: str) -> bytes:
+    try:
+        return line.encode("cp1252")
+    except UnicodeEncodeError as exc:
+        bad = line[exc.start : exc.end]
+        raise ValueError(f"character {bad!r} cannot be shown with WinAnsiEncoding") from exc
+
+
+def _stream(content: bytes, extra: bytes = b"") -> bytes:
+    return b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(content), extra, content)
+
+
+def _text_content(text: str) -> bytes:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ops = [
+        b"BT",
+        b"/F1 %d Tf" % _FONT_SIZE,
+        b"%d %d Td" % (_MARGIN, _PAGE_HEIGHT - _MARGIN),
+    ]
+    for index, line in enumerate(lines):
+        if index:
+            ops.append(b"0 -%d Td" % _LEADING)
+        ops.append(_literal(_encode_line(line)) + b" Tj")
+    ops.append(b"ET")
+    return b"\n".join(ops)
+
+
+def _rectangle_content() -> bytes:
+    width = _PAGE_WIDTH - 2 * _MARGIN
+    height = _PAGE_HEIGHT - 2 * _MARGIN
+    return b"q\n0.6 g\n%d %d %d %d re\nf\nQ" % (_MARGIN, _MARGIN, width, height)
+
+
+def _build(
+    contents: Sequence[bytes],
+    *,
+    with_font: bool,
+    title: str | None,
+    xmp_title: str | None,
+    producer: str | None,
+) -> bytes:
+    # Object numbers: 1 catalog, 2 page tree, 3 info, then optional font and metadata, then a
+    # page object and its content stream per page.
+    objects: list[bytes] = [b"", b"", b""]
+
+    def new_object(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    info = b""
+    if title is not None:
+        info += b" /Title " + _text_string(title)
+    if producer is not None:
+        info += b" /Producer " + _text_string(producer)
+    objects[2] = b"<<" + info + b" >>"
+
+    resources = b"<< >>"
+    if with_font:
+        font = new_object(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+        )
+        resources = b"<< /Font << /F1 %d 0 R >> >>" % font
+
+    catalog_extra = b""
+    if xmp_title is not None:
+        xmp = _XMP_TEMPLATE.format(title=_escape_xml(xmp_title)).encode("utf-8")
+        metadata = new_object(_stream(xmp, b" /Type /Metadata /Subtype /XML"))
+        catalog_extra = b" /Metadata %d 0 R" % metadata
+
+    kids: list[int] = []
+    for content in contents:
+        content_ref = new_object(_stream(content))
+        kids.append(
+            new_object(
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources %s"
+                b" /Contents %d 0 R >>" % (_PAGE_WIDTH, _PAGE_HEIGHT, resources, content_ref)
+            )
+        )
+
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R%s >>" % catalog_extra
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % kid for kid in kids),
+        len(kids),
+    )
+
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets: list[int] = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+
+    xref_offset = len(out)
+    size = len(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    file_id = hashlib.sha256(out).hexdigest()[:32].upper().encode("ascii")
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R /ID [<%s> <%s>] >>\n" % (
+        size,
+        file_id,
+        file_id,
+    )
+    out += b"startxref\n%d\n%%%%EOF\n" % xref_offset
+    return bytes(out)
+
+
+def make_pdf(
+    pages: Sequence[str],
+    *,
+    title: str | None = None,
+    xmp_title: str | None = None,
+    producer: str | None = None,
+) -> bytes:
+    """Return a PDF with one page per entry of ``pages``.
+
+    Each page's text is drawn in Helvetica 12pt, one text line per line of the string. Text must
+    be encodable as cp1252 (WinAnsiEncoding), otherwise :class:`ValueError` is raised. ``title``
+    and ``producer`` go into the document information dictionary; ``xmp_title`` becomes the
+    ``dc:title`` (``x-default``) of an XMP metadata stream on the catalog.
+    """
+    if isinstance(pages, str):
+        raise TypeError("pages must be a sequence of strings, not a string")
+    if not pages:
+        raise ValueError("a PDF needs at least one page")
+    contents = [_text_content(text) for text in pages]
+    return _build(contents, with_font=True, title=title, xmp_title=xmp_title, producer=producer)
+
+
+def make_pdf_without_text(n_pages: int = 1) -> bytes:
+    """Return a PDF whose pages only show a filled rectangle (like a scan without OCR)."""
+    if n_pages < 1:
+        raise ValueError("a PDF needs at least one page")
+    contents = [_rectangle_content()] * n_pages
+    return _build(contents, with_font=False, title=None, xmp_title=None, producer=None)
