@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import random
 from collections.abc import Awaitable, Callable
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
 from tenacity.stop import stop_any, stop_base
-from tenacity.wait import wait_exponential_jitter
 
 from ._models import FailureKind, FetchResult
 from ._options import RetryPolicy
@@ -57,9 +57,10 @@ def build_retrying(policy: RetryPolicy, *, sleep: Sleep, clock: Clock) -> AsyncR
 
     The caller runs attempts under it; when the attempts run out, the last result stands.
     """
-    backoff = wait_exponential_jitter(
-        initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
-    )
+
+    def backoff(state: RetryCallState) -> float:
+        exponential: float = policy.initial_wait * 2.0 ** max(0, state.attempt_number - 1)
+        return min(policy.max_wait, exponential) + random.uniform(0, policy.jitter)
 
     def last(state: RetryCallState) -> FetchResult | None:
         outcome = state.outcome
@@ -69,7 +70,7 @@ def build_retrying(policy: RetryPolicy, *, sleep: Sleep, clock: Clock) -> AsyncR
         return result if isinstance(result, FetchResult) else None
 
     def wait(state: RetryCallState) -> float:
-        base = backoff(state) if policy.initial_wait or policy.jitter else 0.0
+        base = backoff(state)
         result = last(state)
         asked = retry_after_seconds(result, clock()) if result is not None else None
         return max(base, asked) if asked is not None else base

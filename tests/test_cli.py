@@ -1,0 +1,218 @@
+"""The command line, driven through ``main(argv)`` in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from factlinks._cli import main
+from farm import Farm, Reply, closed_port
+from pdfgen import make_pdf, make_pdf_without_text
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.integration
+def test_offline_run_exits_3_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every host of the real registry remapped to a closed port: exit 3, nothing written."""
+    out = tmp_path / "out"
+    rule = rf"^https?://[^/]+ http://127.0.0.1:{closed_port()}"
+    code = main(["check", str(REPO / "sources.toml"), "--out", str(out), "--remap", rule])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "no source could be reached: is this machine online?" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_offline_run_as_a_process_has_no_traceback(tmp_path: Path) -> None:
+    rule = rf"^https?://[^/]+ http://127.0.0.1:{closed_port()}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "factlinks", "check", str(REPO / "sources.toml"), "--remap", rule],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 3
+    assert "is this machine online?" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "factlinks-report").exists()
+
+
+@pytest.mark.parametrize(
+    ("registry", "message"),
+    [
+        pytest.param(
+            '[[source]]\nid = "a"\nurl = "ftp://x.org/f"\n', "must be http or https", id="ftp"
+        ),
+        pytest.param(
+            '[[source]]\nid = "a"\nurl = "https://x.org/"\ntitel = "T"\n',
+            "did you mean 'title'",
+            id="typo",
+        ),
+        pytest.param('[[source]\nid = "a"\n', "invalid TOML", id="syntax"),
+    ],
+)
+def test_bad_registry_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], registry: str, message: str
+) -> None:
+    path = write(tmp_path, registry)
+    out = tmp_path / "out"
+    assert main(["check", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert str(path) in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--format", "json,pdf"], "unknown format 'pdf'", id="format"),
+        pytest.param(["--fail-on", "dead,gone"], "unknown status 'gone'", id="fail-on"),
+        pytest.param(["--remap", "onlyonepart"], "REGEX REPLACEMENT", id="remap-shape"),
+        pytest.param(["--remap", "([ x"], "invalid regular expression", id="remap-regex"),
+        pytest.param(["--only", "nope"], "no source with id 'nope'", id="only"),
+        pytest.param(["--concurrency", "0"], "concurrency must be at least 1", id="concurrency"),
+        pytest.param(["--timeout", "-1"], "timeout must be a positive", id="timeout"),
+    ],
+)
+def test_bad_flags_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    path = write(tmp_path, '[[source]]\nid = "a"\nurl = "https://x.org/"\n')
+    assert main(["check", str(path), "--out", str(tmp_path / "out"), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_registry_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path / "nope.toml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_argparse_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", "--concurrency", "many"])
+    assert exit_info.value.code == 2
+
+
+EVERY_STATUS = """
+[settings]
+user_agent = "factlinks-test/1 (+https://example.org/contact)"
+
+[[source]]
+id = "ok-pdf"
+url = "https://docs.example.org/reports/annual-2021.pdf"
+title = "Jahresbericht 2021"
+kind = "pdf"
+
+[[source]]
+id = "moved-page"
+url = "https://docs.example.org/old/page.html"
+
+[[source]]
+id = "drifted-pdf"
+url = "https://docs.example.org/reports/annual-2022.pdf"
+title = "Jahresbericht 2022"
+kind = "pdf"
+
+[[source]]
+id = "dead-404"
+url = "https://docs.example.org/reports/gone.pdf"
+
+[[source]]
+id = "blocked-challenge"
+url = "https://guarded.example.org/paper"
+
+[[source]]
+id = "unreachable-closed"
+url = "https://down.example.org/x"
+
+[[source]]
+id = "unverifiable-scan"
+url = "https://docs.example.org/reports/scan.pdf"
+title = "Gescannter Bericht"
+kind = "pdf"
+
+[[source]]
+id = "skipped-by-registry"
+url = "https://docs.example.org/private"
+skip = "intranet only"
+"""
+
+CHALLENGE = (
+    "<html><head><title>Just a moment...</title></head>"
+    "<body><div id='challenge-platform'></div></body></html>"
+)
+
+
+@pytest.mark.integration
+def test_every_status_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, EVERY_STATUS)
+    out = tmp_path / "out"
+    with Farm() as farm:
+        docs = farm.add_host(
+            "docs.example.org",
+            {
+                "/reports/annual-2021.pdf": Reply.pdf(make_pdf(["Jahresbericht 2021"])),
+                "/old/page.html": Reply.redirect("/new/page.html", 308),
+                "/new/page.html": Reply.html("<h1>Neu</h1>", title="Neu"),
+                "/reports/annual-2022.pdf": Reply.pdf(make_pdf(["Jahresbericht 2023"])),
+                "/reports/scan.pdf": Reply.pdf(make_pdf_without_text()),
+            },
+        )
+        farm.add_host("guarded.example.org", fallback=Reply.html(CHALLENGE, status=503))
+        argv = ["check", str(path), "--out", str(out), "--timeout", "3", *farm.remap_args()]
+        argv += ["--remap", farm.closed_port_rule("down.example.org")]
+        code = main([*argv, "--format", "json"])
+        report = json.loads((out / "report.json").read_text("utf-8"))
+        md_after_first_run = (out / "report.md").exists()
+        agents = {request.headers.get("user-agent") for request in docs.requests}
+        # --only leaves the others skipped; --fail-on decides the exit code.
+        only_code = main([*argv, "--only", "ok-pdf", "--only", "moved-page", "--fail-on", "moved"])
+        only_report = json.loads((out / "report.json").read_text("utf-8"))
+        passing_code = main([*argv, "--only", "ok-pdf", "--fail-on", "dead"])
+    assert code == 1
+    assert not md_after_first_run
+    statuses = {s["id"]: s["status"] for s in report["sources"]}
+    assert statuses == {
+        "ok-pdf": "ok",
+        "moved-page": "moved",
+        "drifted-pdf": "drifted",
+        "dead-404": "dead",
+        "blocked-challenge": "blocked",
+        "unreachable-closed": "unreachable",
+        "unverifiable-scan": "unverifiable",
+        "skipped-by-registry": "skipped",
+    }
+    assert agents == {"factlinks-test/1 (+https://example.org/contact)"}
+    assert (out / "report.md").exists()  # written by the later runs (default formats)
+    assert only_code == 1
+    assert only_report["summary"]["by_status"] == {
+        "ok": 1,
+        "moved": 1,
+        "drifted": 0,
+        "dead": 0,
+        "blocked": 0,
+        "unreachable": 0,
+        "unverifiable": 0,
+        "skipped": 6,
+    }
+    assert passing_code == 0
+    capsys.readouterr()

@@ -1,0 +1,145 @@
+"""End to end: ``factlinks check`` on a copy of the fact sheet's web, via the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+import factsheet_web
+from factlinks._cli import main
+from farm import Farm
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCES = REPO / "sources.toml"
+
+
+def load_schema() -> dict[str, Any]:
+    text = resources.files("factlinks").joinpath("report.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@pytest.fixture(scope="module")
+def factsheet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
+    """One run of the acceptance command over the whole fact sheet web."""
+    out = tmp_path_factory.mktemp("report")
+    with Farm() as farm:
+        factsheet_web.build(farm)
+        argv = [
+            "check",
+            str(SOURCES),
+            "--out",
+            str(out),
+            "--format",
+            "json,md",
+            "--no-state",
+            "--no-archive",
+            "--timeout",
+            "3",
+            *factsheet_web.remap_args(farm),
+        ]
+        code = main(argv)
+    report: dict[str, Any] = json.loads((out / "report.json").read_text("utf-8"))
+    report["_markdown"] = (out / "report.md").read_text("utf-8")
+    return code, report
+
+
+def test_exit_code_is_1_because_citations_fail(factsheet_run: tuple[int, dict[str, Any]]) -> None:
+    code, report = factsheet_run
+    assert code == 1
+    assert report["passed"] is False
+
+
+@pytest.mark.parametrize("source_id", sorted(factsheet_web.EXPECTED))
+def test_every_citation_classified_right(
+    factsheet_run: tuple[int, dict[str, Any]], source_id: str
+) -> None:
+    _, report = factsheet_run
+    result = next(s for s in report["sources"] if s["id"] == source_id)
+    expected = factsheet_web.EXPECTED[source_id]
+    assert result["status"] == expected.status, (expected.why, result["reason"])
+    assert result["new_url"] == expected.new_url
+    assert result["reason"]
+
+
+def test_report_names_web_urls_never_the_transport(
+    factsheet_run: tuple[int, dict[str, Any]],
+) -> None:
+    _, report = factsheet_run
+    text = json.dumps(report["sources"])
+    assert "127.0.0.1" not in text
+    cited = {
+        line.split('"')[1]
+        for line in SOURCES.read_text("utf-8").splitlines()
+        if line.startswith("url =")
+    }
+    assert {s["url"] for s in report["sources"]} == cited
+
+
+def test_relative_location_is_resolved_against_the_cited_url(
+    factsheet_run: tuple[int, dict[str, Any]],
+) -> None:
+    _, report = factsheet_run
+    eurostat = next(s for s in report["sources"] if s["id"] == "eurostat-isoc-e-esms")
+    assert eurostat["redirects"] == [
+        {
+            "url": "https://ec.europa.eu/eurostat/cache/metadata/en/isoc_e_esms.htm",
+            "status": 301,
+            "location": factsheet_web.EUROSTAT_NEW,
+        }
+    ]
+    assert eurostat["final_url"] == factsheet_web.EUROSTAT_NEW
+
+
+def test_retries_and_evidence(factsheet_run: tuple[int, dict[str, Any]]) -> None:
+    _, report = factsheet_run
+    by_id = {s["id"]: s for s in report["sources"]}
+    assert by_id["desi-2021-ict-env-survey"]["attempts"] == 2
+    assert by_id["bmas-zukunftszentren"]["attempts"] == 2
+    assert by_id["ki-transfer-plus-regionalzentren"]["error"]["kind"] == "timeout"
+    assert by_id["ml2r-transfer"]["error"]["kind"] == "connect"
+    kfw = by_id["kfw-fokus-318"]["title"]
+    assert kfw["matched"] is True
+    assert kfw["where"] == "page 1"
+    assert "Wachstumschancen" in kfw["snippet"]
+    wik = by_id["wik-kurzstudie-ki-im-mittelstand"]
+    assert wik["document"]["format"] == "pdf"
+    assert wik["content_type"] == "application/octet-stream"
+    booklet = by_id["pls-booklet-kmu"]
+    assert booklet["title"]["found"] == "KI in der Arbeitswelt"
+    landing = by_id["bmwk-ki-geschaeftsmodellinnovationen"]
+    assert "HTML page" in landing["reason"]
+    assert by_id["sdil-sdi-c"]["probe"]["verdict"] == "soft-404"
+    assert by_id["pls-vorreiter"]["probe"]["verdict"] == "alive"
+
+
+def test_report_matches_schema_and_summary(factsheet_run: tuple[int, dict[str, Any]]) -> None:
+    _, report = factsheet_run
+    markdown = report.pop("_markdown")
+    jsonschema.validate(report, load_schema())
+    report["_markdown"] = markdown
+    counts = Counter(s["status"] for s in report["sources"])
+    assert report["summary"]["by_status"] == {
+        status: counts.get(status, 0) for status in report["summary"]["by_status"]
+    }
+    assert report["summary"]["total"] == 23
+    assert report["summary"]["failing"] == counts["dead"] + counts["drifted"]
+
+
+def test_markdown_puts_failing_problems_first(factsheet_run: tuple[int, dict[str, Any]]) -> None:
+    _, report = factsheet_run
+    markdown: str = report["_markdown"]
+    dead = markdown.index("## Dead")
+    drifted = markdown.index("## Drifted")
+    moved = markdown.index("## Moved")
+    healthy = markdown.index("Healthy and skipped")
+    assert dead < drifted < moved < healthy
+    assert factsheet_web.BMWK_NEW in markdown
