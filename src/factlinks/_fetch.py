@@ -214,7 +214,13 @@ def _classify_connect_error(exc: httpx.ConnectError) -> tuple[FailureKind, str]:
     if any(isinstance(link, socket.gaierror) for link in chain) or any(
         marker in str(link)
         for link in chain
-        for marker in ("Name or service not known", "nodename nor servname", "getaddrinfo")
+        for marker in (
+            "Name or service not known",
+            "nodename nor servname",
+            "getaddrinfo",
+            "Temporary failure in name resolution",
+            "No address associated with hostname",
+        )
     ):
         return FailureKind.DNS, f"the host name does not resolve ({_describe(exc)})"
     if any(isinstance(link, ssl.SSLError) for link in chain):

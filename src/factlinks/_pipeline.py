@@ -14,6 +14,7 @@ import functools
 import hashlib
 import multiprocessing
 import os
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -25,7 +26,6 @@ from ._fetch import Fetcher, make_client
 from ._inspect import analyse, sniff_format
 from ._models import (
     DocFormat,
-    FailureKind,
     FetchResult,
     Inspection,
     Kind,
@@ -54,7 +54,13 @@ def _utc_now() -> dt.datetime:
 def check(
     sources: Iterable[Source],
     options: CheckOptions | None = None,
-    **kwargs: object,
+    *,
+    client: httpx.AsyncClient | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    sleep: Sleep = asyncio.sleep,
+    clock: Clock = _utc_now,
+    on_result: ProgressHook | None = None,
+    strict: bool = False,
 ) -> Report:
     """Check ``sources`` and return the report (a synchronous wrapper of :func:`check_async`).
 
@@ -64,9 +70,21 @@ def check(
         report = factlinks.check(registry)
         print(report.counts)
 
-    Not for use inside a running event loop; there, ``await check_async(...)``.
+    The parameters are those of :func:`check_async`. Not for use inside a running event
+    loop; there, ``await check_async(...)``.
     """
-    return asyncio.run(check_async(sources, options, **kwargs))  # type: ignore[arg-type]
+    return asyncio.run(
+        check_async(
+            sources,
+            options,
+            client=client,
+            executor=executor,
+            sleep=sleep,
+            clock=clock,
+            on_result=on_result,
+            strict=strict,
+        )
+    )
 
 
 async def check_async(
@@ -246,7 +264,7 @@ class _Run:
         self.parser = parser
         self.clock = clock
         self.strict = strict
-        self._probes: dict[str, asyncio.Future[FetchResult]] = {}
+        self._probes: dict[str, asyncio.Future[tuple[FetchResult, str]]] = {}
 
     async def check_one(self, source: Source) -> SourceResult:
         """Check one source; an unexpected exception becomes the result, unless strict."""
@@ -304,7 +322,7 @@ class _Run:
 
     async def _probe(self, url: str, fetch: FetchResult) -> Probe:
         """Fetch a random sibling of ``url`` (once per directory and extension) and judge."""
-        token = "factlinks-probe-" + hashlib.sha256(os.urandom(16)).hexdigest()[:12]
+        token = "factlinks-probe-" + secrets.token_hex(6)
         sibling = sibling_url(url, token)
         key = sibling.replace(token, "*")
         future = self._probes.get(key)
@@ -312,19 +330,10 @@ class _Run:
             future = asyncio.get_running_loop().create_future()
             self._probes[key] = future
             try:
-                answer = await self.fetcher.fetch(sibling, retries=False)
+                future.set_result((await self.fetcher.fetch(sibling, retries=False), token))
             except BaseException as exc:
                 future.set_exception(exc)
-                future.exception()
+                future.exception()  # retrieved: no "never retrieved" warning
                 raise
-            future.set_result(answer)
-        answer = await asyncio.shield(future)
-        if answer.failure is not None and answer.failure.kind is FailureKind.INTERNAL:
-            return judge_probe(fetch, answer)
-        return judge_probe(fetch, answer, token=_token_of(answer.url))
-
-
-def _token_of(url: str) -> str:
-    marker = "factlinks-probe-"
-    start = url.find(marker)
-    return url[start : start + len(marker) + 12] if start >= 0 else ""
+        answer, answer_token = await asyncio.shield(future)
+        return judge_probe(fetch, answer, token=answer_token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -99,7 +100,7 @@ def load_sources(path: str | os.PathLike[str]) -> Registry:
     """
     name = os.fspath(path)
     try:
-        text = Path(name).read_text(encoding="utf-8")
+        text = Path(name).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise RegistryError(f"{name}: no such file", path=name) from None
     except UnicodeDecodeError as exc:
@@ -167,10 +168,12 @@ def _unknown(
     valid: Sequence[str],
     line: int | None,
     what: str = "unknown key",
+    *,
+    label: str | None = None,
 ) -> None:
     close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
-    owner = f"source {source_id!r}: " if source_id else ""
+    owner = f"source {source_id!r}: " if source_id else (f"{label}: " if label else "")
     if what == "top-level key":
         message = f"{_where(path, line)}: unknown top-level key {key!r}{hint}"
     else:
@@ -185,7 +188,9 @@ def _settings(raw: object, path: str) -> dict[str, Any]:
     for key, value in raw.items():
         if key not in SETTINGS_KEYS:
             close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = (
+                f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(SETTINGS_KEYS)}"
+            )
             raise RegistryError(
                 f"{path}: [settings]: unknown key {key!r}{hint}", path=path, key=key
             )
@@ -203,7 +208,12 @@ def _settings(raw: object, path: str) -> dict[str, Any]:
             except OptionsError as exc:
                 raise RegistryError(f"{path}: [settings]: {exc}", path=path, key=key) from None
         elif key == "timeout":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
                 raise RegistryError(
                     f"{path}: [settings]: 'timeout' must be a positive number of seconds, "
                     f"not {value!r}",
@@ -212,12 +222,18 @@ def _settings(raw: object, path: str) -> dict[str, Any]:
                 )
             value = float(value)
         else:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            least = 0 if key == "max_redirects" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                what = "a whole number >= 0" if least == 0 else "a positive integer"
                 raise RegistryError(
-                    f"{path}: [settings]: {key!r} must be a positive integer, not {value!r}",
+                    f"{path}: [settings]: {key!r} must be {what}, not {value!r}",
                     path=path,
                     key=key,
                 )
+        try:
+            CheckOptions().replace(**{key: parse_statuses(value) if key == "fail_on" else value})
+        except OptionsError as exc:
+            raise RegistryError(f"{path}: [settings]: {exc}", path=path, key=key) from None
         out[key] = value
     return out
 
@@ -255,7 +271,7 @@ def _source(raw: object, index: int, path: str, line: int | None) -> Source:
     source_id = raw_id if isinstance(raw_id, str) else None
     for key in raw:
         if key not in SOURCE_KEYS:
-            _unknown(path, source_id or label, key, SOURCE_KEYS, line)
+            _unknown(path, source_id, key, SOURCE_KEYS, line, label=label)
     if "id" not in raw:
         raise RegistryError(
             f"{_where(path, line)}: {label}: missing required key 'id'", path=path, key="id"

@@ -117,12 +117,22 @@ def _search(expected: _Compact, expected_numbers: list[str], where: str, text: s
         if _digits_bounded(cleaned, start, end):
             return _Hit(100.0, where, start, end, cleaned)
         position = doc.text.find(expected.text, position + 1)
-    alignment = fuzz.partial_ratio_alignment(expected.text, doc.text)
-    if alignment is None or alignment.dest_end <= alignment.dest_start:
-        return None
-    start = doc.index[alignment.dest_start]
-    end = doc.index[alignment.dest_end - 1] + 1
-    score = float(alignment.score)
+    if len(doc.text) < len(expected.text):
+        # A candidate shorter than the title can only be judged whole: partial matching would
+        # find "Mittelstand" inside "KI im Mittelstand" and call it perfect.
+        score = float(fuzz.ratio(expected.text, doc.text))
+        start, end = doc.index[0], doc.index[-1] + 1
+    else:
+        alignment = fuzz.partial_ratio_alignment(expected.text, doc.text)
+        if alignment is None or alignment.dest_end <= alignment.dest_start:
+            return None
+        start = doc.index[alignment.dest_start]
+        end = doc.index[alignment.dest_end - 1] + 1
+        score = float(alignment.score)
+        while start > 0 and cleaned[start - 1].isalnum():
+            start -= 1
+        while end < len(cleaned) and cleaned[end].isalnum():
+            end += 1
     if _numbers(cleaned[start:end]) != expected_numbers or not _digits_bounded(cleaned, start, end):
         score = min(score, FUZZY_THRESHOLD - 1)
     return _Hit(score, where, start, end, cleaned)

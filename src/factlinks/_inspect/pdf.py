@@ -31,6 +31,7 @@ class PdfDocument:
         self._reader: PdfReader | None = None
         self._text_seen = False
         self._first_text = ""
+        self._pages_read = 0
         try:
             with _quiet():
                 reader = PdfReader(io.BytesIO(data), strict=False)
@@ -69,6 +70,7 @@ class PdfDocument:
         if self._reader is None:
             return
         for number in range(min(self._max_pages, self.pages)):
+            self._pages_read += 1
             try:
                 with _quiet():
                     text = self._reader.pages[number].extract_text() or ""
@@ -85,11 +87,8 @@ class PdfDocument:
     def finish(self) -> Inspection:
         """The inspection, after :meth:`page_texts` was consumed as far as needed."""
         problem = self.problem
-        if problem is None and self._reader is not None and not self._text_seen:
-            problem = (
-                f"no text layer in the first {min(self._max_pages, self.pages)} page(s) "
-                "(a scanned PDF?)"
-            )
+        if problem is None and self._pages_read and not self._text_seen:
+            problem = f"no text layer in the first {self._pages_read} page(s) (a scanned PDF?)"
         titles = list(self.titles)
         if not titles:
             first = _first_line(self._first_text)

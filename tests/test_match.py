@@ -1,0 +1,382 @@
+"""Tests of title normalisation and matching: ``factlinks._inspect.match``."""
+
+from __future__ import annotations
+
+import pytest
+
+from factlinks import TitleCandidate, TitleEvidence
+from factlinks._inspect.match import FUZZY_THRESHOLD, clean, compact, match_title
+
+KFW_TITLE = "Künstliche Intelligenz: hohe Wachstumschancen, aber geringe Verbreitung im Mittelstand"
+
+
+def one(expected: str, text: str, *, where: str = "page 1", display: str | None = None):
+    return match_title(expected, [TitleCandidate(where, text)], display=display)
+
+
+# -- clean ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("\ufb01nanzierung", "finanzierung", id="ligature-fi"),
+        pytest.param("\ufb02exibel", "flexibel", id="ligature-fl"),
+        pytest.param("E\ufb00ekte", "Effekte", id="ligature-ff"),
+        pytest.param("\ufb03zient", "ffizient", id="ligature-ffi"),
+        pytest.param("Wachs\u00adtums\u00adchancen", "Wachstumschancen", id="soft-hyphen"),
+        pytest.param("Wachstums-\nchancen", "Wachstumschancen", id="hyphenation-joined"),
+        pytest.param("Wachstums- \n  chancen", "Wachstumschancen", id="hyphenation-joined-spaces"),
+        pytest.param("KI-\nMonitor", "KI-Monitor", id="hyphenation-kept-before-capital"),
+        pytest.param("KI- \n Monitor", "KI-Monitor", id="hyphenation-kept-spaces"),
+        pytest.param("Ausgabe 2021-\n2022", "Ausgabe 2021-2022", id="hyphenation-kept-digit"),
+        pytest.param("a \u2013 b", "a - b", id="en-dash"),
+        pytest.param("a \u2014 b", "a - b", id="em-dash"),
+        pytest.param("a \u2212 b", "a - b", id="minus-sign"),
+        pytest.param("KI\u2010Monitor", "KI-Monitor", id="unicode-hyphen"),
+        pytest.param("KI\u2011Monitor", "KI-Monitor", id="non-breaking-hyphen"),
+        pytest.param("\u201eKI\u201c", '"KI"', id="german-double-quotes"),
+        pytest.param("\u201cKI\u201d", '"KI"', id="english-double-quotes"),
+        pytest.param("\u00abKI\u00bb", '"KI"', id="guillemets"),
+        pytest.param("\u201aKI\u2018", "'KI'", id="german-single-quotes"),
+        pytest.param("KfW\u2019s", "KfW's", id="apostrophe"),
+        pytest.param("Mu\u0308nchen", "M\u00fcnchen", id="combining-diaeresis-composed"),
+        pytest.param("Universita\u0308t", "Universit\u00e4t", id="combining-a-diaeresis"),
+        pytest.param("  a \n\t b  ", "a b", id="whitespace-collapsed"),
+        pytest.param("a\u00a0b", "a b", id="no-break-space"),
+        pytest.param("Nr.\u2009318", "Nr. 318", id="thin-space"),
+        pytest.param("Künstliche Intelligenz", "Künstliche Intelligenz", id="umlaut-kept"),
+        pytest.param("STRASSE Straße", "STRASSE Straße", id="case-and-sharp-s-kept"),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_clean(text: str, expected: str) -> None:
+    assert clean(text) == expected
+
+
+def test_clean_is_idempotent() -> None:
+    text = "\u201eKI-\nMonitor\u201c \u2013 Wachs\u00adtums-\nchancen \ufb01r Mu\u0308nchen"
+    assert clean(clean(text)) == clean(text)
+
+
+# -- compact -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("KI-Monitor 2021", "kimonitor2021", id="hyphen-space-case"),
+        pytest.param("Größe", "groesse", id="umlaut-and-sharp-s"),
+        pytest.param("ÄÖÜ äöü", "aeoeueaeoeue", id="umlauts"),
+        pytest.param("STRASSE", "strasse", id="upper-case-ss"),
+        pytest.param("\u1e9e", "ss", id="capital-sharp-s"),
+        pytest.param("Mu\u0308nchen", "muenchen", id="combining-diaeresis"),
+        pytest.param("\ufb01nal", "final", id="ligature"),
+        pytest.param("Caf\u00e9", "caf\u00e9", id="other-accents-kept"),
+        pytest.param("Nr. 318 (2021)", "nr3182021", id="punctuation-dropped"),
+        pytest.param("\u201eKI\u201c \u2013 \u00abja\u00bb!", "kija", id="quotes-dashes-dropped"),
+        pytest.param("--- ...", "", id="nothing-left"),
+    ],
+)
+def test_compact(text: str, expected: str) -> None:
+    assert compact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        pytest.param("Finanzierung", "\ufb01nanzierung", id="ligature-fi"),
+        pytest.param("Flexibel", "\ufb02exibel", id="ligature-fl"),
+        pytest.param("Effekte", "E\ufb00ekte", id="ligature-ff"),
+        pytest.param("Wachstumschancen", "Wachs\u00adtums\u00adchancen", id="soft-hyphen"),
+        pytest.param("Wachstumschancen", "Wachstums-\nchancen", id="hyphenation-joined"),
+        pytest.param("KI-Monitor", "KI-\nMonitor", id="hyphenation-kept"),
+        pytest.param("Wachstumschancen", "Wachstums-\r\nchancen", id="hyphenation-crlf"),
+        pytest.param("KI-Monitor", "KI Monitor", id="hyphen-vs-space"),
+        pytest.param(
+            "KI im Mittelstand - Potenziale", "KI im Mittelstand \u2013 Potenziale", id="en"
+        ),
+        pytest.param(
+            "KI im Mittelstand - Potenziale", "KI im Mittelstand \u2014 Potenziale", id="em"
+        ),
+        pytest.param('"Zitat"', "\u201eZitat\u201c", id="typographic-quotes"),
+        pytest.param("M\u00fcnchen", "Mu\u0308nchen", id="combining-accent"),
+        pytest.param("Künstliche Intelligenz", "KÜNSTLICHE INTELLIGENZ", id="case"),
+        pytest.param("Künstliche", "Kuenstliche", id="ae-transliteration"),
+        pytest.param("Straße", "Strasse", id="sharp-s-transliteration"),
+        pytest.param("Künstliche Intelligenz", "KünstlicheIntelligenz", id="missing-space"),
+        pytest.param("Künstliche Intelligenz", "  Künstliche \n\n  Intelligenz ", id="extra-space"),
+        pytest.param("Industrie 4.0", "Industrie 4 0", id="punctuation"),
+    ],
+)
+def test_compact_forms_compare_equal(left: str, right: str) -> None:
+    assert compact(left) == compact(right)
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        pytest.param("KI-Monitor 2021", "KI-Monitor 2022", id="digits"),
+        pytest.param("Caf\u00e9", "Cafe", id="accent-not-umlaut"),
+        pytest.param("Künstliche", "Kunstliche", id="umlaut-vs-plain-vowel"),
+    ],
+)
+def test_compact_forms_differ(left: str, right: str) -> None:
+    assert compact(left) != compact(right)
+
+
+# -- match_title: what matches -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param("Effiziente Finanzierung", "E\ufb00iziente \ufb01nanzierung", id="ligatures"),
+        pytest.param("Flexible Fertigung", "\ufb02exible Fertigung", id="ligature-fl"),
+        pytest.param("Wachstumschancen", "hohe Wachs\u00adtums\u00adchancen", id="soft-hyphen"),
+        pytest.param(KFW_TITLE, KFW_TITLE.replace("Wachstums", "Wachstums-\n"), id="hyphen-join"),
+        pytest.param("KI-Monitor 2021", "Der KI-\nMonitor 2021", id="hyphen-kept"),
+        pytest.param("KIMonitor 2021", "KI-\nMonitor 2021", id="hyphen-kept-vs-none"),
+        pytest.param(
+            "KI im Mittelstand \u2013 Potenziale erkennen",
+            "KI im Mittelstand - Potenziale erkennen",
+            id="en-dash-vs-hyphen",
+        ),
+        pytest.param(
+            "KI im Mittelstand - Potenziale erkennen",
+            "KI im Mittelstand \u2014 Potenziale erkennen",
+            id="hyphen-vs-em-dash",
+        ),
+        pytest.param('Der "KI-Monitor"', "Der \u201eKI-Monitor\u201c", id="typographic-quotes"),
+        pytest.param("Universität des Saarlandes", "Universita\u0308t des Saarlandes", id="nfd"),
+        pytest.param("Künstliche Intelligenz", "KÜNSTLICHE INTELLIGENZ", id="case"),
+        pytest.param("Künstliche Intelligenz", "Kuenstliche Intelligenz", id="ae-in-document"),
+        pytest.param("Kuenstliche Intelligenz", "Künstliche Intelligenz", id="ae-in-title"),
+        pytest.param("Straßenverkehr", "STRASSENVERKEHR", id="sharp-s"),
+        pytest.param("Künstliche Intelligenz", "KünstlicheIntelligenz", id="missing-space"),
+        pytest.param("KünstlicheIntelligenz", "Künstliche Intelligenz", id="extra-space"),
+        pytest.param("Künstliche Intelligenz", "Künstliche\n\n   Intelligenz", id="line-break"),
+        pytest.param("KI-Monitor 2021", "Titel: KI-Monitor 2021.", id="inside-text"),
+        pytest.param("KI-Monitor 2021", "KI-Monitor 2021-2022", id="digit-then-hyphen"),
+        pytest.param("Nr. 318", "KfW Research Fokus Nr. 318, Februar 2021", id="number"),
+        pytest.param("Industrie 4.0", "Umsetzung von Industrie 4.0 im Mittelstand", id="decimal"),
+    ],
+)
+def test_title_matches_exactly(expected: str, text: str) -> None:
+    evidence = one(expected, text)
+    assert evidence.matched, evidence
+    assert evidence.score == 100.0
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param("KI-Monitor 2021", "KI-Monitor 2022", id="other-year"),
+        pytest.param("KI-Monitor 2021", "KI-Monitor 20212", id="year-runs-on"),
+        pytest.param("KI-Monitor 2021", "KI-Monitor 12021", id="year-runs-in"),
+        pytest.param("Nr. 318", "Fokus Nr. 3189", id="number-runs-on"),
+        pytest.param("Nr. 318", "Fokus Nr. 1318", id="number-runs-in"),
+        pytest.param("Nr. 318", "Fokus Nr. 319", id="other-number"),
+        pytest.param("Zukunftszentren KI 8", "Zukunftszentren KI 80", id="single-digit-runs-on"),
+        pytest.param(KFW_TITLE, KFW_TITLE.replace("Mittelstand", "Mitte1stand"), id="ocr-l-as-1"),
+        pytest.param("Künstliche Intelligenz im Mittelstand", "Startseite", id="unrelated"),
+        pytest.param(KFW_TITLE, "Digitalisierung im Mittelstand: Fortschritte", id="other-doc"),
+        pytest.param("Künstliche Intelligenz", "", id="empty-text"),
+    ],
+)
+def test_title_does_not_match(expected: str, text: str) -> None:
+    evidence = one(expected, text)
+    assert not evidence.matched, evidence
+    assert evidence.score < FUZZY_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(KFW_TITLE.replace(" im ", " irn "), id="rn-for-m"),
+        pytest.param(KFW_TITLE.replace("Künstliche", "Kunstliche"), id="lost-umlaut"),
+        pytest.param(KFW_TITLE.replace("Verbreitung", "Verbreitunq"), id="g-as-q"),
+        pytest.param(KFW_TITLE.replace("Intelligenz", "Inteligenz"), id="dropped-letter"),
+        pytest.param(KFW_TITLE.replace("geringe", "gerinqe"), id="substituted-letter"),
+    ],
+)
+def test_one_ocr_typo_in_a_long_title_is_tolerated(text: str) -> None:
+    evidence = one(KFW_TITLE, text)
+    assert evidence.matched, evidence
+    assert FUZZY_THRESHOLD <= evidence.score < 100.0
+    assert evidence.where == "page 1"
+    assert evidence.found is not None
+    assert compact(evidence.found)[:10] == compact(text)[:10]
+
+
+def test_fuzzy_match_with_wrong_number_is_capped_below_threshold() -> None:
+    evidence = one("KI-Monitor 2021", "KI-Monitor 2022")
+    assert evidence.score == FUZZY_THRESHOLD - 1
+    assert evidence.where == "page 1"
+    assert evidence.snippet == "KI-Monitor 2022"
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param("KI im Mittelstand", "Mittelstand", id="last-word"),
+        pytest.param("Herausforderungen beim Einsatz von KI", "Einsatz", id="middle-word"),
+        pytest.param(KFW_TITLE, "Künstliche Intelligenz", id="first-words"),
+    ],
+)
+def test_part_of_the_title_is_not_a_match(expected: str, text: str) -> None:
+    evidence = one(expected, text, where="<title>")
+    assert not evidence.matched, evidence
+
+
+def test_fuzzy_found_text_is_not_cut_inside_a_word() -> None:
+    evidence = one(KFW_TITLE, "Fokus: " + KFW_TITLE.replace(" im ", " irn ") + " (Februar)")
+    assert evidence.matched
+    assert evidence.found == KFW_TITLE.replace(" im ", " irn ")
+
+
+# -- match_title: evidence -----------------------------------------------------------------------
+
+
+def test_exact_match_evidence() -> None:
+    text = "KfW Research\nFokus Volkswirtschaft\nDer KI-\nMonitor 2021 ist erschienen."
+    evidence = one("KI-Monitor 2021", text, where="page 2")
+    assert evidence == TitleEvidence(
+        expected="KI-Monitor 2021",
+        matched=True,
+        score=100.0,
+        where="page 2",
+        snippet="KfW Research Fokus Volkswirtschaft Der KI-Monitor 2021 ist erschienen.",
+        found="KI-Monitor 2021",
+    )
+
+
+def test_found_is_the_documents_spelling() -> None:
+    evidence = one(
+        "Kuenstliche Intelligenz - Chancen", "Über K\u00dcNSTLICHE Intelligenz \u2013 Chancen"
+    )
+    assert evidence.matched
+    assert evidence.found == "KÜNSTLICHE Intelligenz - Chancen"
+    assert evidence.snippet is not None
+    assert evidence.found in evidence.snippet
+
+
+def test_snippet_is_cut_around_the_match() -> None:
+    before = "Vorwort " * 20
+    after = " Einleitung" * 20
+    evidence = one("KI-Monitor 2021", before + "KI-Monitor 2021" + after)
+    assert evidence.snippet is not None
+    assert evidence.snippet.startswith("\u2026")
+    assert evidence.snippet.endswith("\u2026")
+    assert "KI-Monitor 2021" in evidence.snippet
+    assert len(evidence.snippet) <= 60 + len("KI-Monitor 2021") + 60 + 2
+
+
+def test_short_text_snippet_has_no_ellipsis() -> None:
+    evidence = one("KI-Monitor 2021", "KI-Monitor 2021")
+    assert evidence.snippet == "KI-Monitor 2021"
+
+
+def test_unmatched_evidence_reports_display() -> None:
+    evidence = one(KFW_TITLE, "Digitalisierung im Mittelstand", display="Startseite - KfW")
+    assert not evidence.matched
+    assert evidence.expected == KFW_TITLE
+    assert evidence.found == "Startseite - KfW"
+    assert evidence.where == "page 1"
+    assert 0 < evidence.score < FUZZY_THRESHOLD
+    assert evidence.snippet == "Digitalisierung im Mittelstand"
+
+
+def test_unmatched_without_display_has_no_found() -> None:
+    evidence = one(KFW_TITLE, "Digitalisierung im Mittelstand")
+    assert evidence.found is None
+
+
+@pytest.mark.parametrize(
+    "candidates",
+    [
+        pytest.param([], id="no-candidates"),
+        pytest.param([TitleCandidate("page 1", "")], id="empty-text"),
+        pytest.param([TitleCandidate("page 1", " \n\t ")], id="blank-text"),
+        pytest.param([TitleCandidate("page 1", "\u2013 \u201e\u201c ...")], id="punctuation"),
+    ],
+)
+def test_nothing_to_compare(candidates: list[TitleCandidate]) -> None:
+    evidence = match_title("KI im Mittelstand", candidates, display="Shown")
+    assert evidence == TitleEvidence(
+        expected="KI im Mittelstand", matched=False, score=0.0, found="Shown"
+    )
+
+
+@pytest.mark.parametrize("expected", ["", "   ", "\u2013 ... \u2013"])
+def test_title_without_letters_never_matches(expected: str) -> None:
+    evidence = one(expected, "KI im Mittelstand")
+    assert not evidence.matched
+    assert evidence.score == 0.0
+
+
+def test_first_exact_match_in_candidate_order_wins() -> None:
+    candidates = [
+        TitleCandidate("metadata", "Startseite"),
+        TitleCandidate("xmp", "KI im Mittelstamd"),
+        TitleCandidate("page 1", "Vorwort: KI im Mittelstand"),
+        TitleCandidate("page 2", "KI im Mittelstand"),
+    ]
+    evidence = match_title("KI im Mittelstand", candidates)
+    assert evidence.matched
+    assert evidence.where == "page 1"
+    assert evidence.score == 100.0
+    assert evidence.snippet == "Vorwort: KI im Mittelstand"
+
+
+def test_exact_match_beats_an_earlier_fuzzy_match() -> None:
+    near = KFW_TITLE.replace(" im ", " irn ")
+    candidates = [TitleCandidate("metadata", near), TitleCandidate("page 1", KFW_TITLE)]
+    first = match_title(KFW_TITLE, candidates[:1])
+    assert first.matched
+    assert first.score < 100.0
+    evidence = match_title(KFW_TITLE, candidates)
+    assert evidence.where == "page 1"
+    assert evidence.score == 100.0
+
+
+def test_best_fuzzy_candidate_wins_when_none_is_exact() -> None:
+    candidates = [
+        TitleCandidate("<title>", "Digitalisierung im Mittelstand"),
+        TitleCandidate("<h1>", KFW_TITLE.replace(" im ", " irn ")),
+        TitleCandidate("body", "Impressum Datenschutz Kontakt"),
+    ]
+    evidence = match_title(KFW_TITLE, candidates)
+    assert evidence.matched
+    assert evidence.where == "<h1>"
+
+
+def test_best_near_miss_is_reported_when_nothing_matches() -> None:
+    candidates = [
+        TitleCandidate("<title>", "Impressum"),
+        TitleCandidate("<h1>", "KI-Monitor 2022"),
+    ]
+    evidence = match_title("KI-Monitor 2021", candidates, display="Impressum")
+    assert not evidence.matched
+    assert evidence.where == "<h1>"
+    assert evidence.found == "Impressum"
+
+
+def test_candidates_may_be_a_generator() -> None:
+    seen: list[str] = []
+
+    def pages():
+        for number, text in enumerate(["Vorwort", "KI im Mittelstand", "Anhang"], start=1):
+            seen.append(text)
+            yield TitleCandidate(f"page {number}", text)
+
+    evidence = match_title("KI im Mittelstand", pages())
+    assert evidence.where == "page 2"
+    assert seen == ["Vorwort", "KI im Mittelstand"]
+
+
+def test_the_expected_title_is_kept_as_given() -> None:
+    title = "  \u201eKI-Monitor\u201c 2021 "
+    evidence = one(title, "KI-Monitor 2021")
+    assert evidence.matched
+    assert evidence.expected == title
