@@ -660,9 +660,9 @@ def test_settings_rejected_by_check_options_fail_at_load_time(setting: str, key:
     ],
 )
 def test_settings_rejected_by_check_options_raise_registry_error(setting: str) -> None:
-    # Today the error comes from Registry.options(); once the bug above is fixed, from parsing.
+    # Raised while parsing, before Registry.options() is ever called.
     with pytest.raises(RegistryError, match=re.escape(f"{PATH}: [settings]: ")):
-        parse(registry_toml(settings=setting)).options()
+        parse(registry_toml(settings=setting))
 
 
 # -- valid registries ----------------------------------------------------------------------------
