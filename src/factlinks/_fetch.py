@@ -27,11 +27,13 @@ __all__ = ["REDIRECT_STATUSES", "Fetcher", "make_client"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+_LOCATION = "factlinks.location"
 
 
 def make_client(options: CheckOptions) -> httpx.AsyncClient:
     """The one client a run shares: pooled connections, the run's User-Agent, no auto-redirects."""
     return httpx.AsyncClient(
+        event_hooks={"response": [_hold_location]},
         headers={"User-Agent": options.user_agent, "Accept": "*/*"},
         timeout=httpx.Timeout(options.timeout),
         limits=httpx.Limits(
@@ -64,6 +66,9 @@ class Fetcher:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        hooks = client.event_hooks["response"]
+        if _hold_location not in hooks:
+            client.event_hooks["response"] = [*hooks, _hold_location]
         self._options = options
         self._sleep = sleep
         self._clock = clock
@@ -128,10 +133,15 @@ class Fetcher:
                         request = self._client.build_request("GET", transport)
                         response = await self._client.send(request, stream=True)
                         try:
-                            location = response.headers.get("location")
+                            location = response.extensions.get(_LOCATION)
                             if response.status_code in REDIRECT_STATUSES and location:
-                                target = urljoin(current, location.strip())
-                                hops.append(Hop(current, response.status_code, target))
+                                target = _resolve(current, location)
+                                hops.append(Hop(current, response.status_code, target or location))
+                                if target is None:
+                                    return failed(
+                                        FailureKind.INVALID_URL,
+                                        f"redirected to an invalid URL: {location}",
+                                    )
                                 if urlsplit(target).scheme not in ("http", "https"):
                                     return failed(
                                         FailureKind.INVALID_URL,
@@ -164,7 +174,7 @@ class Fetcher:
             return failed(FailureKind.TIMEOUT, f"no complete answer within {options.timeout:g} s")
         except httpx.TimeoutException:
             return failed(FailureKind.TIMEOUT, f"no complete answer within {options.timeout:g} s")
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
             return failed(FailureKind.INVALID_URL, str(exc) or type(exc).__name__)
         except httpx.ConnectError as exc:
             kind, detail = _classify_connect_error(exc)
@@ -186,6 +196,32 @@ class Fetcher:
 
     def _elapsed(self, started: float) -> int:
         return round((self._monotonic() - started) * 1000)
+
+
+async def _hold_location(response: httpx.Response) -> None:
+    """Take ``Location`` off redirects before httpx parses it.
+
+    httpx builds the next request of a redirect even when it does not follow it, and a
+    ``Location`` it cannot parse (``mailto:…``, ``http://[broken``) would raise before we see
+    the hop. We follow redirects ourselves, so the header is moved into the extensions.
+    """
+    location = response.headers.get("location")
+    if response.status_code in REDIRECT_STATUSES and location is not None:
+        response.extensions[_LOCATION] = location.strip()
+        del response.headers["location"]
+
+
+def _resolve(base: str, location: str) -> str | None:
+    """``location`` resolved against ``base``; ``None`` when it is not a valid URL."""
+    try:
+        target = urljoin(base, location)
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None
+    if parts.scheme in ("http", "https") and not parts.hostname:
+        return None
+    return target
 
 
 def _with_attempts(result: FetchResult, attempts: int) -> FetchResult:
