@@ -861,6 +861,8 @@ def test_only_checks_the_selected_sources(
         pytest.param("https://example.org/de/", True, id="language-root"),
         pytest.param("https://example.org/de", True, id="language-root-no-slash"),
         pytest.param("https://example.org/en-us/", True, id="language-region-root"),
+        pytest.param("https://example.org/go/", False, id="two-letters-not-a-language"),
+        pytest.param("https://example.org/js", False, id="script-folder-not-a-language"),
         pytest.param("https://example.org/de/index.html", True, id="language-index"),
         pytest.param("https://example.org/de/page", False, id="page-under-language"),
         pytest.param("https://example.org/docs/", False, id="directory"),

@@ -45,7 +45,66 @@ __all__ = [
 SOFT_404_SIMILARITY = 95.0
 """Bodies at least this alike (0-100) count as the same page."""
 
-_LANG_RE = re.compile(r"^/[a-z]{2}(?:[-_][a-z]{2})?/?$", re.IGNORECASE)
+_LANG_RE = re.compile(r"^/([a-z]{2})(?:[-_][a-z]{2})?/?$", re.IGNORECASE)
+_LANGUAGES = frozenset(
+    [
+        "ar",
+        "bg",
+        "bs",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "eu",
+        "fa",
+        "fi",
+        "fr",
+        "ga",
+        "gl",
+        "he",
+        "hi",
+        "hr",
+        "hu",
+        "hy",
+        "id",
+        "is",
+        "it",
+        "ja",
+        "ka",
+        "kk",
+        "ko",
+        "lb",
+        "lt",
+        "lv",
+        "mk",
+        "mt",
+        "nb",
+        "nl",
+        "nn",
+        "no",
+        "pl",
+        "pt",
+        "ro",
+        "ru",
+        "sk",
+        "sl",
+        "sq",
+        "sr",
+        "sv",
+        "th",
+        "tr",
+        "uk",
+        "ur",
+        "vi",
+        "zh",
+    ]
+)
+"""ISO 639-1 codes that sites use as language roots (``/de/``, ``/en-us/``)."""
 _INDEX_RE = re.compile(r"/(?:index|default|home|start)\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
 _ERROR_URL_RE = re.compile(
     r"(?:^|[^a-z0-9])(?:404|not[-_ ]?found|page[-_]?not[-_]?found|seite[-_]?nicht[-_]?gefunden)"
@@ -95,7 +154,12 @@ def is_site_root(url: str) -> bool:
     """True for a site's home page: ``/``, ``/index.html``, a language root such as ``/de/``."""
     parts = urlsplit(url)
     path = _INDEX_RE.sub("/", parts.path or "/")
-    return not parts.query and (path in ("", "/") or bool(_LANG_RE.match(path)))
+    if parts.query:
+        return False
+    if path in ("", "/"):
+        return True
+    language = _LANG_RE.match(path)
+    return language is not None and language.group(1).lower() in _LANGUAGES
 
 
 def sibling_url(url: str, token: str | None = None) -> str:
