@@ -107,6 +107,13 @@ class Source:
     skip: str | None = None
     """If set, the source is not checked, and this is the reason."""
 
+    def __post_init__(self) -> None:
+        # Accept the registry's spellings from library callers: kind="pdf", cited_in=[...].
+        if not isinstance(self.kind, Kind):
+            object.__setattr__(self, "kind", Kind(self.kind))
+        if not isinstance(self.cited_in, tuple):
+            object.__setattr__(self, "cited_in", tuple(self.cited_in))
+
     @property
     def host(self) -> str:
         """The host name of the cited URL, lower case."""

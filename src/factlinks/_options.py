@@ -31,6 +31,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BYTES = 50_000_000
 DEFAULT_MAX_REDIRECTS = 10
 DEFAULT_MAX_PAGES = 5
+DEFAULT_PARSE_MEMORY = 2 * 1024**3
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,11 @@ class CheckOptions:
     max_pages: int = DEFAULT_MAX_PAGES
     """PDF pages searched for the title at most."""
     parse_timeout: float = 30.0
-    """Seconds one document may take to parse."""
+    """Seconds one document may take to parse; a slower one is ``unverifiable``."""
+    parse_memory: int = DEFAULT_PARSE_MEMORY
+    """Bytes of address space a parse worker may use; 0 for no limit."""
+    parse_workers: int | None = None
+    """Parse worker processes; by default one per core."""
     fail_on: frozenset[Status] = DEFAULT_FAIL_ON
     """Statuses that fail the run."""
     remap: tuple[Remap, ...] = ()
@@ -153,6 +158,10 @@ class CheckOptions:
         for name in ("concurrency", "per_host", "max_bytes", "max_pages"):
             if getattr(self, name) < 1:
                 raise OptionsError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.parse_memory < 0:
+            raise OptionsError("parse_memory must not be negative")
+        if self.parse_workers is not None and self.parse_workers < 1:
+            raise OptionsError(f"parse_workers must be at least 1, not {self.parse_workers}")
         if self.max_redirects < 0:
             raise OptionsError("max_redirects must not be negative")
         for name in ("timeout", "parse_timeout"):

@@ -10,20 +10,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
-import functools
-import hashlib
-import multiprocessing
-import os
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import httpx
 
 from ._classify import classify, is_site_root, judge_probe, sibling_url
 from ._errors import OfflineError
 from ._fetch import Fetcher, make_client
-from ._inspect import analyse, sniff_format
+from ._inspect import sniff_format
 from ._models import (
     DocFormat,
     FetchResult,
@@ -37,6 +33,7 @@ from ._models import (
     TitleEvidence,
 )
 from ._options import CheckOptions
+from ._parse import Parser
 from ._registry import Registry
 from ._retry import Sleep
 from ._version import __version__
@@ -120,7 +117,7 @@ async def check_async(
     started = clock()
     own_client = client is None
     http = client if client is not None else make_client(options)
-    parser = _Parser(executor, options)
+    parser = Parser(options, executor)
     run = _Run(options, Fetcher(http, options, sleep=sleep, clock=clock), parser, clock, strict)
     results: list[SourceResult | None] = [None] * len(source_list)
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -144,7 +141,7 @@ async def check_async(
             for _ in range(workers):
                 group.create_task(worker())
     finally:
-        parser.close()
+        await parser.aclose()
         if own_client:
             await http.aclose()
     final = tuple(r for r in results if r is not None)
@@ -178,76 +175,6 @@ def _raise_if_offline(results: tuple[SourceResult, ...], options: CheckOptions) 
     )
 
 
-class _Parser:
-    """Runs :func:`analyse` off the event loop, once per distinct body and title."""
-
-    def __init__(self, executor: concurrent.futures.Executor | None, options: CheckOptions):
-        self._executor = executor
-        self._own: concurrent.futures.ProcessPoolExecutor | None = None
-        self._options = options
-        self._cache: dict[tuple[bytes, str | None, str | None, bool], asyncio.Future[_Parsed]] = {}
-
-    def _pool(self) -> concurrent.futures.Executor:
-        if self._executor is not None:
-            return self._executor
-        if self._own is None:
-            self._own = concurrent.futures.ProcessPoolExecutor(
-                max_workers=os.cpu_count() or 1,
-                mp_context=multiprocessing.get_context("spawn"),
-            )
-        return self._own
-
-    async def parse(self, fetch: FetchResult, title: str | None) -> _Parsed:
-        key = (hashlib.sha256(fetch.body).digest(), title, fetch.content_type, fetch.truncated)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return await asyncio.shield(cached)
-        future: asyncio.Future[_Parsed] = asyncio.get_running_loop().create_future()
-        self._cache[key] = future
-        try:
-            parsed = await self._run(fetch, title)
-        except BaseException as exc:
-            future.set_exception(exc)
-            del self._cache[key]
-            future.exception()  # retrieved: no "never retrieved" warning
-            raise
-        future.set_result(parsed)
-        return parsed
-
-    async def _run(self, fetch: FetchResult, title: str | None) -> _Parsed:
-        loop = asyncio.get_running_loop()
-        call = functools.partial(
-            analyse,
-            fetch.body,
-            fetch.content_type,
-            truncated=fetch.truncated,
-            expected_title=title,
-            max_pages=self._options.max_pages,
-        )
-        try:
-            inspection, evidence = await asyncio.wait_for(
-                loop.run_in_executor(self._pool(), call), self._options.parse_timeout
-            )
-        except TimeoutError:
-            fmt = sniff_format(fetch.body, fetch.content_type)
-            problem = f"parsing took longer than {self._options.parse_timeout:g} s"
-            return _Parsed(Inspection(fmt, problem=problem), None)
-        except concurrent.futures.process.BrokenProcessPool:
-            fmt = sniff_format(fetch.body, fetch.content_type)
-            return _Parsed(Inspection(fmt, problem="the parser crashed on this document"), None)
-        return _Parsed(inspection, evidence)
-
-    def close(self) -> None:
-        if self._own is not None:
-            self._own.shutdown(wait=False, cancel_futures=True)
-
-
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    inspection: Inspection
-    evidence: TitleEvidence | None
-
-
 class _Run:
     """The per-run state shared by the workers: fetcher, parser, probe cache."""
 
@@ -255,7 +182,7 @@ class _Run:
         self,
         options: CheckOptions,
         fetcher: Fetcher,
-        parser: _Parser,
+        parser: Parser,
         clock: Clock,
         strict: bool,
     ) -> None:

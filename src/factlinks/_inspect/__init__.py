@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
 
 from .._models import DocFormat, Inspection, TitleCandidate, TitleEvidence
 from .html import charset_from_header, html_candidates
 from .match import match_title
 from .pdf import PdfDocument
 
-__all__ = ["analyse", "sniff_format"]
+__all__ = ["ParseRequest", "analyse", "sniff_format"]
 
 _HTML_SNIFF_RE = re.compile(rb"<(!doctype\s+html|html|head|body|title|meta|h1|div|p)[\s>]", re.I)
 
@@ -31,6 +32,27 @@ def sniff_format(body: bytes, content_type: str | None) -> DocFormat:
     if mime.startswith("text/"):
         return DocFormat.TEXT
     return DocFormat.OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class ParseRequest:
+    """The arguments of :func:`analyse`, as sent to a parse worker."""
+
+    body: bytes
+    content_type: str | None
+    truncated: bool
+    expected_title: str | None
+    max_pages: int
+
+    def run(self) -> tuple[Inspection, TitleEvidence | None]:
+        """Call :func:`analyse` with these arguments."""
+        return analyse(
+            self.body,
+            self.content_type,
+            truncated=self.truncated,
+            expected_title=self.expected_title,
+            max_pages=self.max_pages,
+        )
 
 
 def analyse(

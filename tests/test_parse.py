@@ -1,0 +1,128 @@
+"""Parsing in worker processes: limits per document, crash isolation, no repeated parsing."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from factlinks import CheckOptions, FetchResult
+from factlinks._inspect import ParseRequest
+from factlinks._parse import Parsed, Parser
+from pdfgen import make_pdf
+
+TITLE = "Jahresbericht der Beispielstiftung 2021"
+
+
+def pdf_fetch(body: bytes) -> FetchResult:
+    url = "https://docs.example.org/report.pdf"
+    return FetchResult(
+        url=url, final_url=url, status_code=200, body=body, content_type="application/pdf"
+    )
+
+
+def parse_all(options: CheckOptions, bodies: list[bytes], title: str = TITLE) -> list[Parsed]:
+    async def go() -> list[Parsed]:
+        parser = Parser(options)
+        try:
+            return [await parser.parse(pdf_fetch(body), title) for body in bodies]
+        finally:
+            await parser.aclose()
+
+    return asyncio.run(go())
+
+
+def test_worker_process_parses_and_is_reused() -> None:
+    first, second = parse_all(
+        CheckOptions(parse_workers=1),
+        [make_pdf([TITLE]), make_pdf(["Anderer Bericht 2022"])],
+    )
+    assert first.evidence is not None
+    assert first.evidence.matched
+    assert first.evidence.where == "page 1"
+    assert second.evidence is not None
+    assert not second.evidence.matched
+    assert second.inspection.problem is None
+
+
+def test_a_document_over_the_time_limit_is_unverifiable_and_the_next_one_parses() -> None:
+    slow, after = parse_all(
+        CheckOptions(parse_workers=1, parse_timeout=0.001), [make_pdf([TITLE])] * 1
+    ) + parse_all(CheckOptions(parse_workers=1), [make_pdf([TITLE])])
+    assert slow.evidence is None
+    assert slow.inspection.problem == "parsing took longer than 0.001 s"
+    assert after.evidence is not None
+    assert after.evidence.matched
+
+
+def test_a_document_over_the_memory_limit_kills_only_its_worker() -> None:
+    balloon = b"%PDF-1.4\n" + b"0" * (96 * 1024 * 1024)
+    options = CheckOptions(parse_workers=1, parse_memory=64 * 1024 * 1024)
+    dead, alive = parse_all(options, [balloon, make_pdf([TITLE])])
+    assert dead.evidence is None
+    assert dead.inspection.problem is not None
+    assert "memory" in dead.inspection.problem
+    assert alive.evidence is not None
+    assert alive.evidence.matched
+
+
+def test_the_same_bytes_are_parsed_once_per_run() -> None:
+    calls: list[ParseRequest] = []
+
+    class CountingExecutor(concurrent.futures.ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(fn.__self__)
+            return super().submit(fn, *args, **kwargs)
+
+    body = make_pdf([TITLE])
+
+    async def go() -> list[Parsed]:
+        with CountingExecutor(max_workers=2) as pool:
+            parser = Parser(CheckOptions(), pool)
+            together = await asyncio.gather(*(parser.parse(pdf_fetch(body), TITLE) for _ in "ab"))
+            again = await parser.parse(pdf_fetch(body), TITLE)
+            other_title = await parser.parse(pdf_fetch(body), "Ganz anderer Titel")
+            return [*together, again, other_title]
+
+    results = asyncio.run(go())
+    assert len(calls) == 2  # one per (bytes, title)
+    assert results[0] == results[1] == results[2]
+    assert results[3].evidence is not None
+    assert not results[3].evidence.matched
+
+
+@pytest.mark.integration
+def test_a_library_script_needs_no_main_guard(tmp_path: Path) -> None:
+    """Parse workers are our own processes: the caller's script is never re-imported."""
+    tests = Path(__file__).resolve().parent
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(tests)!r})
+            from farm import Host, Reply
+            from pdfgen import make_pdf
+            import factlinks
+
+            print("script body ran")
+            with Host("docs.example.org", {{"/r.pdf": Reply.pdf(make_pdf([{TITLE!r}]))}}) as host:
+                url = "https://docs.example.org/r.pdf"
+                source = factlinks.Source(id="r", url=url, title={TITLE!r}, kind="pdf")
+                options = factlinks.CheckOptions(remap=(factlinks.Remap.parse(host.remap_rule()),))
+                report = factlinks.check([source], options)
+            print(report.results[0].status)
+            """
+        ),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["script", "body", "ran", "ok"]
