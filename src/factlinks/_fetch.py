@@ -13,6 +13,7 @@ import datetime as dt
 import socket
 import ssl
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from urllib.parse import urljoin, urlsplit
@@ -31,18 +32,109 @@ _LOCATION = "factlinks.location"
 
 
 def make_client(options: CheckOptions) -> httpx.AsyncClient:
-    """The one client a run shares: pooled connections, the run's User-Agent, no auto-redirects."""
+    """The one client a run shares: per-host pools, the run's User-Agent, no auto-redirects."""
     return httpx.AsyncClient(
         event_hooks={"response": [_hold_location]},
         headers={"User-Agent": options.user_agent, "Accept": "*/*"},
         timeout=httpx.Timeout(options.timeout),
-        limits=httpx.Limits(
-            max_connections=options.concurrency,
-            max_keepalive_connections=options.concurrency,
-        ),
+        transport=PerHostTransport(options.per_host, max_pools=max(64, options.concurrency)),
         follow_redirects=False,
         trust_env=False,
     )
+
+
+class PerHostTransport(httpx.AsyncBaseTransport):
+    """One small connection pool per host, behind one transport.
+
+    httpcore's pool scans every connection it holds for every request, so one pool shared by
+    many hosts costs time that grows with its size, and hosts evict each other's idle
+    connections. Pools of ``per_host`` connections keep that cheap and reuse connections per
+    host. At most ``max_pools`` pools are kept; the least recently used idle one is closed
+    when a new host needs a pool. All pools share one TLS context.
+    """
+
+    def __init__(self, per_host: int, *, max_pools: int = 64) -> None:
+        self._per_host = per_host
+        self._max_pools = max_pools
+        self._ssl = httpx.create_ssl_context()
+        self._pools: OrderedDict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = (
+            OrderedDict()
+        )
+        self._busy: dict[tuple[str, str, int | None], int] = {}
+
+    def _pool(self, key: tuple[str, str, int | None]) -> httpx.AsyncHTTPTransport:
+        pool = self._pools.get(key)
+        if pool is not None:
+            self._pools.move_to_end(key)
+            return pool
+        pool = httpx.AsyncHTTPTransport(
+            verify=self._ssl,
+            limits=httpx.Limits(
+                max_connections=self._per_host, max_keepalive_connections=self._per_host
+            ),
+        )
+        self._pools[key] = pool
+        return pool
+
+    async def _evict(self) -> None:
+        """Close the least recently used idle pools, to make room for one more."""
+        idle = [key for key in self._pools if not self._busy.get(key)]
+        for key in idle[: max(0, len(self._pools) - self._max_pools + 1)]:
+            await self._pools.pop(key).aclose()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through its host's pool."""
+        key = (request.url.scheme, request.url.host, request.url.port)
+        if key not in self._pools and len(self._pools) >= self._max_pools:
+            await self._evict()
+        pool = self._pool(key)
+        self._busy[key] = self._busy.get(key, 0) + 1
+        try:
+            response = await pool.handle_async_request(request)
+        except BaseException:
+            self._release(key)
+            raise
+        return httpx.Response(
+            status_code=response.status_code,
+            headers=response.headers,
+            stream=_Released(response.stream, lambda: self._release(key)),
+            extensions=response.extensions,
+        )
+
+    def _release(self, key: tuple[str, str, int | None]) -> None:
+        self._busy[key] -= 1
+        if not self._busy[key]:
+            del self._busy[key]
+
+    async def aclose(self) -> None:
+        """Close every pool."""
+        pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            await pool.aclose()
+
+
+class _Released(httpx.AsyncByteStream):
+    """A response stream that tells its transport when it is closed."""
+
+    def __init__(
+        self, stream: httpx.SyncByteStream | httpx.AsyncByteStream, done: Callable[[], None]
+    ):
+        self._stream = stream
+        self._done: Callable[[], None] | None = done
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._stream, httpx.AsyncByteStream)
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            if isinstance(self._stream, httpx.AsyncByteStream):
+                await self._stream.aclose()
+        finally:
+            if self._done is not None:
+                done, self._done = self._done, None
+                done()
 
 
 class Fetcher:

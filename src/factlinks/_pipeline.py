@@ -121,7 +121,7 @@ async def check_async(
     run = _Run(options, Fetcher(http, options, sleep=sleep, clock=clock), parser, clock, strict)
     results: list[SourceResult | None] = [None] * len(source_list)
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(len(source_list)):
+    for index in _interleaved_by_host(source_list):
         queue.put_nowait(index)
 
     async def worker() -> None:
@@ -154,6 +154,24 @@ async def check_async(
         fail_on=options.fail_on,
         registry=registry_path,
     )
+
+
+def _interleaved_by_host(sources: list[Source]) -> list[int]:
+    """Source indices in round-robin order over their hosts.
+
+    A registry is often sorted by host; checked in that order, every worker would queue on
+    the same host's few slots while the other hosts sit idle.
+    """
+    by_host: dict[str, list[int]] = {}
+    for index, source in enumerate(sources):
+        by_host.setdefault(source.host, []).append(index)
+    columns = list(by_host.values())
+    return [
+        column[row]
+        for row in range(max(map(len, columns), default=0))
+        for column in columns
+        if row < len(column)
+    ]
 
 
 def _raise_if_offline(results: tuple[SourceResult, ...], options: CheckOptions) -> None:
