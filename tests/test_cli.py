@@ -216,3 +216,16 @@ def test_every_status_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
     }
     assert passing_code == 0
     capsys.readouterr()
+
+
+def test_unwritable_report_folder_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[[source]]\nid = "a"\nurl = "https://x.org/"\nskip = true\n')
+    blocker = tmp_path / "out"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    assert main(["check", str(path), "--out", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot create" in err
+    assert "Traceback" not in err
+    assert blocker.read_text(encoding="utf-8") == "a file, not a folder"

@@ -325,7 +325,11 @@ def _chain(exc: BaseException) -> list[BaseException]:
     current: BaseException | None = exc
     while current is not None and current not in seen:
         seen.append(current)
-        current = current.__cause__ or current.__context__
+        # The explicit cause first; an implicit context only when it was not suppressed
+        # (otherwise an unrelated exception being handled at the time would be described).
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
     return seen
 
 
