@@ -610,3 +610,31 @@ def test_real_titles_are_not_garbage(title: str) -> None:
 )
 def test_title_equal_to_producer_is_garbage(title: str, producer: str, garbage: bool) -> None:
     assert is_garbage_title(title, producer=producer) is garbage
+
+
+def test_html_navigation_is_not_evidence() -> None:
+    body = (
+        b"<html><head><title>Docs</title></head><body>"
+        b"<nav><a href='a.html'>Logging Cookbook</a></nav>"
+        b"<div class='sphinxsidebar'><p>Previous topic: Logging Cookbook</p></div>"
+        b"<main><h1>Logging HOWTO</h1><p>Basic tutorial.</p></main>"
+        b"<footer>Logging Cookbook</footer></body></html>"
+    )
+    _, sibling = analyse(
+        body, "text/html", truncated=False, expected_title="Logging Cookbook", max_pages=5
+    )
+    _, own = analyse(
+        body, "text/html", truncated=False, expected_title="Logging HOWTO", max_pages=5
+    )
+    assert sibling is not None
+    assert not sibling.matched
+    assert own is not None
+    assert own.matched
+
+
+def test_latin1_label_decodes_as_windows_1252() -> None:
+    body = "<html><head><meta charset='iso-8859-1'><title>KI \u2013 Status quo</title>".encode(
+        "cp1252"
+    )
+    inspection, _ = analyse(body, "text/html", truncated=False, expected_title=None, max_pages=1)
+    assert inspection.display_title == "KI \u2013 Status quo"

@@ -42,7 +42,8 @@ def one(expected: str, text: str, *, where: str = "page 1", display: str | None 
         pytest.param("KfW\u2019s", "KfW's", id="apostrophe"),
         pytest.param("Mu\u0308nchen", "M\u00fcnchen", id="combining-diaeresis-composed"),
         pytest.param("Universita\u0308t", "Universit\u00e4t", id="combining-a-diaeresis"),
-        pytest.param("  a \n\t b  ", "a b", id="whitespace-collapsed"),
+        pytest.param("  a \t b  ", "a b", id="whitespace-collapsed"),
+        pytest.param("  a \n\t b \n\n c ", "a\nb\nc", id="line-breaks-kept-once"),
         pytest.param("a\u00a0b", "a b", id="no-break-space"),
         pytest.param("Nr.\u2009318", "Nr. 318", id="thin-space"),
         pytest.param("Künstliche Intelligenz", "Künstliche Intelligenz", id="umlaut-kept"),
@@ -380,3 +381,54 @@ def test_the_expected_title_is_kept_as_given() -> None:
     evidence = one(title, "KI-Monitor 2021")
     assert evidence.matched
     assert evidence.expected == title
+
+
+# -- running heads, title segments, word boundaries ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [
+        pytest.param(
+            "page 1",
+            "K\u00fcnstliche Intelligenz:\nKfW Research\nhohe Wachstumschancen, aber\n3\n"
+            "geringe Verbreitung im Mittelstand",
+            id="running-head-and-page-number-interleaved",
+        ),
+        pytest.param("<title>", f"{KFW_TITLE} | KfW", id="site-suffix-after-bar"),
+        pytest.param("<title>", f"KfW Research: {KFW_TITLE}", id="series-prefix-before-colon"),
+        pytest.param("<h1>", f"{KFW_TITLE} \u2013 Fokus Nr. 318", id="subtitle-after-dash"),
+        pytest.param("page 1", f"KfW Research\n{KFW_TITLE}\nNr. 318", id="own-line-in-text"),
+    ],
+)
+def test_title_found_around_real_world_noise(where: str, text: str) -> None:
+    evidence = match_title(KFW_TITLE, [TitleCandidate(where, text)])
+    assert evidence.matched, evidence
+    assert evidence.score >= FUZZY_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("expected", "where", "text"),
+    [
+        pytest.param(
+            "KI im Mittelstand",
+            "<title>",
+            "Digitalisierung und KI im Mittelstand",
+            id="fragment-of-longer-title-field",
+        ),
+        pytest.param(
+            "KI im Mittelstand",
+            "metadata",
+            "KI im Mittelstand und in der Industrie",
+            id="title-field-continues-with-words",
+        ),
+        pytest.param(
+            "Logging HOWTO",
+            "page 1",
+            "The Advanced Logging HOWTOcollection",
+            id="text-match-inside-a-word",
+        ),
+    ],
+)
+def test_fragments_do_not_match(expected: str, where: str, text: str) -> None:
+    assert not match_title(expected, [TitleCandidate(where, text)]).matched

@@ -1,11 +1,22 @@
 """Normalise text and look for an expected title in it. Pure functions, no I/O.
 
-The comparison works on a *compact* form of both texts: Unicode NFKC (ligatures such as "ﬁ"
-become "fi", combining accents are composed), soft hyphens dropped, case folded, German
-umlauts and ß transliterated (ä = ae, ß = ss), and everything that is not a letter or digit
-removed. Missing or extra spaces, hyphenation at line ends ("Wachstums-\\nchancen") and kept
-hyphens ("KI-\\nMonitor"), dashes and quotes therefore all compare equal. Digits must match
-exactly: a number in the title may not run on into another digit in the document.
+Both texts are compared in a *compact* form: Unicode NFKC (ligatures such as "ﬁ" become
+"fi", combining accents are composed), soft hyphens dropped, case folded, German umlauts and
+ß transliterated (ä = ae, ß = ss), and everything that is not a letter or digit removed.
+Missing or extra spaces, spaced letters ("T I T E L"), hyphenation at line ends
+("Wachstums-\\nchancen") and kept hyphens ("KI-\\nMonitor"), dashes and quotes all compare
+equal. Three strategies, strongest first:
+
+1. the compact title occurs in the compact text (score 100);
+2. the title's words occur in order with a few foreign words in between, as when a running
+   head or a page number is interleaved with a title broken over lines (score 94-99);
+3. a fuzzy alignment (rapidfuzz) that tolerates extraction noise (score = similarity).
+
+Numbers must match exactly in every strategy: "KI-Monitor 2021" is not "KI-Monitor 2022",
+"Nr. 318" is not "Nr. 3180". In a title field (metadata, ``<title>``, ``<h1>``, ...) the
+title must fill a whole segment of the field, up to separators such as ":", " - " or "|": a
+title that is only a fragment of a longer, different title does not match. In running text
+it must start and end at word boundaries.
 """
 
 from __future__ import annotations
@@ -19,39 +30,59 @@ from rapidfuzz import fuzz
 
 from .._models import TitleCandidate, TitleEvidence
 
-__all__ = ["FUZZY_THRESHOLD", "clean", "compact", "match_title"]
+__all__ = ["FUZZY_THRESHOLD", "TITLE_FIELDS", "clean", "compact", "match_title"]
 
 FUZZY_THRESHOLD = 92.0
-"""The lowest fuzzy score (0-100) that counts as a match."""
+"""The lowest score (0-100) that counts as a match."""
 
-_DASHES = dict.fromkeys(
-    map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"
+TITLE_FIELDS = frozenset(
+    {
+        "metadata",
+        "xmp",
+        "<title>",
+        "<h1>",
+        "og:title",
+        "citation_title",
+        "dc.title",
+        "twitter:title",
+    }
 )
+"""Candidates that hold a title (and only a title), as opposed to running text."""
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\uff0d"), "-")
 _QUOTES = {
     **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\uff02"), '"'),
     **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2039\u203a\u2032\u00b4`"), "'"),
 }
 _TRANSLIT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
-_SPACE_RE = re.compile(r"\s+")
+_SPACE_RE = re.compile(r"[^\S\n]+")
+_LINES_RE = re.compile(r" ?\n[\s]*")
 _HYPHEN_BREAK_RE = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=(\w))")
+_WORD_RE = re.compile(r"\w+")
 _SNIPPET_CONTEXT = 60
+_EDGE_SLACK = 2
+"""Letters a fuzzy alignment may miss at either edge of a word (strategy 3)."""
+_MAX_GAP = 4
+"""Foreign words allowed between two consecutive title words (strategy 2)."""
 
 
 def clean(text: str) -> str:
-    """Readable normal form: NFKC, no soft hyphens, unified dashes and quotes, one space.
+    """Readable normal form: NFKC, no soft hyphens, unified dashes and quotes, tidy spaces.
 
     Line-end hyphenation is joined before a lower-case letter ("Wachstums-\\nchancen" ->
-    "Wachstumschancen") and kept before a capital ("KI-\\nMonitor" -> "KI-Monitor"); the compact
-    form used for matching ignores hyphens anyway, so both variants match.
+    "Wachstumschancen") and kept before a capital ("KI-\\nMonitor" -> "KI-Monitor"); the
+    compact form ignores hyphens anyway, so both variants match. Runs of spaces become one
+    space; line breaks are kept (one per break), as they delimit titles in running text.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00ad", "").translate(_DASHES).translate(_QUOTES)
     text = _HYPHEN_BREAK_RE.sub(lambda m: "" if m.group(1).islower() else "-", text)
-    return _SPACE_RE.sub(" ", text).strip()
+    text = _SPACE_RE.sub(" ", text)
+    return _LINES_RE.sub("\n", text).strip()
 
 
-def _fold(char: str) -> str:
-    folded = char.casefold()
+def _fold(text: str) -> str:
+    folded = text.casefold()
     return "".join(_TRANSLIT.get(c, c) for c in folded)
 
 
@@ -79,6 +110,21 @@ def compact(text: str) -> str:
     return _compact(clean(text)).text
 
 
+@dataclass(frozen=True, slots=True)
+class _Word:
+    folded: str
+    start: int
+    end: int
+
+
+def _words(cleaned: str) -> list[_Word]:
+    return [_Word(_fold(m.group()), m.start(), m.end()) for m in _WORD_RE.finditer(cleaned)]
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+", text)
+
+
 def _digits_bounded(cleaned: str, start: int, end: int) -> bool:
     """False when the match starts or ends inside a longer number."""
     if start > 0 and cleaned[start].isdigit() and cleaned[start - 1].isdigit():
@@ -86,14 +132,58 @@ def _digits_bounded(cleaned: str, start: int, end: int) -> bool:
     return not (end < len(cleaned) and cleaned[end - 1].isdigit() and cleaned[end].isdigit())
 
 
-def _numbers(text: str) -> list[str]:
-    return re.findall(r"\d+", text)
+def _segment_bounded(cleaned: str, start: int, end: int) -> bool:
+    """True when [start, end) fills a whole segment of a title field.
+
+    Segments are delimited by anything but letters, digits and spaces: "Title: Subtitle",
+    "Title - Site", "Title | Site", a line break. "KI im Mittelstand" fills a segment of
+    "KI im Mittelstand - Potenziale erkennen" but not of "Digitalisierung und KI im Mittelstand".
+    """
+    before = cleaned[:start].rstrip(" ")
+    after = cleaned[end:].lstrip(" ")
+    return (not before or not before[-1].isalnum()) and (not after or not after[0].isalnum())
+
+
+def _word_bounded(cleaned: str, start: int, end: int) -> bool:
+    """True when [start, end) neither starts nor ends inside a word.
+
+    Words glued by text extraction ("MittelstandPotenziale") still count as bounded: a
+    lower-case letter followed by a capital is a seam.
+    """
+    if start > 0 and cleaned[start - 1].isalnum():
+        glued = cleaned[start - 1].islower() and cleaned[start].isupper()
+        if not glued:
+            return False
+    if end < len(cleaned) and cleaned[end].isalnum():
+        glued = cleaned[end - 1].islower() and cleaned[end].isupper()
+        if not glued:
+            return False
+    return True
 
 
 def _snippet(cleaned: str, start: int, end: int) -> str:
     lo = max(0, start - _SNIPPET_CONTEXT)
     hi = min(len(cleaned), end + _SNIPPET_CONTEXT)
-    return ("…" if lo else "") + cleaned[lo:hi] + ("…" if hi < len(cleaned) else "")
+    text = cleaned[lo:hi].replace("\n", " ")
+    return ("…" if lo else "") + text + ("…" if hi < len(cleaned) else "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """The expected title, prepared once."""
+
+    compact: _Compact
+    words: tuple[str, ...]
+    numbers: tuple[str, ...]
+
+
+def _target(expected: str) -> _Target:
+    cleaned = clean(expected)
+    return _Target(
+        _compact(cleaned),
+        tuple(w.folded for w in _words(cleaned)),
+        tuple(_numbers(cleaned)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,37 +195,120 @@ class _Hit:
     cleaned: str
 
 
-def _search(expected: _Compact, expected_numbers: list[str], where: str, text: str) -> _Hit | None:
-    cleaned = clean(text)
-    doc = _compact(cleaned)
-    if not doc.text or not expected.text:
-        return None
-    position = doc.text.find(expected.text)
+def _bounded(title_field: bool, cleaned: str, start: int, end: int) -> bool:
+    if not _digits_bounded(cleaned, start, end):
+        return False
+    if title_field:
+        return _segment_bounded(cleaned, start, end)
+    return _word_bounded(cleaned, start, end)
+
+
+def _exact(
+    target: _Target, doc: _Compact, cleaned: str, title_field: bool
+) -> tuple[int, int] | None:
+    size = len(target.compact.text)
+    position = doc.text.find(target.compact.text)
     while position >= 0:
         start = doc.index[position]
-        end = doc.index[position + len(expected.text) - 1] + 1
-        if _digits_bounded(cleaned, start, end):
-            return _Hit(100.0, where, start, end, cleaned)
-        position = doc.text.find(expected.text, position + 1)
-    if len(doc.text) < len(expected.text):
+        end = doc.index[position + size - 1] + 1
+        if _bounded(title_field, cleaned, start, end):
+            return start, end
+        position = doc.text.find(target.compact.text, position + 1)
+    return None
+
+
+def _same_word(expected: str, found: str) -> int:
+    """0 for different words, 1 for a fuzzy match (OCR noise), 2 for equal words."""
+    if expected == found:
+        return 2
+    if _numbers(expected) != _numbers(found) or min(len(expected), len(found)) < 6:
+        return 0
+    return 1 if fuzz.ratio(expected, found) >= 85 else 0
+
+
+def _in_order(
+    target: _Target, words: list[_Word], cleaned: str, title_field: bool
+) -> tuple[float, int, int] | None:
+    """Strategy 2: the title's words in order, with at most a few foreign words between."""
+    wanted = target.words
+    if len(wanted) < 2:
+        return None
+    best: tuple[float, int, int] | None = None
+    for first, word in enumerate(words):
+        if not _same_word(wanted[0], word.folded):
+            continue
+        last, fuzzy, gaps, position = first, 0, 0, first + 1
+        matched = 1
+        while matched < len(wanted) and position < len(words) and position - last <= _MAX_GAP + 1:
+            kind = _same_word(wanted[matched], words[position].folded)
+            if kind:
+                fuzzy += kind == 1
+                gaps += position - last - 1
+                last = position
+                matched += 1
+            position += 1
+        if matched < len(wanted) or gaps > max(_MAX_GAP, len(wanted) // 2):
+            continue
+        start, end = word.start, words[last].end
+        if not _bounded(title_field, cleaned, start, end):
+            continue
+        score = max(FUZZY_THRESHOLD + 2, 99.0 - gaps - 2 * fuzzy)
+        if best is None or score > best[0]:
+            best = (score, start, end)
+    return best
+
+
+def _fuzzy(
+    target: _Target, doc: _Compact, cleaned: str, title_field: bool
+) -> tuple[float, int, int] | None:
+    """Strategy 3: a fuzzy alignment of the compact forms, numbers exact."""
+    if len(doc.text) < len(target.compact.text):
         # A candidate shorter than the title can only be judged whole: partial matching would
         # find "Mittelstand" inside "KI im Mittelstand" and call it perfect.
-        score = float(fuzz.ratio(expected.text, doc.text))
+        score = float(fuzz.ratio(target.compact.text, doc.text))
         start, end = doc.index[0], doc.index[-1] + 1
     else:
-        alignment = fuzz.partial_ratio_alignment(expected.text, doc.text)
+        alignment = fuzz.partial_ratio_alignment(target.compact.text, doc.text)
         if alignment is None or alignment.dest_end <= alignment.dest_start:
             return None
         start = doc.index[alignment.dest_start]
         end = doc.index[alignment.dest_end - 1] + 1
         score = float(alignment.score)
-        while start > 0 and cleaned[start - 1].isalnum():
-            start -= 1
-        while end < len(cleaned) and cleaned[end].isalnum():
-            end += 1
-    if _numbers(cleaned[start:end]) != expected_numbers or not _digits_bounded(cleaned, start, end):
+    # Widen to whole words, for the report and for the numbers ("2021" cut to "202" would
+    # agree). An alignment may be off by a letter or two at its edges; more than that means
+    # the title sits inside longer words.
+    raw_start, raw_end = start, end
+    while start > 0 and cleaned[start - 1].isalnum():
+        start -= 1
+    while end < len(cleaned) and cleaned[end].isalnum():
+        end += 1
+    bounded = (
+        raw_start - start <= _EDGE_SLACK
+        and end - raw_end <= _EDGE_SLACK
+        and _bounded(title_field, cleaned, start, end)
+    )
+    numbers_agree = sorted(_numbers(cleaned[start:end])) == sorted(target.numbers)
+    if not numbers_agree or not bounded:
         score = min(score, FUZZY_THRESHOLD - 1)
-    return _Hit(score, where, start, end, cleaned)
+    return score, start, end
+
+
+def _search(target: _Target, candidate: TitleCandidate) -> _Hit | None:
+    cleaned = clean(candidate.text)
+    doc = _compact(cleaned)
+    if not doc.text or not target.compact.text:
+        return None
+    title_field = candidate.where in TITLE_FIELDS
+    exact = _exact(target, doc, cleaned, title_field)
+    if exact is not None:
+        return _Hit(100.0, candidate.where, exact[0], exact[1], cleaned)
+    ordered = _in_order(target, _words(cleaned), cleaned, title_field)
+    if ordered is not None:
+        return _Hit(ordered[0], candidate.where, ordered[1], ordered[2], cleaned)
+    fuzzy = _fuzzy(target, doc, cleaned, title_field)
+    if fuzzy is None:
+        return None
+    return _Hit(fuzzy[0], candidate.where, fuzzy[1], fuzzy[2], cleaned)
 
 
 def match_title(
@@ -146,9 +319,9 @@ def match_title(
 ) -> TitleEvidence:
     """Look for ``expected`` in ``candidates`` (in order) and return the evidence.
 
-    The first exact match wins; otherwise the best fuzzy match at or above
-    :data:`FUZZY_THRESHOLD` whose numbers agree with the title's. ``display`` is what the
-    document is called now (its best title field), reported when nothing matched.
+    The first exact match wins; otherwise the best match at or above
+    :data:`FUZZY_THRESHOLD`. ``display`` is what the document is called now (its best title
+    field), reported when nothing matched.
 
     Example::
 
@@ -156,11 +329,10 @@ def match_title(
         >>> ev.matched, ev.where
         (True, 'page 1')
     """
-    target = _compact(clean(expected))
-    numbers = _numbers(clean(expected))
+    target = _target(expected)
     best: _Hit | None = None
     for candidate in candidates:
-        hit = _search(target, numbers, candidate.where, candidate.text)
+        hit = _search(target, candidate)
         if hit is None:
             continue
         if hit.score >= 100.0:
@@ -171,11 +343,12 @@ def match_title(
     if best is None:
         return TitleEvidence(expected=expected, matched=False, score=0.0, found=display)
     matched = best.score >= FUZZY_THRESHOLD
+    found = best.cleaned[best.start : best.end].replace("\n", " ")
     return TitleEvidence(
         expected=expected,
         matched=matched,
         score=round(best.score, 1),
         where=best.where,
         snippet=_snippet(best.cleaned, best.start, best.end),
-        found=best.cleaned[best.start : best.end] if matched else display,
+        found=found if matched else display,
     )
