@@ -432,11 +432,11 @@ ROWS = [
         Row(
             make_source(DEEP_PDF),
             {DEEP_PDF: status(400)},
-            Status.DEAD,
-            ("HTTP 400",),
+            Status.BLOCKED,
+            ("HTTP 400", "browser"),
             attempts=1,
         ),
-        id="dead-400",
+        id="blocked-other-4xx",
     ),
     pytest.param(
         Row(
@@ -650,11 +650,11 @@ ROWS = [
             make_source(DEEP_PDF, title=TITLE),
             {DEEP_PDF: httpx.ConnectError("[Errno -2] Name or service not known")},
             Status.UNREACHABLE,
-            ("does not resolve", "after 1 attempt."),
+            ("does not exist", "after 1 attempt."),
             attempts=1,
-            failure=FailureKind.DNS,
+            failure=FailureKind.NO_SUCH_HOST,
         ),
-        id="unreachable-dns",
+        id="unreachable-no-such-host",
     ),
     pytest.param(
         Row(
@@ -971,8 +971,8 @@ def _answer(
             id="datadome",
         ),
         pytest.param(
-            _answer(b"<html><div class='g-recaptcha'></div></html>", content_type=None),
-            "g-recaptcha",
+            _answer(b"<html><div id='challenge-platform'></div></html>", content_type=None),
+            "challenge-platform",
             id="html-sniffed-without-content-type",
         ),
         pytest.param(_answer(b"<html><title>Report</title></html>"), None, id="plain-page"),

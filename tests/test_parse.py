@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -126,3 +129,40 @@ def test_a_library_script_needs_no_main_guard(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["script", "body", "ran", "ok"]
+
+
+@pytest.mark.integration
+def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """A worker whose parent died (SIGKILL: no clean-up) ends by itself."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import asyncio, os, signal
+            from factlinks import CheckOptions
+            from factlinks._parse import WorkerPool
+
+            async def main():
+                pool = WorkerPool(1, 30, 0)
+                worker = await pool._start()
+                print(worker.process.pid, flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            asyncio.run(main())
+            """
+        ),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
+    )
+    worker_pid = int(proc.stdout.split()[0])
+    for _ in range(100):  # the worker checks on its parent every second
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(worker_pid, signal.SIGKILL)
+        pytest.fail("the orphaned worker was still running after 10 s")

@@ -201,32 +201,59 @@ def _caused_by(cause: BaseException, message: str = "") -> httpx.ConnectError:
             httpx.ConnectError("[Errno 8] nodename nor servname provided, or not known"),
             id="macos",
         ),
-        pytest.param(httpx.ConnectError("getaddrinfo failed"), id="windows"),
     ],
 )
-def test_dns_errors_are_not_retried(
+def test_names_that_do_not_exist_are_not_retried(
     error: object, sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
 ) -> None:
     result, calls = fetch(error, sleeps=sleeps, clock=clock)  # type: ignore[arg-type]
     assert calls == 1
     assert result.attempts == 1
     assert result.failure is not None
-    assert result.failure.kind is FailureKind.DNS
-    assert "does not resolve" in result.failure.detail
+    assert result.failure.kind is FailureKind.NO_SUCH_HOST
+    assert "does not exist" in result.failure.detail
     assert sleeps.calls == []
 
 
-def test_dns_error_caused_by_gaierror_is_not_retried(
+def test_name_that_does_not_exist_by_gaierror_errno_is_not_retried(
+    sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
+) -> None:
+    cause = socket.gaierror(socket.EAI_NONAME, "boom")
+    result, calls = fetch_raising(_caused_by(cause, "boom"), sleeps=sleeps, clock=clock)
+    assert calls == 1
+    assert result.failure is not None
+    assert result.failure.kind is FailureKind.NO_SUCH_HOST
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(httpx.ConnectError("getaddrinfo failed"), id="windows"),
+        pytest.param(
+            httpx.ConnectError("[Errno -3] Temporary failure in name resolution"), id="eai-again"
+        ),
+    ],
+)
+def test_dns_lookups_without_an_answer_are_retried(
+    error: object, sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
+) -> None:
+    result, calls = fetch(error, sleeps=sleeps, clock=clock)  # type: ignore[arg-type]
+    assert calls == 3
+    assert result.attempts == 3
+    assert result.failure is not None
+    assert result.failure.kind is FailureKind.DNS
+    assert "could not be resolved" in result.failure.detail
+
+
+def test_dns_error_caused_by_gaierror_eai_again_is_retried(
     sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
 ) -> None:
     cause = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
     result, calls = fetch_raising(_caused_by(cause, "boom"), sleeps=sleeps, clock=clock)
-    assert calls == 1
-    assert result.attempts == 1
+    assert calls == 3
     assert result.failure is not None
     assert result.failure.kind is FailureKind.DNS
     assert "Temporary failure in name resolution" in result.failure.detail
-    assert sleeps.calls == []
 
 
 @pytest.mark.parametrize(
@@ -454,7 +481,8 @@ def test_retry_after_seconds(value: str | None, expected: float | None) -> None:
         *(
             pytest.param(
                 _result(status_code=None, failure=Failure(kind, "x")),
-                kind in (FailureKind.TIMEOUT, FailureKind.CONNECT, FailureKind.NETWORK),
+                kind
+                in (FailureKind.TIMEOUT, FailureKind.DNS, FailureKind.CONNECT, FailureKind.NETWORK),
                 id=f"failure-{kind.value}",
             )
             for kind in FailureKind

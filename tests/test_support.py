@@ -173,13 +173,10 @@ def test_delay_does_not_block_other_requests() -> None:
         thread = threading.Thread(target=fetch_slow)
         thread.start()
         wait_until(lambda: len(host.requests) == 1)  # the slow request is being delayed
-        started = time.monotonic()
         with httpx.Client(trust_env=False) as c:
             assert c.get(host.url("/fast")).status_code == 200
-        fast = time.monotonic() - started
-        assert "slow" not in results
+        assert "slow" not in results  # the fast answer came while the slow one was delayed
         thread.join()
-        assert fast < delay / 2
         assert results["slow"] >= delay
 
 
@@ -202,10 +199,9 @@ def test_stop_interrupts_delay_and_closes_connections(client: httpx.Client) -> N
     thread.start()
     wait_until(lambda: len(host.requests) == 2)
     url = host.url("/")
-    started = time.monotonic()
     host.stop()
-    thread.join()
-    assert time.monotonic() - started < 1.0
+    thread.join(timeout=15)  # the delay is 30 s: only an interrupted reply ends before
+    assert not thread.is_alive()
     assert len(errors) == 1
     wait_until(lambda: host.open_connections == 0)
     with pytest.raises(httpx.TransportError):

@@ -27,7 +27,9 @@ def src(url: str) -> Source:
             [0, 3, 4, 1, 2],
             id="sorted-registry",
         ),
-        pytest.param(["https://a/1", "https://A/2"], [0, 1], id="host-case-folded"),
+        pytest.param(
+            ["https://a/1", "https://A/2", "https://b/1"], [0, 2, 1], id="host-case-folded"
+        ),
     ],
 )
 def test_sources_are_checked_round_robin_over_hosts(urls: list[str], order: list[int]) -> None:

@@ -14,7 +14,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
 
@@ -106,6 +106,11 @@ _LANGUAGES = frozenset(
 )
 """ISO 639-1 codes that sites use as language roots (``/de/``, ``/en-us/``)."""
 _INDEX_RE = re.compile(r"/(?:index|default|home|start)\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
+_LOGIN_URL_RE = re.compile(
+    r"/(?:log-?in|sign-?in|sign_in|anmelden|anmeldung|wp-login\.php|sso|saml2?|oauth2?|cas)"
+    r"(?:[/.?#]|$)",
+    re.IGNORECASE,
+)
 _ERROR_URL_RE = re.compile(
     r"(?:^|[^a-z0-9])(?:404|not[-_ ]?found|page[-_]?not[-_]?found|seite[-_]?nicht[-_]?gefunden)"
     r"(?:[^a-z0-9]|$)",
@@ -123,9 +128,8 @@ _CHALLENGE_MARKERS = (
     "px-captcha",
     "captcha-delivery.com",
     "please enable js and disable any ad blocker",
-    "g-recaptcha",
-    "h-captcha",
 )
+_CAPTCHA_MARKERS = ("g-recaptcha", "h-captcha", "captcha")
 _BLOCKED_STATUSES = {401: "401 Unauthorized", 403: "403 Forbidden", 451: "451", 999: "999"}
 _REASONS = {
     404: "404 Not Found",
@@ -192,31 +196,46 @@ def new_url_of(source_url: str, fetch: FetchResult) -> str | None:
     return target if target and target != source_url else None
 
 
-def _visible_text(body: bytes, drop: str = "") -> str:
+def _echoes(url: str) -> list[str]:
+    """How a "not found" page may repeat the requested URL: whole, path, last segment."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    forms = [url, path, unquote(path), last, unquote(last)]
+    return sorted({f for f in forms if len(f) > 1}, key=len, reverse=True)
+
+
+def _visible_text(body: bytes, echoes: list[str]) -> str:
     text = _TAG_RE.sub(b" ", body[: _SIMILARITY_CHARS * 4]).decode("utf-8", "replace")
-    if drop:
-        text = text.replace(drop, "")
+    for echo in echoes:
+        text = text.replace(echo, " ")
     return " ".join(text.split())[:_SIMILARITY_CHARS]
 
 
-def body_similarity(cited: FetchResult, probe: FetchResult, *, token: str = "") -> float:
-    """How alike two bodies are, 0 to 100 (identical bytes: 100)."""
+def body_similarity(cited: FetchResult, probe: FetchResult) -> float:
+    """How alike two bodies are, 0 to 100 (identical bytes: 100).
+
+    Each page's own URL is taken out of its text first, so two "not found" pages that
+    repeat the requested path compare as the same page.
+    """
     if cited.body == probe.body:
         return 100.0
     if b"%PDF-" in cited.body[:1024] or b"%PDF-" in probe.body[:1024]:
         same = hashlib.sha256(cited.body).digest() == hashlib.sha256(probe.body).digest()
         return 100.0 if same else 0.0
-    return float(fuzz.ratio(_visible_text(cited.body), _visible_text(probe.body, token)))
+    cited_text = _visible_text(cited.body, _echoes(cited.url) + _echoes(cited.final_url))
+    probe_text = _visible_text(probe.body, _echoes(probe.url) + _echoes(probe.final_url))
+    return float(fuzz.ratio(cited_text, probe_text))
 
 
-def judge_probe(cited: FetchResult, probe: FetchResult, *, token: str = "") -> Probe:
+def judge_probe(cited: FetchResult, probe: FetchResult) -> Probe:
     """Compare a 2xx answer for a deep link with the answer for its random sibling."""
     similarity: float | None = None
     verdict = ProbeVerdict.INCONCLUSIVE
     if probe.failure is None and probe.status_code in (404, 410):
         verdict = ProbeVerdict.ALIVE
     elif probe.ok:
-        similarity = round(body_similarity(cited, probe, token=token), 1)
+        similarity = round(body_similarity(cited, probe), 1)
         same_end = bool(cited.redirects and probe.redirects) and cited.final_url == probe.final_url
         if same_end or similarity >= SOFT_404_SIMILARITY:
             verdict = ProbeVerdict.SOFT_404
@@ -231,16 +250,24 @@ def judge_probe(cited: FetchResult, probe: FetchResult, *, token: str = "") -> P
 
 
 def find_challenge(fetch: FetchResult) -> str | None:
-    """The marker of a bot-challenge page in the answer, if it is one."""
+    """The marker of a bot-challenge page in the answer, if it is one.
+
+    Bot-protection services mark their pages unmistakably (Cloudflare's ``cf-mitigated``
+    header and challenge scripts, Imperva, PerimeterX, DataDome). A captcha widget alone
+    counts only on a refusal (403, 429, 503): contact forms on healthy pages carry one too.
+    """
     if fetch.headers.get("cf-mitigated", "").lower() == "challenge":
         return "cf-mitigated: challenge"
     content_type = (fetch.content_type or "").lower()
     if "html" not in content_type and not fetch.body[:512].lstrip().startswith(b"<"):
         return None
     if fetch.ok and len(fetch.body) > 200_000:
-        return None  # a real page that merely mentions a captcha
+        return None  # a real page, not an interstitial
     head = fetch.body[:200_000].decode("utf-8", "replace").lower()
-    return next((marker for marker in _CHALLENGE_MARKERS if marker in head), None)
+    markers: tuple[str, ...] = _CHALLENGE_MARKERS
+    if fetch.status_code in (403, 429, 503):
+        markers += _CAPTCHA_MARKERS
+    return next((marker for marker in markers if marker in head), None)
 
 
 def _status_text(code: int) -> str:
@@ -277,15 +304,16 @@ def classify(
     code = fetch.status_code
     assert code is not None
     via = f" (after redirects, at {fetch.final_url})" if fetch.redirects else ""
-    challenge = find_challenge(fetch)
+    if code in (404, 410):
+        return Verdict(Status.DEAD, f"The server answers {_status_text(code)}{via}.")
+    title_seen = evidence is not None and evidence.matched
+    challenge = None if title_seen else find_challenge(fetch)
     if challenge is not None:
         return Verdict(
             Status.BLOCKED,
             f"The site shows a bot challenge page (HTTP {code}, {challenge}) instead of the "
             "document; it is probably alive.",
         )
-    if code in (404, 410):
-        return Verdict(Status.DEAD, f"The server answers {_status_text(code)}{via}.")
     if code in _BLOCKED_STATUSES:
         return Verdict(
             Status.BLOCKED,
@@ -296,7 +324,11 @@ def classify(
             Status.UNREACHABLE, f"The server kept answering {_status_text(code)} {_tries(fetch)}."
         )
     if 400 <= code < 500:
-        return Verdict(Status.DEAD, f"The server answers HTTP {code}{via}.")
+        return Verdict(
+            Status.BLOCKED,
+            f"The server rejects the checker's request with HTTP {code}{via}; "
+            "check the link in a browser.",
+        )
     if not 200 <= code < 300:
         return Verdict(Status.UNREACHABLE, f"Unexpected answer HTTP {code}{via}.")
     return _classify_2xx(source, fetch, inspection, evidence, probe)
@@ -321,7 +353,12 @@ def _classify_2xx(
             f"The link redirects to the site's home page ({fetch.final_url}), "
             "as sites do for removed pages.",
         )
-    if deep and fetch.redirects and _ERROR_URL_RE.search(_path_and_query(fetch.final_url)):
+    if deep and fetch.redirects and _says(_LOGIN_URL_RE, fetch.final_url, source.url):
+        return Verdict(
+            Status.BLOCKED,
+            f"The link redirects to a login page ({fetch.final_url}); check it in a browser.",
+        )
+    if deep and fetch.redirects and _says(_ERROR_URL_RE, _tail(fetch.final_url), _tail(source.url)):
         return Verdict(Status.DEAD, f"The link redirects to an error page ({fetch.final_url}).")
     if deep and probe is not None and probe.verdict is ProbeVerdict.SOFT_404:
         how = (
@@ -372,6 +409,13 @@ def _classify_2xx(
     )
 
 
-def _path_and_query(url: str) -> str:
+def _tail(url: str) -> str:
+    """The last path segment and the query: where a URL says what it is."""
     parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return f"{last}?{parts.query}" if parts.query else last
+
+
+def _says(pattern: re.Pattern[str], final: str, cited: str) -> bool:
+    """True when ``final`` matches ``pattern`` and the cited URL did not already."""
+    return bool(pattern.search(final)) and not pattern.search(cited)

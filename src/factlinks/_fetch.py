@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import ipaddress
 import socket
 import ssl
 import time
+import urllib.request
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -51,12 +53,17 @@ class PerHostTransport(httpx.AsyncBaseTransport):
     connections. Pools of ``per_host`` connections keep that cheap and reuse connections per
     host. At most ``max_pools`` pools are kept; the least recently used idle one is closed
     when a new host needs a pool. All pools share one TLS context.
+
+    With ``trust_env`` (the default), ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and
+    ``NO_PROXY`` are honoured as curl and httpx do, except that loopback addresses always go
+    direct (a proxy's loopback is not ours).
     """
 
-    def __init__(self, per_host: int, *, max_pools: int = 64) -> None:
+    def __init__(self, per_host: int, *, max_pools: int = 64, trust_env: bool = True) -> None:
         self._per_host = per_host
         self._max_pools = max_pools
         self._ssl = httpx.create_ssl_context()
+        self._proxies = urllib.request.getproxies_environment() if trust_env else {}
         self._pools: OrderedDict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = (
             OrderedDict()
         )
@@ -68,6 +75,7 @@ class PerHostTransport(httpx.AsyncBaseTransport):
             self._pools.move_to_end(key)
             return pool
         pool = httpx.AsyncHTTPTransport(
+            proxy=self._proxy_for(key[0], key[1]),
             verify=self._ssl,
             limits=httpx.Limits(
                 max_connections=self._per_host, max_keepalive_connections=self._per_host
@@ -75,6 +83,14 @@ class PerHostTransport(httpx.AsyncBaseTransport):
         )
         self._pools[key] = pool
         return pool
+
+    def _proxy_for(self, scheme: str, host: str) -> str | None:
+        if not self._proxies or _is_loopback(host):
+            return None
+        if urllib.request.proxy_bypass_environment(host, self._proxies):  # type: ignore[attr-defined]
+            return None
+        proxy = self._proxies.get(scheme) or self._proxies.get("all")
+        return proxy if proxy and proxy.startswith(("http://", "https://")) else None
 
     async def _evict(self) -> None:
         """Close the least recently used idle pools, to make room for one more."""
@@ -159,7 +175,8 @@ class Fetcher:
     ) -> None:
         self._client = client
         hooks = client.event_hooks["response"]
-        if _hold_location not in hooks:
+        self._added_hook = _hold_location not in hooks
+        if self._added_hook:
             client.event_hooks["response"] = [*hooks, _hold_location]
         self._options = options
         self._sleep = sleep
@@ -169,6 +186,13 @@ class Fetcher:
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self.requests = 0
         """Requests sent so far, retries and redirect hops included."""
+
+    def close(self) -> None:
+        """Leave the client as it was given: take our redirect hook off again."""
+        if self._added_hook:
+            hooks = self._client.event_hooks["response"]
+            self._client.event_hooks["response"] = [h for h in hooks if h is not _hold_location]
+            self._added_hook = False
 
     async def fetch(self, url: str, *, retries: bool = True) -> FetchResult:
         """Fetch ``url`` with redirects and retries; never raises for a URL's failure."""
@@ -201,7 +225,9 @@ class Fetcher:
         hops: list[Hop] = []
         visits: dict[str, int] = {}
         current = url
-        started = self._monotonic()
+        started: float | None = None
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
 
         def failed(kind: FailureKind, detail: str, status: int | None = None) -> FetchResult:
             return FetchResult(
@@ -214,13 +240,18 @@ class Fetcher:
             )
 
         try:
-            async with asyncio.timeout(options.timeout):
-                while True:
-                    visits[current] = visits.get(current, 0) + 1
-                    if visits[current] > 2:
-                        return failed(FailureKind.REDIRECT_LOOP, f"redirect loop back to {current}")
-                    transport = options.transport_url(current)
-                    async with self._slot(transport):
+            while True:
+                visits[current] = visits.get(current, 0) + 1
+                if visits[current] > 2:
+                    return failed(FailureKind.REDIRECT_LOOP, f"redirect loop back to {current}")
+                transport = options.transport_url(current)
+                async with self._slot(transport):
+                    # The deadline starts once the request may go out: waiting for a busy
+                    # host's slot is not the host's slowness.
+                    if deadline is None:
+                        started = self._monotonic()
+                        deadline = loop.time() + options.timeout
+                    async with asyncio.timeout_at(deadline):
                         self.requests += 1
                         request = self._client.build_request("GET", transport)
                         response = await self._client.send(request, stream=True)
@@ -286,8 +317,8 @@ class Fetcher:
                 return b"".join(chunks)[:limit], True
         return b"".join(chunks), False
 
-    def _elapsed(self, started: float) -> int:
-        return round((self._monotonic() - started) * 1000)
+    def _elapsed(self, started: float | None) -> int:
+        return 0 if started is None else round((self._monotonic() - started) * 1000)
 
 
 async def _hold_location(response: httpx.Response) -> None:
@@ -301,6 +332,15 @@ async def _hold_location(response: httpx.Response) -> None:
     if response.status_code in REDIRECT_STATUSES and location is not None:
         response.extensions[_LOCATION] = location.strip()
         del response.headers["location"]
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _resolve(base: str, location: str) -> str | None:
@@ -341,20 +381,26 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+_NO_SUCH_HOST_ERRNOS = frozenset(
+    getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)
+)
+_NO_SUCH_HOST_TEXTS = (
+    "Name or service not known",
+    "nodename nor servname",
+    "No address associated with hostname",
+)
+_DNS_TEXTS = ("Temporary failure in name resolution", "getaddrinfo")
+
+
 def _classify_connect_error(exc: httpx.ConnectError) -> tuple[FailureKind, str]:
+    """Tell a name that does not exist (a DNS server answered) from a DNS that did not answer."""
     chain = _chain(exc)
-    if any(isinstance(link, socket.gaierror) for link in chain) or any(
-        marker in str(link)
-        for link in chain
-        for marker in (
-            "Name or service not known",
-            "nodename nor servname",
-            "getaddrinfo",
-            "Temporary failure in name resolution",
-            "No address associated with hostname",
-        )
-    ):
-        return FailureKind.DNS, f"the host name does not resolve ({_describe(exc)})"
+    texts = [str(link) for link in chain]
+    errnos = {link.errno for link in chain if isinstance(link, socket.gaierror)}
+    if errnos & _NO_SUCH_HOST_ERRNOS or any(t in s for s in texts for t in _NO_SUCH_HOST_TEXTS):
+        return FailureKind.NO_SUCH_HOST, "the host name does not exist (no DNS record)"
+    if errnos or any(t in s for s in texts for t in _DNS_TEXTS):
+        return FailureKind.DNS, f"the host name could not be resolved ({_describe(exc)})"
     if any(isinstance(link, ssl.SSLError) for link in chain):
         return FailureKind.TLS, f"TLS failed: {_describe(exc)}"
     if any(isinstance(link, ConnectionRefusedError) for link in chain) or "refused" in str(exc):

@@ -125,6 +125,9 @@ class FailureKind(StrEnum):
 
     TIMEOUT = "timeout"
     DNS = "dns"
+    """Name resolution failed: no DNS server answered, or not in time."""
+    NO_SUCH_HOST = "no-such-host"
+    """A DNS server answered that the name does not exist: the network works."""
     CONNECT = "connect"
     TLS = "tls"
     NETWORK = "network"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._inspect import ParseRequest, sniff_format
-from ._inspect.worker import frame
+from ._inspect.worker import READY, frame
 from ._models import FetchResult, Inspection, TitleEvidence
 from ._options import CheckOptions
 
@@ -33,6 +33,11 @@ _WORKER_MODULE = "factlinks._inspect.worker"
 Outcome = tuple[Inspection, TitleEvidence | None] | str
 """A parse result, or the reason there is none."""
 _HEADER_SIZE = 4
+_START_TIMEOUT = 60.0
+
+
+class WorkerStartError(Exception):
+    """A parse worker did not come up (its document is reported, the run goes on)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,20 +71,37 @@ class _Worker:
             stderr=asyncio.subprocess.DEVNULL,
             env=env,
         )
-        return cls(process)
+        worker = cls(process)
+        # Start-up (imports) is not charged to the first document's time limit.
+        try:
+            ready = await asyncio.wait_for(worker.read(), _START_TIMEOUT)
+        except TimeoutError:
+            ready = None
+        if ready != READY:
+            await worker.stop(kill=True)
+            raise WorkerStartError("the parse worker did not start")
+        return worker
+
+    async def read(self) -> bytes | None:
+        """One answer frame, or ``None`` when the worker is gone."""
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            header = await stdout.readexactly(_HEADER_SIZE)
+            return await stdout.readexactly(int.from_bytes(header, "big"))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return None
 
     async def call(self, payload: bytes) -> bytes | None:
         """Send one request and wait for the answer; ``None`` when the worker died."""
-        stdin, stdout = self.process.stdin, self.process.stdout
+        stdin = self.process.stdin
         assert stdin is not None
-        assert stdout is not None
         try:
             stdin.write(frame(payload))
             await stdin.drain()
-            header = await stdout.readexactly(_HEADER_SIZE)
-            return await stdout.readexactly(int.from_bytes(header, "big"))
-        except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+        except ConnectionError:
             return None
+        return await self.read()
 
     async def stop(self, *, kill: bool = False) -> None:
         """End the worker: close its input (or kill it) and reap it."""
@@ -110,7 +132,10 @@ class WorkerPool:
         """Parse in a worker: the result, or why there is none."""
         payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
         async with self._slots:
-            worker = self._idle.pop() if self._idle else await self._start()
+            try:
+                worker = self._idle.pop() if self._idle else await self._start()
+            except WorkerStartError as exc:
+                return str(exc)
             try:
                 answer = await asyncio.wait_for(worker.call(payload), self._timeout)
             except TimeoutError:

@@ -118,7 +118,8 @@ async def check_async(
     own_client = client is None
     http = client if client is not None else make_client(options)
     parser = Parser(options, executor)
-    run = _Run(options, Fetcher(http, options, sleep=sleep, clock=clock), parser, clock, strict)
+    fetcher = Fetcher(http, options, sleep=sleep, clock=clock)
+    run = _Run(options, fetcher, parser, clock, strict)
     results: list[SourceResult | None] = [None] * len(source_list)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in _interleaved_by_host(source_list):
@@ -140,7 +141,12 @@ async def check_async(
         async with asyncio.TaskGroup() as group:
             for _ in range(workers):
                 group.create_task(worker())
+    except BaseExceptionGroup as group_error:
+        # The first worker's failure (strict mode, or an on_result callback that raised)
+        # cancels the others; the caller gets that exception, not a group of one.
+        raise group_error.exceptions[0] from None
     finally:
+        fetcher.close()
         await parser.aclose()
         if own_client:
             await http.aclose()
@@ -209,7 +215,7 @@ class _Run:
         self.parser = parser
         self.clock = clock
         self.strict = strict
-        self._probes: dict[str, asyncio.Future[tuple[FetchResult, str]]] = {}
+        self._probes: dict[str, asyncio.Future[FetchResult]] = {}
 
     async def check_one(self, source: Source) -> SourceResult:
         """Check one source; an unexpected exception becomes the result, unless strict."""
@@ -275,10 +281,9 @@ class _Run:
             future = asyncio.get_running_loop().create_future()
             self._probes[key] = future
             try:
-                future.set_result((await self.fetcher.fetch(sibling, retries=False), token))
+                future.set_result(await self.fetcher.fetch(sibling, retries=False))
             except BaseException as exc:
                 future.set_exception(exc)
                 future.exception()  # retrieved: no "never retrieved" warning
                 raise
-        answer, answer_token = await asyncio.shield(future)
-        return judge_probe(fetch, answer, token=answer_token)
+        return judge_probe(fetch, await asyncio.shield(future))

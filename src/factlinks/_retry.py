@@ -1,8 +1,9 @@
 """What is retried and how long to wait: a tenacity ``AsyncRetrying`` built from a policy.
 
-Retried: connect errors, timeouts, broken connections, and the statuses of
-``RetryPolicy.retry_statuses`` (408, 429, 500, 502, 503, 504). Not retried: DNS and TLS
-failures, redirect problems, and every other status (a 404 is an answer, not a hiccup).
+Retried: connect errors, timeouts, broken connections, DNS lookups that got no answer, and
+the statuses of ``RetryPolicy.retry_statuses`` (408, 429, 500, 502, 503, 504). Not retried:
+names that do not exist, TLS failures, redirect problems, and every other status (a 404 is an
+answer, not a hiccup).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], dt.datetime]
 """Wall-clock time (aware, UTC), for ``Retry-After`` dates."""
 
-_TRANSIENT_FAILURES = frozenset({FailureKind.TIMEOUT, FailureKind.CONNECT, FailureKind.NETWORK})
+_TRANSIENT_FAILURES = frozenset(
+    {FailureKind.TIMEOUT, FailureKind.DNS, FailureKind.CONNECT, FailureKind.NETWORK}
+)
 
 
 def is_transient(result: FetchResult, policy: RetryPolicy) -> bool:

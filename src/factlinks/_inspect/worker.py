@@ -9,12 +9,17 @@ parent reports the document as unverifiable), never the run.
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 import sys
+import threading
+import time
 from typing import BinaryIO
 
 _HEADER = struct.Struct(">I")
+READY = b"ready"
+"""The first frame a worker sends, once its imports are done."""
 
 
 def _read_exact(stream: BinaryIO, size: int) -> bytes | None:
@@ -66,12 +71,34 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         answers.flush()
 
 
+def _exit_with_parent() -> None:
+    """End this worker when the factlinks process that started it is gone.
+
+    Normally the parent closes our input and we stop; a parent killed outright cannot, and a
+    worker stuck in a hostile document would otherwise run on.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="factlinks-parent-watch", daemon=True).start()
+
+
 def main() -> None:
     """Entry point of the worker process."""
-    if len(sys.argv) > 1 and int(sys.argv[1]) > 0:
-        _limit_memory(int(sys.argv[1]))
+    _exit_with_parent()
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the answers
+    from . import ParseRequest  # noqa: F401 - load the parsers before the limit and the work
+
+    if len(sys.argv) > 1 and int(sys.argv[1]) > 0:
+        _limit_memory(int(sys.argv[1]))
+    answers.write(frame(READY))
+    answers.flush()
     serve(requests, answers)
 
 

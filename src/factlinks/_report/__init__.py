@@ -28,6 +28,13 @@ FORMATS: dict[str, tuple[str, Callable[[Report], str]]] = {
 """Format name -> (file name, renderer)."""
 
 
+def _umask() -> int:
+    """The process umask (reading it means setting it; it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_report(
     report: Report, out_dir: str | os.PathLike[str], formats: Iterable[str] = ("json", "md")
 ) -> list[Path]:
@@ -53,14 +60,19 @@ def write_report(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReportError(f"cannot create {folder}: {exc.strerror or exc}") from exc
+    umask = _umask()
     written = []
     for file_name, text in rendered:
         target = folder / file_name
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{file_name}.", dir=folder)
             try:
+                # mkstemp makes the file private (0600); a report gets the usual permissions.
+                os.chmod(tmp, 0o666 & ~umask)
                 with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                     handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 from .._models import Report, SourceResult, Status
 
 __all__ = ["render_markdown"]
@@ -24,17 +27,34 @@ _HEADINGS = {
 }
 
 
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text from the registry or the web, made inert: no links, images, HTML or @mentions.
+
+    The report is meant to be pasted into issues and job summaries, where a page title such
+    as ``![x](https://tracker/p.png) @someone`` must show as text.
+    """
+    text = " ".join(text.split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return text.replace("@", "&#64;")
+
+
+def _link(url: str) -> str:
+    """An autolink whose URL cannot break out of its angle brackets."""
+    return "<" + quote(url, safe=_URL_SAFE) + ">"
 
 
 def _line(result: SourceResult) -> str:
-    parts = [f"- **`{result.id}`** — <{result.url}>"]
+    parts = [f"- **`{result.id}`** — {_link(result.url)}"]
     if result.source.citation:
         parts.append(f"  \n  Cited as: {_cell(result.source.citation)}")
     parts.append(f"  \n  {_cell(result.reason)}")
     if result.new_url:
-        parts.append(f"  \n  New URL: <{result.new_url}>")
+        parts.append(f"  \n  New URL: {_link(result.new_url)}")
     return "".join(parts)
 
 
@@ -77,7 +97,7 @@ def render_markdown(report: Report) -> str:
             f"<summary>Healthy and skipped ({len(healthy)})</summary>",
             "",
         ]
-        out += [f"- `{r.id}` ({r.status.value}) — <{r.url}>" for r in healthy]
+        out += [f"- `{r.id}` ({r.status.value}) — {_link(r.url)}" for r in healthy]
         out += ["", "</details>", ""]
     out.append(
         f"_factlinks {report.tool_version}, {report.finished_at:%Y-%m-%d %H:%M} UTC, "
