@@ -638,3 +638,18 @@ def test_latin1_label_decodes_as_windows_1252() -> None:
     )
     inspection, _ = analyse(body, "text/html", truncated=False, expected_title=None, max_pages=1)
     assert inspection.display_title == "KI \u2013 Status quo"
+
+
+def test_xhtml_with_xml_prolog_parses_without_warnings() -> None:
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?>\n'
+        b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+        b'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Handbuch</title></head>'
+        b"<body><h1>Handbuch</h1></body></html>"
+    )
+    _, evidence = analyse(
+        body, "application/xhtml+xml", truncated=False, expected_title="Handbuch", max_pages=1
+    )
+    assert evidence is not None
+    assert evidence.matched

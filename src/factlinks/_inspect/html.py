@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import codecs
 import re
+import warnings
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 
 from .._models import TitleCandidate
 
@@ -74,7 +75,10 @@ def html_candidates(
     ``<footer>``, menus, sidebars, breadcrumbs): the titles of sibling pages listed there
     are not this page's title.
     """
-    soup = BeautifulSoup(data, "lxml", from_encoding=html_encoding(data, content_type))
+    with warnings.catch_warnings():
+        # XHTML pages parse fine as HTML; bs4 would warn that they look like XML.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(data, "lxml", from_encoding=html_encoding(data, content_type))
     titles: list[TitleCandidate] = []
 
     def add(where: str, text: str | None) -> None:

@@ -5,13 +5,15 @@ Both texts are compared in a *compact* form: Unicode NFKC (ligatures such as "�
 ß transliterated (ä = ae, ß = ss), and everything that is not a letter or digit removed.
 Missing or extra spaces, spaced letters ("T I T E L"), hyphenation at line ends
 ("Wachstums-\\nchancen") and kept hyphens ("KI-\\nMonitor"), dashes and quotes all compare
-equal. Three strategies, strongest first:
+equal. Two strategies find a title:
 
 1. the compact title occurs in the compact text (score 100);
-2. the title's words occur in order with a few foreign words in between, as when a running
-   head or a page number is interleaved with a title broken over lines (score 94-99);
-3. a fuzzy alignment (rapidfuzz) that tolerates extraction noise (score = similarity).
+2. the title's words occur in order, each word the same or (long words) within extraction
+   noise of it (rapidfuzz), with whole lines allowed in between, as when a running head or a
+   page number is interleaved with a title broken over lines (score 94-99).
 
+Fuzzy similarity serves the tolerance for extraction noise inside words, never for different
+words: a character-level near miss is reported as evidence but never counts as found.
 Numbers must match exactly in every strategy: "KI-Monitor 2021" is not "KI-Monitor 2022",
 "Nr. 318" is not "Nr. 3180". In a title field (metadata, ``<title>``, ``<h1>``, ...) the
 title must fill a whole segment of the field, up to separators such as ":", " - " or "|": a
@@ -60,8 +62,6 @@ _LINES_RE = re.compile(r" ?\n[\s]*")
 _HYPHEN_BREAK_RE = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=(\w))")
 _WORD_RE = re.compile(r"\w+")
 _SNIPPET_CONTEXT = 60
-_EDGE_SLACK = 2
-"""Letters a fuzzy alignment may miss at either edge of a word (strategy 3)."""
 _MAX_GAP = 4
 """Foreign words allowed between two consecutive title words (strategy 2)."""
 
@@ -229,26 +229,43 @@ def _same_word(expected: str, found: str) -> int:
 def _in_order(
     target: _Target, words: list[_Word], cleaned: str, title_field: bool
 ) -> tuple[float, int, int] | None:
-    """Strategy 2: the title's words in order, with at most a few foreign words between."""
+    """Strategy 2: the title's words in order; other lines may come in between.
+
+    Each word must be the same, or (six letters or more, same numbers) differ by extraction
+    noise. Foreign words are allowed between two title words only as whole lines, as when a
+    running head or a page number is interleaved with a title broken over lines; in a title
+    field not at all. "Autoconf Macro Archive" is not "Autoconf Archive".
+    """
     wanted = target.words
-    if len(wanted) < 2:
+    if not wanted:
         return None
+    max_gap = 0 if title_field else _MAX_GAP
+
+    def whole_lines(last: int, position: int) -> bool:
+        return (
+            "\n" in cleaned[words[last].end : words[last + 1].start]
+            and "\n" in cleaned[words[position - 1].end : words[position].start]
+        )
+
     best: tuple[float, int, int] | None = None
     for first, word in enumerate(words):
-        if not _same_word(wanted[0], word.folded):
+        first_kind = _same_word(wanted[0], word.folded)
+        if not first_kind:
             continue
-        last, fuzzy, gaps, position = first, 0, 0, first + 1
+        last, fuzzy, gaps, position = first, int(first_kind == 1), 0, first + 1
         matched = 1
-        while matched < len(wanted) and position < len(words) and position - last <= _MAX_GAP + 1:
+        while matched < len(wanted) and position < len(words) and position - last <= max_gap + 1:
             kind = _same_word(wanted[matched], words[position].folded)
-            if kind:
+            if kind and (position == last + 1 or whole_lines(last, position)):
                 fuzzy += kind == 1
                 gaps += position - last - 1
                 last = position
                 matched += 1
+            elif kind:
+                break
             position += 1
-        if matched < len(wanted) or gaps > max(_MAX_GAP, len(wanted) // 2):
-            continue
+        if matched < len(wanted) or (gaps == 0 and fuzzy == 0):
+            continue  # exact runs without gaps are strategy 1's; it judged them already
         start, end = word.start, words[last].end
         if not _bounded(title_field, cleaned, start, end):
             continue
@@ -258,13 +275,14 @@ def _in_order(
     return best
 
 
-def _fuzzy(
-    target: _Target, doc: _Compact, cleaned: str, title_field: bool
-) -> tuple[float, int, int] | None:
-    """Strategy 3: a fuzzy alignment of the compact forms, numbers exact."""
+def _near_miss(target: _Target, doc: _Compact, cleaned: str) -> tuple[float, int, int] | None:
+    """The closest passage by character similarity: evidence for a miss, never a match.
+
+    Character similarity cannot tell extraction noise from a different word ("Love" and
+    "Hate", "G-code" and "M-code" are one or two letters apart), so it only names the best
+    near miss in the report; the score is kept below :data:`FUZZY_THRESHOLD`.
+    """
     if len(doc.text) < len(target.compact.text):
-        # A candidate shorter than the title can only be judged whole: partial matching would
-        # find "Mittelstand" inside "KI im Mittelstand" and call it perfect.
         score = float(fuzz.ratio(target.compact.text, doc.text))
         start, end = doc.index[0], doc.index[-1] + 1
     else:
@@ -274,23 +292,11 @@ def _fuzzy(
         start = doc.index[alignment.dest_start]
         end = doc.index[alignment.dest_end - 1] + 1
         score = float(alignment.score)
-    # Widen to whole words, for the report and for the numbers ("2021" cut to "202" would
-    # agree). An alignment may be off by a letter or two at its edges; more than that means
-    # the title sits inside longer words.
-    raw_start, raw_end = start, end
     while start > 0 and cleaned[start - 1].isalnum():
         start -= 1
     while end < len(cleaned) and cleaned[end].isalnum():
         end += 1
-    bounded = (
-        raw_start - start <= _EDGE_SLACK
-        and end - raw_end <= _EDGE_SLACK
-        and _bounded(title_field, cleaned, start, end)
-    )
-    numbers_agree = sorted(_numbers(cleaned[start:end])) == sorted(target.numbers)
-    if not numbers_agree or not bounded:
-        score = min(score, FUZZY_THRESHOLD - 1)
-    return score, start, end
+    return min(score, FUZZY_THRESHOLD - 1), start, end
 
 
 def _search(target: _Target, candidate: TitleCandidate) -> _Hit | None:
@@ -305,10 +311,10 @@ def _search(target: _Target, candidate: TitleCandidate) -> _Hit | None:
     ordered = _in_order(target, _words(cleaned), cleaned, title_field)
     if ordered is not None:
         return _Hit(ordered[0], candidate.where, ordered[1], ordered[2], cleaned)
-    fuzzy = _fuzzy(target, doc, cleaned, title_field)
-    if fuzzy is None:
+    near = _near_miss(target, doc, cleaned)
+    if near is None:
         return None
-    return _Hit(fuzzy[0], candidate.where, fuzzy[1], fuzzy[2], cleaned)
+    return _Hit(near[0], candidate.where, near[1], near[2], cleaned)
 
 
 def match_title(
