@@ -9,10 +9,11 @@ reference table with correct byte offsets and a trailer with ``/Size``, ``/Root`
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Sequence
 from xml.sax.saxutils import escape as _escape_xml
 
-__all__ = ["make_pdf", "make_pdf_without_text"]
+__all__ = ["make_pdf", "make_pdf_without_text", "make_slow_pdf"]
 
 _PAGE_WIDTH = 612  # US Letter, in points
 _PAGE_HEIGHT = 792
@@ -96,6 +97,7 @@ def _build(
     title: str | None,
     xmp_title: str | None,
     producer: str | None,
+    compress: bool = False,
 ) -> bytes:
     # Object numbers: 1 catalog, 2 page tree, 3 info, then optional font and metadata, then a
     # page object and its content stream per page.
@@ -127,7 +129,10 @@ def _build(
 
     kids: list[int] = []
     for content in contents:
-        content_ref = new_object(_stream(content))
+        if compress:
+            content_ref = new_object(_stream(zlib.compress(content, 9), b" /Filter /FlateDecode"))
+        else:
+            content_ref = new_object(_stream(content))
         kids.append(
             new_object(
                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources %s"
@@ -190,3 +195,22 @@ def make_pdf_without_text(n_pages: int = 1) -> bytes:
         raise ValueError("a PDF needs at least one page")
     contents = [_rectangle_content()] * n_pages
     return _build(contents, with_font=False, title=None, xmp_title=None, producer=None)
+
+
+def make_slow_pdf(operators: int, n_pages: int = 1, *, title: str | None = None) -> bytes:
+    """Return a small PDF whose pages each draw ``operators`` text operators.
+
+    The content streams are compressed, so the file stays a few kilobytes while text
+    extraction has to walk every operator: a stand-in for a hostile document that keeps a
+    parser busy.
+    """
+    ops = b"BT\n/F1 %d Tf\n%d %d Td\n" % (_FONT_SIZE, _MARGIN, _PAGE_HEIGHT - _MARGIN)
+    content = ops + b"(x) Tj\n" * operators + b"ET"
+    return _build(
+        [content] * n_pages,
+        with_font=True,
+        title=title,
+        xmp_title=None,
+        producer=None,
+        compress=True,
+    )

@@ -90,6 +90,7 @@ def test_bad_registry_exits_2_and_writes_nothing(
         pytest.param(["--only", "nope"], "no source with id 'nope'", id="only"),
         pytest.param(["--concurrency", "0"], "concurrency must be at least 1", id="concurrency"),
         pytest.param(["--timeout", "-1"], "timeout must be a positive", id="timeout"),
+        pytest.param(["--max-pages", "0"], "max_pages must be at least 1", id="max-pages"),
     ],
 )
 def test_bad_flags_exit_2(

@@ -143,3 +143,5 @@ def test_markdown_puts_failing_problems_first(factsheet_run: tuple[int, dict[str
     healthy = markdown.index("Healthy and skipped")
     assert dead < drifted < moved < healthy
     assert factsheet_web.BMWK_NEW in markdown
+    assert "Now: “KI in der Arbeitswelt”" in markdown  # what the drifted URL serves now
+    assert "Title found in page 1:" in markdown  # the evidence of the moved BMWK PDF

@@ -653,3 +653,35 @@ def test_xhtml_with_xml_prolog_parses_without_warnings() -> None:
     )
     assert evidence is not None
     assert evidence.matched
+
+
+def test_scan_whose_metadata_names_the_title_is_still_unverifiable() -> None:
+    data = pdfgen.make_pdf_without_text(2)
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.add_metadata({"/Title": TITLE})
+    out = io.BytesIO()
+    writer.write(out)
+    inspection, evidence = analyse(
+        out.getvalue(), "application/pdf", truncated=False, expected_title=TITLE, max_pages=5
+    )
+    assert evidence is not None
+    assert evidence.matched  # the metadata claims it ...
+    assert inspection.problem is not None  # ... but there is no text to confirm it
+    assert "no text layer" in inspection.problem
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_encrypted_pdf_that_opens_with_an_empty_password_is_read(algorithm: str) -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdfgen.make_pdf([TITLE]))))
+    writer.encrypt(user_password="", owner_password="owner", algorithm=algorithm)
+    out = io.BytesIO()
+    writer.write(out)
+    inspection, evidence = analyse(
+        out.getvalue(), "application/pdf", truncated=False, expected_title=TITLE, max_pages=5
+    )
+    assert inspection.problem is None
+    assert evidence is not None
+    assert evidence.matched
+    assert evidence.where == "page 1"

@@ -166,3 +166,36 @@ def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
     else:
         os.kill(worker_pid, signal.SIGKILL)
         pytest.fail("the orphaned worker was still running after 10 s")
+
+
+@pytest.mark.integration
+def test_a_hostile_pdf_cannot_stall_the_run(tmp_path: Path) -> None:
+    """A PDF that keeps pypdf busy is cut off at parse_timeout; the other sources go on."""
+    import factlinks
+    from farm import Farm, Reply
+    from pdfgen import make_slow_pdf
+
+    slow = make_slow_pdf(400_000, n_pages=5)
+    assert len(slow) < 100_000  # small on the wire, seconds of work per page
+    with Farm() as farm:
+        host = farm.add_host(
+            "docs.example.org",
+            {
+                "/slow.pdf": Reply.pdf(slow),
+                "/good.pdf": Reply.pdf(make_pdf([TITLE])),
+            },
+        )
+        sources = [
+            factlinks.Source(id=name, url=f"https://docs.example.org/{name}.pdf", title=TITLE)
+            for name in ("slow", "good")
+        ]
+        options = CheckOptions(
+            parse_timeout=1.0,
+            parse_workers=1,
+            remap=(factlinks.Remap.parse(host.remap_rule()),),
+        )
+        report = factlinks.check(sources, options)
+    slow_result, good_result = report.results
+    assert slow_result.status is factlinks.Status.UNVERIFIABLE
+    assert "parsing took longer than 1 s" in slow_result.reason
+    assert good_result.status is factlinks.Status.OK

@@ -388,15 +388,15 @@ def _classify_2xx(
             _sentence(f"{moved}answers HTTP {fetch.status_code}; no title to check") + ".",
             new_url,
         )
+    problem = inspection.problem if inspection is not None else "the document was not inspected"
+    if problem is not None:
+        return Verdict(Status.UNVERIFIABLE, f"The title cannot be checked: {problem}.")
     if evidence is not None and evidence.matched:
         return Verdict(
             status_if_right,
             _sentence(f"{moved}title found in {evidence.where}") + ".",
             new_url,
         )
-    problem = inspection.problem if inspection is not None else "the document was not inspected"
-    if problem is not None:
-        return Verdict(Status.UNVERIFIABLE, f"The title cannot be checked: {problem}.")
     near = (
         f" (closest: {evidence.score:.0f} % in {evidence.where})"
         if evidence is not None and evidence.where and evidence.score >= 50

@@ -16,6 +16,7 @@ from ._models import Report, SourceResult, Status
 from ._options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PAGES,
     DEFAULT_PER_HOST,
     DEFAULT_TIMEOUT,
     CheckOptions,
@@ -91,6 +92,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--max-bytes", type=int, metavar="N", help=f"body size cap ({DEFAULT_MAX_BYTES})"
     )
     check_p.add_argument(
+        "--max-pages",
+        type=int,
+        metavar="N",
+        help=f"PDF pages searched for the title at most ({DEFAULT_MAX_PAGES})",
+    )
+    check_p.add_argument(
         "--remap",
         action="append",
         default=[],
@@ -121,7 +128,7 @@ def _split(value: str) -> list[str]:
 
 def _options(args: argparse.Namespace, base: CheckOptions) -> CheckOptions:
     changes: dict[str, object] = {}
-    for name in ("concurrency", "per_host", "timeout", "max_bytes", "user_agent"):
+    for name in ("concurrency", "per_host", "timeout", "max_bytes", "max_pages", "user_agent"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

@@ -13,6 +13,7 @@ from ._version import __version__
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PAGES",
     "DEFAULT_MAX_REDIRECTS",
     "DEFAULT_PER_HOST",
     "DEFAULT_TIMEOUT",

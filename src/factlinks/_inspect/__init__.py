@@ -106,7 +106,13 @@ def _analyse_pdf(
                 break
         return document.finish(), None
     evidence = match_title(expected_title, document.titles)
-    if not evidence.matched:
+    if evidence.matched:
+        # Metadata is a claim, not the document: a scan without a text layer stays
+        # unverifiable even when its metadata names the right title.
+        for page in document.page_texts():
+            if page.text.strip():
+                break
+    else:
         for page in document.page_texts():
             page_evidence = match_title(expected_title, [page])
             if page_evidence.matched:

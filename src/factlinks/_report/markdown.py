@@ -55,6 +55,13 @@ def _line(result: SourceResult) -> str:
     parts.append(f"  \n  {_cell(result.reason)}")
     if result.new_url:
         parts.append(f"  \n  New URL: {_link(result.new_url)}")
+    evidence = result.title
+    if evidence is not None and evidence.matched and evidence.snippet:
+        parts.append(
+            f"  \n  Title found in {_cell(evidence.where or '?')}: “{_cell(evidence.snippet)}”"
+        )
+    elif evidence is not None and result.status is Status.DRIFTED and evidence.found:
+        parts.append(f"  \n  Now: “{_cell(evidence.found)}”")
     return "".join(parts)
 
 
