@@ -439,3 +439,63 @@ def test_title_found_around_real_world_noise(where: str, text: str) -> None:
 )
 def test_fragments_do_not_match(expected: str, where: str, text: str) -> None:
     assert not match_title(expected, [TitleCandidate(where, text)]).matched
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "Aufsatz \u00a8uber den Musiksatz",
+            "Aufsatz \u00fcber den Musiksatz",
+            id="tex-accent-before",
+        ),
+        pytest.param("Aufsatz u \u00a8ber den", "Aufsatz \u00fcber den", id="tex-accent-after"),
+        pytest.param("Aufsatz \u0308uber", "Aufsatz \u00fcber", id="loose-combining-mark"),
+    ],
+)
+def test_accents_set_apart_by_extraction_go_back_on_their_letter(text: str, expected: str) -> None:
+    assert clean(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "where", "text", "matched"),
+    [
+        pytest.param(
+            "Das csquotes-Paket: Kontextsensitive Zitatanlage",
+            "page 1",
+            "Das csquotes-Paket (Version 5.1)\nKontextsensitive Zitatanlage",
+            True,
+            id="parenthesis-between-title-and-subtitle",
+        ),
+        pytest.param(
+            "OpTeX: Format Based on Plain TeX and OPmac",
+            "page 1",
+            "OpTEX\nFormat Based on Plain TEX and OPmac1\nVersion 1.09",
+            True,
+            id="footnote-mark-after-the-title",
+        ),
+        pytest.param(
+            "Dvipdfm User's Manual",
+            "page 1",
+            "The Dvipdfmx User's Manual",
+            False,
+            id="word-extended",
+        ),
+        pytest.param(
+            "A guide to LuaTeX",
+            "page 1",
+            "A guide to LuaLATEX\nManuel",
+            False,
+            id="two-letters-inserted",
+        ),
+        pytest.param(
+            "Autoconf Archive",
+            "page 1",
+            "see the Autoconf Macro Archive, which",
+            False,
+            id="foreign-word-inside-a-line",
+        ),
+    ],
+)
+def test_word_rules(expected: str, where: str, text: str, matched: bool) -> None:
+    assert match_title(expected, [TitleCandidate(where, text)]).matched is matched

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from .._models import TitleCandidate, TitleEvidence
 
@@ -61,6 +62,8 @@ _SPACE_RE = re.compile(r"[^\S\n]+")
 _LINES_RE = re.compile(r" ?\n[\s]*")
 _HYPHEN_BREAK_RE = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=(\w))")
 _WORD_RE = re.compile(r"\w+")
+_PARENTHESIS_RE = re.compile(r"[^\w(\[]*[(\[][^()\[\]\n]*[)\]][^\w]*")
+_LOOSE_MARK_RE = re.compile(r"(\S?)(\s*)([\u0300-\u036f])(\S?)")
 _SNIPPET_CONTEXT = 60
 _MAX_GAP = 4
 """Foreign words allowed between two consecutive title words (strategy 2)."""
@@ -75,10 +78,31 @@ def clean(text: str) -> str:
     space; line breaks are kept (one per break), as they delimit titles in running text.
     """
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    if _LOOSE_MARK_RE.search(text):
+        text = unicodedata.normalize("NFC", _LOOSE_MARK_RE.sub(_attach_mark, text))
     text = text.replace("\u00ad", "").translate(_DASHES).translate(_QUOTES)
     text = _HYPHEN_BREAK_RE.sub(lambda m: "" if m.group(1).islower() else "-", text)
     text = _SPACE_RE.sub(" ", text)
     return _LINES_RE.sub("\n", text).strip()
+
+
+def _composes(letter: str, mark: str) -> bool:
+    return len(unicodedata.normalize("NFC", letter + mark)) == 1
+
+
+def _attach_mark(match: re.Match[str]) -> str:
+    """Put an accent that text extraction set apart back on its letter.
+
+    TeX draws an accent as its own glyph, so extraction yields "Aufsatz ¨uber" (NFKC: a
+    space and a combining diaeresis before the "u") or "u ¨ber". The mark goes to the letter
+    it composes with: the next one if it can, else the previous one.
+    """
+    before, space, mark, after = match.groups()
+    if after and _composes(after, mark):
+        return f"{before}{space if before and not before.isspace() else ''}{after}{mark}"
+    if before and _composes(before, mark):
+        return f"{before}{mark}{after}"
+    return match.group(0)
 
 
 def _fold(text: str) -> str:
@@ -148,7 +172,8 @@ def _word_bounded(cleaned: str, start: int, end: int) -> bool:
     """True when [start, end) neither starts nor ends inside a word.
 
     Words glued by text extraction ("MittelstandPotenziale") still count as bounded: a
-    lower-case letter followed by a capital is a seam.
+    lower-case letter followed by a capital is a seam, and so is a letter followed by a
+    footnote mark ("OPmac1").
     """
     if start > 0 and cleaned[start - 1].isalnum():
         glued = cleaned[start - 1].islower() and cleaned[start].isupper()
@@ -156,7 +181,8 @@ def _word_bounded(cleaned: str, start: int, end: int) -> bool:
             return False
     if end < len(cleaned) and cleaned[end].isalnum():
         glued = cleaned[end - 1].islower() and cleaned[end].isupper()
-        if not glued:
+        footnote = cleaned[end - 1].isalpha() and cleaned[end].isdigit()
+        if not (glued or footnote):
             return False
     return True
 
@@ -218,12 +244,20 @@ def _exact(
 
 
 def _same_word(expected: str, found: str) -> int:
-    """0 for different words, 1 for a fuzzy match (OCR noise), 2 for equal words."""
+    """0 for different words, 1 for extraction noise, 2 for equal words.
+
+    Noise is one edit in a word of six letters or more, two from twelve letters on, with the
+    same numbers; a word that only extends the other ("Dvipdfm"/"Dvipdfmx") is another word.
+    """
     if expected == found:
         return 2
-    if _numbers(expected) != _numbers(found) or min(len(expected), len(found)) < 6:
+    shorter = min(len(expected), len(found))
+    if _numbers(expected) != _numbers(found) or shorter < 6:
         return 0
-    return 1 if fuzz.ratio(expected, found) >= 85 else 0
+    if expected.startswith(found) or found.startswith(expected):
+        return 0
+    allowed = 2 if shorter >= 12 else 1
+    return 1 if Levenshtein.distance(expected, found, score_cutoff=allowed) <= allowed else 0
 
 
 def _in_order(
@@ -242,6 +276,9 @@ def _in_order(
     max_gap = 0 if title_field else _MAX_GAP
 
     def whole_lines(last: int, position: int) -> bool:
+        """The foreign words are whole lines, or one parenthesis ("(Version 5.1)")."""
+        if _PARENTHESIS_RE.fullmatch(cleaned[words[last].end : words[position].start]):
+            return True
         return (
             "\n" in cleaned[words[last].end : words[last + 1].start]
             and "\n" in cleaned[words[position - 1].end : words[position].start]
