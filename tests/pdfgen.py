@@ -98,6 +98,7 @@ def _build(
     xmp_title: str | None,
     producer: str | None,
     compress: bool = False,
+    links: Sequence[str] = (),
 ) -> bytes:
     # Object numbers: 1 catalog, 2 page tree, 3 info, then optional font and metadata, then a
     # page object and its content stream per page.
@@ -127,8 +128,22 @@ def _build(
         metadata = new_object(_stream(xmp, b" /Type /Metadata /Subtype /XML"))
         catalog_extra = b" /Metadata %d 0 R" % metadata
 
+    annots = b""
+    if links:
+        refs = []
+        for number, url in enumerate(links):
+            y = _PAGE_HEIGHT - _MARGIN - 20 * (number + 1)
+            refs.append(
+                new_object(
+                    b"<< /Type /Annot /Subtype /Link /Rect [%d %d %d %d] /Border [0 0 0]"
+                    b" /A << /S /URI /URI %s >> >>"
+                    % (_MARGIN, y, _MARGIN + 200, y + 12, _literal(url.encode("ascii")))
+                )
+            )
+        annots = b" /Annots [%s]" % b" ".join(b"%d 0 R" % ref for ref in refs)
+
     kids: list[int] = []
-    for content in contents:
+    for index, content in enumerate(contents):
         if compress:
             content_ref = new_object(_stream(zlib.compress(content, 9), b" /Filter /FlateDecode"))
         else:
@@ -136,7 +151,14 @@ def _build(
         kids.append(
             new_object(
                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources %s"
-                b" /Contents %d 0 R >>" % (_PAGE_WIDTH, _PAGE_HEIGHT, resources, content_ref)
+                b" /Contents %d 0 R%s >>"
+                % (
+                    _PAGE_WIDTH,
+                    _PAGE_HEIGHT,
+                    resources,
+                    content_ref,
+                    annots if index == 0 else b"",
+                )
             )
         )
 
@@ -173,20 +195,29 @@ def make_pdf(
     title: str | None = None,
     xmp_title: str | None = None,
     producer: str | None = None,
+    links: Sequence[str] = (),
 ) -> bytes:
     """Return a PDF with one page per entry of ``pages``.
 
     Each page's text is drawn in Helvetica 12pt, one text line per line of the string. Text must
     be encodable as cp1252 (WinAnsiEncoding), otherwise :class:`ValueError` is raised. ``title``
     and ``producer`` go into the document information dictionary; ``xmp_title`` becomes the
-    ``dc:title`` (``x-default``) of an XMP metadata stream on the catalog.
+    ``dc:title`` (``x-default``) of an XMP metadata stream on the catalog. ``links`` become
+    link annotations (``/URI`` actions) on the first page.
     """
     if isinstance(pages, str):
         raise TypeError("pages must be a sequence of strings, not a string")
     if not pages:
         raise ValueError("a PDF needs at least one page")
     contents = [_text_content(text) for text in pages]
-    return _build(contents, with_font=True, title=title, xmp_title=xmp_title, producer=producer)
+    return _build(
+        contents,
+        with_font=True,
+        title=title,
+        xmp_title=xmp_title,
+        producer=producer,
+        links=links,
+    )
 
 
 def make_pdf_without_text(n_pages: int = 1) -> bytes:

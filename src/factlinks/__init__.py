@@ -14,7 +14,15 @@ carries the expected title, classify it, and write reports::
 
 from __future__ import annotations
 
-from ._errors import FactlinksError, OfflineError, OptionsError, RegistryError, ReportError
+from ._errors import (
+    DocumentError,
+    FactlinksError,
+    OfflineError,
+    OptionsError,
+    RegistryError,
+    ReportError,
+)
+from ._extract import CitedUrl, RegistryDiff, add_to_registry, compare_with_registry, extract_urls
 from ._models import (
     DEFAULT_FAIL_ON,
     DocFormat,
@@ -43,7 +51,9 @@ __all__ = [
     "DEFAULT_FAIL_ON",
     "SCHEMA_TAG",
     "CheckOptions",
+    "CitedUrl",
     "DocFormat",
+    "DocumentError",
     "FactlinksError",
     "Failure",
     "FailureKind",
@@ -56,6 +66,7 @@ __all__ = [
     "Probe",
     "ProbeVerdict",
     "Registry",
+    "RegistryDiff",
     "RegistryError",
     "Remap",
     "Report",
@@ -67,8 +78,11 @@ __all__ = [
     "TitleCandidate",
     "TitleEvidence",
     "__version__",
+    "add_to_registry",
     "check",
     "check_async",
+    "compare_with_registry",
+    "extract_urls",
     "load_sources",
     "parse_sources",
     "render_json",

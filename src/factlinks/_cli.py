@@ -10,8 +10,17 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from ._errors import FactlinksError, OfflineError, OptionsError, RegistryError, ReportError
+from ._errors import (
+    DocumentError,
+    FactlinksError,
+    OfflineError,
+    OptionsError,
+    RegistryError,
+    ReportError,
+)
+from ._extract import add_to_registry, compare_with_registry, extract_urls
 from ._models import Report, SourceResult, Status
 from ._options import (
     DEFAULT_CONCURRENCY,
@@ -119,6 +128,28 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check_p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     check_p.add_argument("-v", "--verbose", action="store_true", help="print every result")
+
+    extract_p = commands.add_parser(
+        "extract",
+        help="list the URLs cited in documents (PDF, HTML, Markdown, text)",
+        description="List the URLs cited in documents, one per line, each once. URLs that "
+        "text extraction wrapped across lines are joined.",
+    )
+    extract_p.add_argument("documents", nargs="+", metavar="DOC", help="documents to read")
+    extract_p.add_argument(
+        "--sources",
+        metavar="SOURCES",
+        help="compare with this registry: URLs cited but not registered, and registered "
+        "(cited_in the document) but no longer cited",
+    )
+    extract_p.add_argument(
+        "--write",
+        action="store_true",
+        help="with --sources: append the unregistered URLs to the registry",
+    )
+    extract_p.add_argument(
+        "-v", "--verbose", action="store_true", help="also print where each URL was found"
+    )
     return parser
 
 
@@ -177,6 +208,33 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_extract(args: argparse.Namespace) -> int:
+    if args.write and not args.sources:
+        raise OptionsError("--write needs --sources")
+    cited = [url for document in args.documents for url in extract_urls(document)]
+    if not args.sources:
+        seen: set[str] = set()
+        for item in cited:
+            if item.url in seen:
+                continue
+            seen.add(item.url)
+            print(f"{item.url}\t{item.document}: {item.where}" if args.verbose else item.url)
+        return EXIT_OK
+    registry = load_sources(args.sources)
+    names = [Path(document).stem for document in args.documents]
+    diff = compare_with_registry(cited, registry, names)
+    print(f"cited but not registered ({len(diff.unregistered)}):")
+    for item in diff.unregistered:
+        print(f"  {item.url}\t{item.document}: {item.where}")
+    print(f"registered but no longer cited ({len(diff.uncited)}):")
+    for source in diff.uncited:
+        print(f"  {source.id}\t{source.url}")
+    if args.write and diff.unregistered:
+        ids = add_to_registry(args.sources, diff.unregistered)
+        log.warning("added %d source(s) to %s: %s", len(ids), args.sources, ", ".join(ids))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = _build_parser()
@@ -187,11 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.addHandler(handler)
-    log.setLevel(logging.ERROR if args.quiet else logging.INFO)
+    log.setLevel(logging.ERROR if getattr(args, "quiet", False) else logging.INFO)
     log.propagate = False
     try:
-        return _run_check(args)
-    except (RegistryError, OptionsError, ReportError) as exc:
+        return _run_extract(args) if args.command == "extract" else _run_check(args)
+    except (RegistryError, OptionsError, ReportError, DocumentError) as exc:
         log.error("factlinks: error: %s", exc)
         return EXIT_USAGE
     except OfflineError as exc:

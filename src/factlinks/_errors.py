@@ -7,12 +7,20 @@ status. Only problems that stop the whole run raise, and all of them derive from
     ├── RegistryError        the registry (sources.toml) cannot be read or is invalid
     ├── OptionsError         a check option is invalid (bad --remap rule, negative timeout, ...)
     ├── OfflineError         no source could be reached at all: the checker's own network is down
-    └── ReportError          a report cannot be written, or a saved report cannot be read
+    ├── ReportError          a report cannot be written, or a saved report cannot be read
+    └── DocumentError        a document to extract cited URLs from cannot be read
 """
 
 from __future__ import annotations
 
-__all__ = ["FactlinksError", "OfflineError", "OptionsError", "RegistryError", "ReportError"]
+__all__ = [
+    "DocumentError",
+    "FactlinksError",
+    "OfflineError",
+    "OptionsError",
+    "RegistryError",
+    "ReportError",
+]
 
 
 class FactlinksError(Exception):
@@ -49,3 +57,7 @@ class OfflineError(FactlinksError):
 
 class ReportError(FactlinksError):
     """A report could not be written or read."""
+
+
+class DocumentError(FactlinksError):
+    """A document given to ``factlinks extract`` cannot be read or parsed."""

@@ -1,0 +1,168 @@
+"""``factlinks extract``: the URLs a document cites, wrapped ones joined, each once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import factlinks
+from factlinks._cli import main
+from factlinks._extract import urls_in_text
+from pdfgen import make_pdf
+
+REPO = Path(__file__).resolve().parent.parent
+FACTSHEET = REPO / "examples" / "factsheet-ki.txt"
+
+
+def registry_urls() -> list[str]:
+    data = tomllib.loads((REPO / "sources.toml").read_text("utf-8"))
+    return [source["url"] for source in data["source"]]
+
+
+def test_the_fact_sheet_gives_exactly_its_23_urls(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", str(FACTSHEET)]) == 0
+    printed = capsys.readouterr().out.split()
+    assert len(printed) == 23
+    assert len(set(printed)) == 23  # no duplicate
+    assert set(printed) == set(registry_urls())  # no fragment, nothing missing
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        pytest.param(
+            "KI-Trainer (BMWK): \n https://www.mittelstand-digital.de/MD/Praxis/KI-Trainer/ \n"
+            " ki-trainer.html\n\n\u2022 next",
+            ["https://www.mittelstand-digital.de/MD/Praxis/KI-Trainer/ki-trainer.html"],
+            id="wrapped-after-slash",
+        ),
+        pytest.param(
+            "https://www.bmas.de/DE/Arbeit/Austausch- \n mit-der-Praxis/zentren.html\n",
+            ["https://www.bmas.de/DE/Arbeit/Austausch-mit-der-Praxis/zentren.html"],
+            id="wrapped-inside-a-hyphenated-word",
+        ),
+        pytest.param(
+            "https://a.example/x.html\nhttps://b.example/y.html\n",
+            ["https://a.example/x.html", "https://b.example/y.html"],
+            id="next-line-is-another-url",
+        ),
+        pytest.param(
+            "see https://a.example/\nand more text",
+            ["https://a.example/"],
+            id="next-line-is-prose",
+        ),
+        pytest.param(
+            "https://a.example/report\n\nMittelstand-Studie.pdf",
+            ["https://a.example/report"],
+            id="blank-line-ends-a-url",
+        ),
+        pytest.param(
+            "(see https://a.example/page.html). And <https://b.example/q?a=1>, "
+            "https://en.example/wiki/Foo_(bar).",
+            [
+                "https://a.example/page.html",
+                "https://b.example/q?a=1",
+                "https://en.example/wiki/Foo_(bar)",
+            ],
+            id="punctuation-and-brackets-stripped",
+        ),
+        pytest.param(
+            '[KfW](https://www.kfw.de/a.pdf "KfW") and https://www.kfw.de/a.pdf again',
+            ["https://www.kfw.de/a.pdf", "https://www.kfw.de/a.pdf"],
+            id="markdown-link",
+        ),
+        pytest.param("ftp://x.example/f and mailto:a@b.example", [], id="only-http"),
+    ],
+)
+def test_urls_in_text(text: str, urls: list[str]) -> None:
+    assert [c.url for c in urls_in_text(text, "doc")] == urls
+
+
+def test_pdf_link_annotations_and_text(tmp_path: Path) -> None:
+    pdf = tmp_path / "brief.pdf"
+    pdf.write_bytes(
+        make_pdf(
+            ["Quellen:\nhttps://www.kfw.de/PDF/Fokus-\nNr.-318.pdf", "Seite 2"],
+            links=[
+                "https://www.acatech.de/publikation/ki/",
+                "https://www.kfw.de/PDF/Fokus-Nr.-318.pdf",
+            ],
+        )
+    )
+    found = factlinks.extract_urls(pdf)
+    assert [(c.url, c.where) for c in found] == [
+        ("https://www.acatech.de/publikation/ki/", "page 1 link"),
+        ("https://www.kfw.de/PDF/Fokus-Nr.-318.pdf", "page 1 link"),
+    ]
+    assert {c.document for c in found} == {"brief"}
+
+
+def test_html_links(tmp_path: Path) -> None:
+    page = tmp_path / "brief.html"
+    page.write_text(
+        "<html><head><base href='https://docs.example.org/a/'></head><body>"
+        "<a href='report.pdf'>r</a> <a href='https://x.example/p'>p</a> "
+        "<a href='mailto:x@y.example'>m</a> <a href='#top'>t</a></body></html>",
+        encoding="utf-8",
+    )
+    assert [c.url for c in factlinks.extract_urls(page)] == [
+        "https://docs.example.org/a/report.pdf",
+        "https://x.example/p",
+    ]
+
+
+def test_compare_and_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = tmp_path / "brief.md"
+    doc.write_text(
+        "# Brief\n\n- [A](https://a.example/studie-2021.pdf)\n- https://b.example/seite\n",
+        encoding="utf-8",
+    )
+    registry = tmp_path / "sources.toml"
+    original = (
+        "# Our citations; keep this comment.\n\n"
+        "[[source]]\n"
+        'id = "b"\nurl = "https://b.example/seite"\ncited_in = ["brief"]\n\n'
+        "[[source]]  # gone from the brief\n"
+        'id = "old"\nurl = "https://old.example/x"\ncited_in = ["brief"]\n'
+    )
+    registry.write_text(original, encoding="utf-8")
+
+    assert main(["extract", str(doc), "--sources", str(registry)]) == 0
+    out = capsys.readouterr().out
+    assert "cited but not registered (1):\n  https://a.example/studie-2021.pdf" in out
+    assert "registered but no longer cited (1):\n  old\thttps://old.example/x" in out
+    assert registry.read_text("utf-8") == original  # nothing written without --write
+
+    assert main(["extract", str(doc), "--sources", str(registry), "--write"]) == 0
+    text = registry.read_text("utf-8")
+    assert text.startswith(original)  # appended: comments and formatting kept
+    added = factlinks.load_sources(registry).get("a-studie-2021")
+    assert added is not None
+    assert added.url == "https://a.example/studie-2021.pdf"
+    assert added.kind is factlinks.Kind.PDF
+    assert added.cited_in == ("brief",)
+
+    assert main(["extract", str(doc), "--sources", str(registry), "--write"]) == 0
+    assert registry.read_text("utf-8") == text  # nothing new the second time
+
+
+def test_generated_ids_are_unique(tmp_path: Path) -> None:
+    registry = tmp_path / "sources.toml"
+    registry.write_text('[[source]]\nid = "a-report"\nurl = "https://a.example/x"\n', "utf-8")
+    new = [
+        factlinks.CitedUrl("https://a.example/report", "doc", "line 1"),
+        factlinks.CitedUrl("https://www.a.example/2/report.html", "doc", "line 2"),
+    ]
+    ids = factlinks.add_to_registry(registry, new, today=dt.date(2026, 11, 26))
+    assert ids == ["a-report-2", "a-report-3"]
+    assert len(factlinks.load_sources(registry)) == 3
+
+
+def test_unreadable_document_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", str(tmp_path / "missing.pdf")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["extract", str(FACTSHEET), "--write"]) == 2
+    assert "--write needs --sources" in capsys.readouterr().err
