@@ -900,3 +900,13 @@ def test_utf8_file_with_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "sources.toml"
     path.write_bytes(b"\xef\xbb\xbf" + registry_toml(source_toml()).encode("utf-8"))
     assert load_sources(path)[0].id == "kfw-318"
+
+
+def test_archive_url_is_accepted_and_checked() -> None:
+    ok = parse(
+        '[[source]]\nid = "a"\nurl = "https://a.example/x.pdf"\n'
+        'archive_url = "https://web.archive.org/web/2021/https://a.example/x.pdf"\n'
+    )
+    assert ok[0].archive_url == "https://web.archive.org/web/2021/https://a.example/x.pdf"
+    with pytest.raises(RegistryError, match="'archive_url' must be http or https"):
+        parse('[[source]]\nid = "a"\nurl = "https://a.example/"\narchive_url = "ftp://x/y"\n')

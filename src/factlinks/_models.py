@@ -106,6 +106,8 @@ class Source:
     """When it was cited."""
     skip: str | None = None
     """If set, the source is not checked, and this is the reason."""
+    archive_url: str | None = None
+    """An archived copy to cite when the original is gone (``factlinks fix --archive``)."""
 
     def __post_init__(self) -> None:
         # Accept the registry's spellings from library callers: kind="pdf", cited_in=[...].

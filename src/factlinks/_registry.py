@@ -20,7 +20,17 @@ from ._options import CheckOptions, parse_statuses
 
 __all__ = ["Registry", "load_sources", "parse_sources"]
 
-SOURCE_KEYS = ("id", "url", "title", "kind", "citation", "cited_in", "accessed", "skip")
+SOURCE_KEYS = (
+    "id",
+    "url",
+    "title",
+    "kind",
+    "citation",
+    "cited_in",
+    "accessed",
+    "skip",
+    "archive_url",
+)
 SETTINGS_KEYS = (
     "user_agent",
     "concurrency",
@@ -340,6 +350,10 @@ def _source(raw: object, index: int, path: str, line: int | None) -> Source:
         if isinstance(accessed, dt.datetime):
             accessed = accessed.date()
         _expect(accessed, dt.date, "a date (e.g. 2021-02-15)", path, raw_id, "accessed", line)
+    archive_url = raw.get("archive_url")
+    if archive_url is not None:
+        _expect(archive_url, str, "a string", path, raw_id, "archive_url", line)
+        _check_url(archive_url, path, raw_id, line, key="archive_url")
     skip = raw.get("skip")
     if skip is not None:
         _expect(skip, (bool, str), "true or a reason string", path, raw_id, "skip", line)
@@ -353,16 +367,17 @@ def _source(raw: object, index: int, path: str, line: int | None) -> Source:
         cited_in=tuple(cited_in),
         accessed=accessed,
         skip=skip,
+        archive_url=archive_url,
     )
 
 
-def _check_url(url: str, path: str, source_id: str, line: int | None) -> None:
+def _check_url(url: str, path: str, source_id: str, line: int | None, *, key: str = "url") -> None:
     def fail(why: str) -> None:
         raise RegistryError(
-            f"{_where(path, line)}: source {source_id!r}: 'url' {why}: {url!r}",
+            f"{_where(path, line)}: source {source_id!r}: {key!r} {why}: {url!r}",
             path=path,
             source_id=source_id,
-            key="url",
+            key=key,
         )
 
     if url != url.strip() or any(c.isspace() for c in url):
