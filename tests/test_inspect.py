@@ -462,7 +462,9 @@ def test_html_cut_off_with_match_is_fine() -> None:
 
 def test_html_without_expected_title() -> None:
     inspection, evidence = run(html("<title>Start</title>"), HTML_UTF8, title=None)
-    assert inspection == Inspection(DocFormat.HTML, (TitleCandidate("<title>", "Start"),))
+    assert inspection.format is DocFormat.HTML
+    assert inspection.titles == (TitleCandidate("<title>", "Start"),)
+    assert inspection.problem is None
     assert evidence is None
 
 

@@ -8,6 +8,7 @@ status. Only problems that stop the whole run raise, and all of them derive from
     ├── OptionsError         a check option is invalid (bad --remap rule, negative timeout, ...)
     ├── OfflineError         no source could be reached at all: the checker's own network is down
     ├── ReportError          a report cannot be written, or a saved report cannot be read
+    ├── StateError           the history database is locked by another run, or unusable
     └── DocumentError        a document to extract cited URLs from cannot be read
 """
 
@@ -20,6 +21,7 @@ __all__ = [
     "OptionsError",
     "RegistryError",
     "ReportError",
+    "StateError",
 ]
 
 
@@ -61,3 +63,7 @@ class ReportError(FactlinksError):
 
 class DocumentError(FactlinksError):
     """A document given to ``factlinks extract`` cannot be read or parsed."""
+
+
+class StateError(FactlinksError):
+    """The history database cannot be used: locked by another run, corrupt, or too new."""

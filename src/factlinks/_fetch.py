@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import ipaddress
 import socket
 import ssl
 import time
 import urllib.request
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from urllib.parse import urljoin, urlsplit
 
@@ -194,8 +195,13 @@ class Fetcher:
             self._client.event_hooks["response"] = [h for h in hooks if h is not _hold_location]
             self._added_hook = False
 
-    async def fetch(self, url: str, *, retries: bool = True) -> FetchResult:
-        """Fetch ``url`` with redirects and retries; never raises for a URL's failure."""
+    async def fetch(
+        self, url: str, *, retries: bool = True, headers: Mapping[str, str] | None = None
+    ) -> FetchResult:
+        """Fetch ``url`` with redirects and retries; never raises for a URL's failure.
+
+        ``headers`` go with every request of the chain (conditional-request validators).
+        """
         policy = self._options.retry
         if not retries:
             policy = type(policy)(attempts=1)
@@ -204,7 +210,7 @@ class Fetcher:
         async def attempt() -> FetchResult:
             nonlocal attempts
             attempts += 1
-            return await self._attempt(url)
+            return await self._attempt(url, headers)
 
         retrying = build_retrying(policy, sleep=self._sleep, clock=self._clock)
         result: FetchResult = await retrying(attempt)
@@ -220,7 +226,7 @@ class Fetcher:
         async with host, self._global:
             yield
 
-    async def _attempt(self, url: str) -> FetchResult:
+    async def _attempt(self, url: str, extra: Mapping[str, str] | None) -> FetchResult:
         options = self._options
         hops: list[Hop] = []
         visits: dict[str, int] = {}
@@ -253,7 +259,7 @@ class Fetcher:
                         deadline = loop.time() + options.timeout
                     async with asyncio.timeout_at(deadline):
                         self.requests += 1
-                        request = self._client.build_request("GET", transport)
+                        request = self._client.build_request("GET", transport, headers=extra)
                         response = await self._client.send(request, stream=True)
                         try:
                             location = response.extensions.get(_LOCATION)
@@ -290,6 +296,7 @@ class Fetcher:
                         headers=headers,
                         body=body,
                         bytes=len(body),
+                        sha256=hashlib.sha256(body).hexdigest(),
                         truncated=truncated,
                         elapsed_ms=self._elapsed(started),
                     )

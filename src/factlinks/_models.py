@@ -18,6 +18,7 @@ __all__ = [
     "Failure",
     "FailureKind",
     "FetchResult",
+    "History",
     "Hop",
     "Inspection",
     "Kind",
@@ -206,6 +207,8 @@ class FetchResult:
     """How many attempts were made."""
     failure: Failure | None = None
     """Why no usable answer came, if none did."""
+    sha256: str | None = None
+    """SHA-256 of the body as received (hex), for change detection."""
 
     @property
     def ok(self) -> bool:
@@ -244,6 +247,8 @@ class Inspection:
     """Number of pages, for PDFs."""
     problem: str | None = None
     """Why the title cannot be checked (encrypted, no text layer, cut off, ...), if so."""
+    text_sha256: str | None = None
+    """SHA-256 of the normalised text that was read: unchanged when only markup changed."""
 
     @property
     def display_title(self) -> str | None:
@@ -294,6 +299,24 @@ class Probe:
 
 
 @dataclass(frozen=True, slots=True)
+class History:
+    """What earlier runs say about a source, as of this result."""
+
+    previous_status: Status | None = None
+    """The status of the last run (``None`` for a source seen for the first time)."""
+    first_failure: dt.datetime | None = None
+    """When the current run of failures began (this run included), if failing."""
+    consecutive_failures: int = 0
+    """Failing runs in a row, this one included."""
+    last_success: dt.datetime | None = None
+    """The last run in which it was ``ok`` or ``moved``."""
+    changed: bool = False
+    """The document changed since the last good check but still carries its title."""
+    not_modified: dt.datetime | None = None
+    """Set when the server answered 304: the verification of this earlier check was reused."""
+
+
+@dataclass(frozen=True, slots=True)
 class SourceResult:
     """The outcome of checking one source."""
 
@@ -308,6 +331,8 @@ class SourceResult:
     probe: Probe | None = None
     new_url: str | None = None
     """For ``moved``: the URL to cite instead."""
+    history: History | None = None
+    """What earlier runs say, when a history is kept."""
 
     @property
     def id(self) -> str:
@@ -367,6 +392,42 @@ class Report:
     def passed(self) -> bool:
         """True when no result is in a failing status."""
         return not self.failures
+
+    @property
+    def new_problems(self) -> tuple[SourceResult, ...]:
+        """Problems that were not problems in the last run (new sources included)."""
+        return tuple(
+            r
+            for r in self.problems
+            if r.history is not None
+            and (r.history.previous_status is None or not r.history.previous_status.is_problem)
+        )
+
+    @property
+    def recovered(self) -> tuple[SourceResult, ...]:
+        """Sources that were problems in the last run and are healthy now."""
+        return tuple(
+            r
+            for r in self.results
+            if r.status in (Status.OK, Status.MOVED)
+            and r.history is not None
+            and r.history.previous_status is not None
+            and r.history.previous_status.is_problem
+        )
+
+    def by_document(self) -> dict[str, dict[Status, int]]:
+        """Counts per status for each citing document (``cited_in``), problems first."""
+        table: dict[str, dict[Status, int]] = {}
+        for result in self.results:
+            for document in result.source.cited_in or ("(no document)",):
+                counts = table.setdefault(document, dict.fromkeys(Status, 0))
+                counts[result.status] += 1
+        return dict(
+            sorted(
+                table.items(),
+                key=lambda item: (-sum(n for s, n in item[1].items() if s.is_problem), item[0]),
+            )
+        )
 
     @property
     def elapsed_s(self) -> float:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .._models import DocFormat, Inspection, TitleCandidate, TitleEvidence
 from .html import charset_from_header, html_candidates
-from .match import match_title
+from .match import match_title, text_fingerprint
 from .pdf import PdfDocument
 
 __all__ = ["ParseRequest", "analyse", "sniff_format"]
@@ -72,14 +72,16 @@ def analyse(
         return _analyse_pdf(body, truncated, expected_title, max_pages)
     if fmt is DocFormat.HTML:
         titles, text = html_candidates(body, content_type)
-        inspection = Inspection(DocFormat.HTML, tuple(titles))
+        inspection = Inspection(
+            DocFormat.HTML, tuple(titles), text_sha256=text_fingerprint(text.text)
+        )
         if expected_title is None:
             return inspection, None
         display = inspection.display_title
         evidence = match_title(expected_title, [*titles, text], display=display)
         if not evidence.matched and truncated:
-            inspection = Inspection(
-                DocFormat.HTML, tuple(titles), problem="the page was cut off at max_bytes"
+            inspection = dataclasses.replace(
+                inspection, problem="the page was cut off at max_bytes"
             )
         return inspection, evidence
     if fmt is DocFormat.TEXT:

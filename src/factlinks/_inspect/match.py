@@ -23,6 +23,7 @@ it must start and end at word boundaries.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -33,7 +34,14 @@ from rapidfuzz.distance import Levenshtein
 
 from .._models import TitleCandidate, TitleEvidence
 
-__all__ = ["FUZZY_THRESHOLD", "TITLE_FIELDS", "clean", "compact", "match_title"]
+__all__ = [
+    "FUZZY_THRESHOLD",
+    "TITLE_FIELDS",
+    "clean",
+    "compact",
+    "match_title",
+    "text_fingerprint",
+]
 
 FUZZY_THRESHOLD = 92.0
 """The lowest score (0-100) that counts as a match."""
@@ -132,6 +140,11 @@ def _compact(cleaned: str) -> _Compact:
 def compact(text: str) -> str:
     """The compact matching form of ``text`` (see the module docstring)."""
     return _compact(clean(text)).text
+
+
+def text_fingerprint(text: str) -> str:
+    """SHA-256 of the compact form: the same for the same words, whatever the markup."""
+    return hashlib.sha256(compact(text).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from pypdf.errors import PyPdfError
 
 from .._models import DocFormat, Inspection, TitleCandidate
 from .garbage import is_garbage_title
+from .match import text_fingerprint
 
 __all__ = ["PdfDocument"]
 
@@ -32,6 +33,7 @@ class PdfDocument:
         self._text_seen = False
         self._first_text = ""
         self._pages_read = 0
+        self._texts: list[str] = []
         try:
             with _quiet():
                 reader = PdfReader(io.BytesIO(data), strict=False)
@@ -78,6 +80,7 @@ class PdfDocument:
                 if number == 0 and not self.titles:
                     self.problem = f"page 1 cannot be read ({type(exc).__name__})"
                 continue
+            self._texts.append(text)
             if text.strip():
                 self._text_seen = True
                 if not self._first_text:
@@ -94,7 +97,13 @@ class PdfDocument:
             first = _first_line(self._first_text)
             if first:
                 titles.append(TitleCandidate("page 1", first))
-        return Inspection(DocFormat.PDF, tuple(titles), pages=self.pages, problem=problem)
+        return Inspection(
+            DocFormat.PDF,
+            tuple(titles),
+            pages=self.pages,
+            problem=problem,
+            text_sha256=text_fingerprint("\n".join(self._texts)) if self._text_seen else None,
+        )
 
 
 def _first_line(text: str) -> str | None:

@@ -1,0 +1,291 @@
+"""The history store: every run and every result in SQLite (``.factlinks/state.db``).
+
+A run's results are written in one transaction when the run is complete, so a run that is
+killed half-way leaves the previous state as it was. While a run uses the database it holds
+an exclusive lock on ``state.db.lock``; a second run on the same database is refused. The
+schema is versioned and migrated forward when an older database is opened.
+
+The history gives each source its memory: validators for conditional requests, the last
+verification (reused when the server answers 304), the first failure and the number of
+consecutive failures (an ``unreachable`` source becomes ``dead`` only when it stays so), and
+the last success.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ._errors import StateError
+
+__all__ = ["SCHEMA_VERSION", "HistoryStore", "PastResult", "SourceHistory"]
+
+SCHEMA_VERSION = 1
+_MIGRATIONS: dict[int, str] = {
+    1: """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            tool_version TEXT NOT NULL,
+            registry TEXT
+        );
+        CREATE TABLE results (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            source_id TEXT NOT NULL,
+            url TEXT NOT NULL,
+            status TEXT NOT NULL,
+            http_status INTEGER,
+            final_url TEXT,
+            checked_at TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            body_sha256 TEXT,
+            text_sha256 TEXT,
+            verification TEXT,
+            PRIMARY KEY (run_id, source_id)
+        );
+        CREATE INDEX results_by_source ON results (source_id, run_id);
+        CREATE TABLE archive_lookups (
+            url TEXT NOT NULL,
+            day TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            looked_up_at TEXT NOT NULL,
+            PRIMARY KEY (url, day)
+        );
+    """,
+}
+_FAILING = ("unreachable", "dead")
+_GOOD = ("ok", "moved")
+
+
+@dataclass(frozen=True, slots=True)
+class PastResult:
+    """One stored result of an earlier run."""
+
+    run_id: int
+    status: str
+    url: str
+    http_status: int | None
+    final_url: str | None
+    checked_at: dt.datetime
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str | None
+    text_sha256: str | None
+    verification: dict[str, Any] | None
+    """The stored title evidence, inspection, reason and new URL of a good check."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHistory:
+    """What the history knows about one source before this run."""
+
+    last: PastResult | None = None
+    """The most recent result."""
+    last_good: PastResult | None = None
+    """The most recent ``ok``/``moved`` result."""
+    failures: tuple[PastResult, ...] = ()
+    """The current run of consecutive failing results, oldest first."""
+    first_seen: dt.date | None = None
+    """The date of the oldest stored result (``None`` for a new source)."""
+
+    @property
+    def first_failure(self) -> dt.datetime | None:
+        """When the current run of failures began."""
+        return self.failures[0].checked_at if self.failures else None
+
+
+class HistoryStore:
+    """The SQLite history at ``path``; use as a context manager around one run.
+
+    Raises:
+        StateError: the database is locked by another run, corrupt, or from a newer
+            factlinks.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock: Any = None
+        self._db: sqlite3.Connection | None = None
+
+    def __enter__(self) -> HistoryStore:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Lock the database for this process and bring its schema up to date."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
+        self._acquire_lock()
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StateError(f"{self.path}: not a usable factlinks state database ({exc})") from exc
+
+    def _acquire_lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run
+        try:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX: no cross-process lock
+            pass
+        except OSError:
+            handle.close()
+            raise StateError(
+                f"another factlinks run is using {self.path}; wait for it to finish "
+                "(or pass --state with another path, or --no-state)"
+            ) from None
+        self._lock = handle
+
+    def close(self) -> None:
+        """Release the database and its lock."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StateError("the history store is not open")
+        return self._db
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"{self.path} was written by a newer factlinks (schema {version}, "
+                f"this one knows {SCHEMA_VERSION})"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._transaction():
+                # One statement at a time: executescript() would commit half-way.
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {target}")
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _row(self, row: tuple[Any, ...]) -> PastResult:
+        verification = json.loads(row[11]) if row[11] else None
+        return PastResult(
+            run_id=row[0],
+            status=row[3],
+            url=row[2],
+            http_status=row[4],
+            final_url=row[5],
+            checked_at=dt.datetime.fromisoformat(row[6]),
+            etag=row[7],
+            last_modified=row[8],
+            body_sha256=row[9],
+            text_sha256=row[10],
+            verification=verification,
+        )
+
+    def history(self, source_id: str, url: str) -> SourceHistory:
+        """What earlier runs saw of ``source_id`` at ``url`` (a changed URL starts afresh)."""
+        rows = self.db.execute(
+            "SELECT run_id, source_id, url, status, http_status, final_url, checked_at, etag,"
+            " last_modified, body_sha256, text_sha256, verification"
+            " FROM results WHERE source_id = ? AND url = ? ORDER BY run_id DESC",
+            (source_id, url),
+        ).fetchall()
+        if not rows:
+            return SourceHistory()
+        past = [self._row(row) for row in rows]
+        failures: list[PastResult] = []
+        for result in past:
+            if result.status not in _FAILING:
+                break
+            failures.append(result)
+        last_good = next((r for r in past if r.status in _GOOD), None)
+        return SourceHistory(
+            past[0], last_good, tuple(reversed(failures)), past[-1].checked_at.date()
+        )
+
+    def runs(self) -> int:
+        """How many runs are stored."""
+        return int(self.db.execute("SELECT count(*) FROM runs").fetchone()[0])
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def record_run(
+        self,
+        *,
+        started_at: dt.datetime,
+        finished_at: dt.datetime,
+        tool_version: str,
+        registry: str | None,
+        rows: Iterable[dict[str, Any]],
+    ) -> int:
+        """Store one complete run and its results in one transaction; return the run id."""
+        with self._transaction():
+            cursor = self.db.execute(
+                "INSERT INTO runs (started_at, finished_at, tool_version, registry)"
+                " VALUES (?, ?, ?, ?)",
+                (started_at.isoformat(), finished_at.isoformat(), tool_version, registry),
+            )
+            run_id = int(cursor.lastrowid or 0)
+            self.db.executemany(
+                "INSERT INTO results (run_id, source_id, url, status, http_status, final_url,"
+                " checked_at, etag, last_modified, body_sha256, text_sha256, verification)"
+                " VALUES (:run_id, :source_id, :url, :status, :http_status, :final_url,"
+                " :checked_at, :etag, :last_modified, :body_sha256, :text_sha256,"
+                " :verification)",
+                [{**row, "run_id": run_id} for row in rows],
+            )
+        return run_id
+
+    # -- archive look-ups --------------------------------------------------------------------
+
+    def archive_answer(self, url: str, day: str) -> dict[str, Any] | None:
+        """A cached archive look-up for ``url`` near ``day``."""
+        row = self.db.execute(
+            "SELECT answer FROM archive_lookups WHERE url = ? AND day = ?", (url, day)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def store_archive_answer(self, url: str, day: str, answer: dict[str, Any]) -> None:
+        """Cache an archive look-up (outside the run transaction: it is never wrong later)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO archive_lookups (url, day, answer, looked_up_at)"
+            " VALUES (?, ?, ?, ?)",
+            (url, day, json.dumps(answer), dt.datetime.now(dt.UTC).isoformat()),
+        )
