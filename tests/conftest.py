@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,3 +62,9 @@ def executor() -> Iterator[concurrent.futures.Executor]:
 def options() -> CheckOptions:
     """Options for unit tests: short timeout, three attempts with real backoff values."""
     return CheckOptions(timeout=5, retry=RetryPolicy(attempts=3))
+
+
+@pytest.fixture(autouse=True)
+def _run_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in its own folder: default outputs (report, history) land there."""
+    monkeypatch.chdir(tmp_path)

@@ -21,14 +21,18 @@ from ._errors import (
     OptionsError,
     RegistryError,
     ReportError,
+    StateError,
 )
 from ._extract import CitedUrl, RegistryDiff, add_to_registry, compare_with_registry, extract_urls
+from ._history import SCHEMA_VERSION as HISTORY_SCHEMA_VERSION
+from ._history import HistoryStore
 from ._models import (
     DEFAULT_FAIL_ON,
     DocFormat,
     Failure,
     FailureKind,
     FetchResult,
+    History,
     Hop,
     Inspection,
     Kind,
@@ -49,6 +53,7 @@ from ._version import __version__
 
 __all__ = [
     "DEFAULT_FAIL_ON",
+    "HISTORY_SCHEMA_VERSION",
     "SCHEMA_TAG",
     "CheckOptions",
     "CitedUrl",
@@ -58,6 +63,8 @@ __all__ = [
     "Failure",
     "FailureKind",
     "FetchResult",
+    "History",
+    "HistoryStore",
     "Hop",
     "Inspection",
     "Kind",
@@ -74,6 +81,7 @@ __all__ = [
     "RetryPolicy",
     "Source",
     "SourceResult",
+    "StateError",
     "Status",
     "TitleCandidate",
     "TitleEvidence",

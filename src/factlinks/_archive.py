@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 from urllib.parse import quote, urlencode, urlsplit
 
 from ._models import FetchResult, Source, TitleEvidence
@@ -132,7 +132,6 @@ class LookupAnswer:
             return None
         if status is not None and not isinstance(status, str):
             return None
-        assert isinstance(url, str) and isinstance(timestamp, str)
         return cls(url, timestamp, status, available=True)
 
 
@@ -374,7 +373,7 @@ def _parse_answer(body: bytes) -> LookupAnswer | None:
     )
 
 
-def _valid_timestamp(value: object) -> bool:
+def _valid_timestamp(value: object) -> TypeGuard[str]:
     if not isinstance(value, str) or not _TIMESTAMP_RE.fullmatch(value):
         return False
     try:
@@ -384,7 +383,7 @@ def _valid_timestamp(value: object) -> bool:
     return True
 
 
-def _valid_snapshot_url(value: object) -> bool:
+def _valid_snapshot_url(value: object) -> TypeGuard[str]:
     if not isinstance(value, str):
         return False
     try:

@@ -19,8 +19,10 @@ from ._errors import (
     OptionsError,
     RegistryError,
     ReportError,
+    StateError,
 )
 from ._extract import add_to_registry, compare_with_registry, extract_urls
+from ._history import HistoryStore
 from ._models import Report, SourceResult, Status
 from ._options import (
     DEFAULT_CONCURRENCY,
@@ -45,6 +47,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 log = logging.getLogger("factlinks")
+DEFAULT_STATE = ".factlinks/state.db"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,8 +121,17 @@ def _build_parser() -> argparse.ArgumentParser:
         "--only", action="append", default=[], metavar="ID", help="check only this id (repeatable)"
     )
     check_p.add_argument("--user-agent", metavar="S", help="the User-Agent to send")
-    check_p.add_argument(
-        "--no-state", action="store_true", help="keep no history (history is not built yet)"
+    state = check_p.add_mutually_exclusive_group()
+    state.add_argument(
+        "--state",
+        default=DEFAULT_STATE,
+        metavar="PATH",
+        help="history database (default: %(default)s)",
+    )
+    state.add_argument(
+        "--no-state",
+        action="store_true",
+        help="keep no history: no conditional requests, no persistence policy",
     )
     check_p.add_argument(
         "--no-archive",
@@ -198,7 +210,11 @@ def _run_check(args: argparse.Namespace) -> int:
         if args.verbose:
             log.info("%-12s %s  %s", result.status.value, result.id, result.reason)
 
-    report = check(registry, options, on_result=progress)
+    if args.no_state:
+        report = check(registry, options, on_result=progress)
+    else:
+        with HistoryStore(args.state) as history:
+            report = check(registry, options, on_result=progress, history=history)
     written = write_report(report, args.out, formats)
     if not args.quiet:
         log.warning("%s", _summary(report))
@@ -249,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.propagate = False
     try:
         return _run_extract(args) if args.command == "extract" else _run_check(args)
-    except (RegistryError, OptionsError, ReportError, DocumentError) as exc:
+    except (RegistryError, OptionsError, ReportError, DocumentError, StateError) as exc:
         log.error("factlinks: error: %s", exc)
         return EXIT_USAGE
     except OfflineError as exc:

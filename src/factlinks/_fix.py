@@ -140,3 +140,477 @@ class FixPlan(Sequence[Fix]):
 
     def __iter__(self) -> Iterator[Fix]:
         return iter(self.fixes)
+
+
+# -- reading a saved report -------------------------------------------------------------------
+
+
+def results_from_report(path: str | os.PathLike[str]) -> list[ReportedResult]:
+    """Read the per-source results of a saved ``report.json``.
+
+    Example::
+
+        results = results_from_report("factlinks-report/report.json")
+
+    Parameters:
+        path: a report written by ``factlinks check --format json``.
+
+    Raises:
+        ReportError: the file is missing, is not JSON, is not a ``factlinks.report/1`` report,
+            or a source in it has a field of the wrong type.
+    """
+    name = os.fspath(path)
+    try:
+        raw = Path(name).read_bytes()
+    except FileNotFoundError:
+        raise ReportError(f"{name}: no such report file") from None
+    except OSError as exc:
+        raise ReportError(f"{name}: cannot read the report: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{name}: not a JSON report (not UTF-8: {exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise ReportError(
+            f"{name}:{exc.lineno}:{exc.colno}: not a JSON report ({exc.msg})"
+        ) from None
+    return results_from_data(data, path=name)
+
+
+def results_from_data(data: object, *, path: str = "<report>") -> list[ReportedResult]:
+    """:func:`results_from_report` for a report already parsed from JSON.
+
+    Raises:
+        ReportError: ``data`` is not a ``factlinks.report/1`` report; the message names ``path``.
+    """
+    if not isinstance(data, dict):
+        raise ReportError(f"{path}: not a factlinks report (the JSON is not an object)")
+    tag = data.get("schema")
+    if tag != SCHEMA_TAG:
+        found = f"schema {tag!r}" if tag is not None else "no 'schema' tag"
+        raise ReportError(
+            f"{path}: not a factlinks report of a known version ({found}; expected "
+            f"{SCHEMA_TAG!r}); run 'factlinks check --format json' again to write one"
+        )
+    sources = data.get("sources")
+    if not isinstance(sources, list):
+        raise ReportError(f"{path}: 'sources' must be a list")
+    return [_reported(item, index, path) for index, item in enumerate(sources)]
+
+
+def _reported(item: object, index: int, path: str) -> ReportedResult:
+    where = f"{path}: sources[{index}]"
+    if not isinstance(item, dict):
+        raise ReportError(f"{where}: must be an object")
+    source_id = item.get("id")
+    if not isinstance(source_id, str):
+        raise ReportError(f"{where}: 'id' must be a string")
+    where = f"{path}: source {source_id!r}"
+    status = item.get("status")
+    if not isinstance(status, str):
+        raise ReportError(f"{where}: 'status' must be a string")
+    url = _optional(item, "url", str, where)
+    new_url = _optional(item, "new_url", str, where)
+    archive = item.get("archive")
+    archive_url = timestamp = verified = None
+    if archive is not None:
+        if not isinstance(archive, dict):
+            raise ReportError(f"{where}: 'archive' must be an object or null")
+        archive_url = _optional(archive, "url", str, f"{where}: archive")
+        timestamp = _optional(archive, "timestamp", str, f"{where}: archive")
+        verified = _optional(archive, "verified", bool, f"{where}: archive")
+    return ReportedResult(
+        id=source_id,
+        status=status,
+        new_url=new_url,
+        archive_url=archive_url,
+        archive_verified=verified,
+        url=url,
+        archive_timestamp=timestamp,
+    )
+
+
+@overload
+def _optional(data: Mapping[str, Any], key: str, kind: type[str], where: str) -> str | None: ...
+@overload
+def _optional(data: Mapping[str, Any], key: str, kind: type[bool], where: str) -> bool | None: ...
+def _optional(
+    data: Mapping[str, Any], key: str, kind: type[str] | type[bool], where: str
+) -> str | bool | None:
+    value = data.get(key)
+    if value is None or isinstance(value, kind):
+        return value
+    described = "a string" if kind is str else "true or false"
+    raise ReportError(f"{where}: {key!r} must be {described} or null, not {value!r}")
+
+
+# -- planning ---------------------------------------------------------------------------------
+
+
+def plan_fixes(
+    registry: Iterable[Source],
+    results: Iterable[ReportedResult],
+    *,
+    archive: bool = False,
+    archive_statuses: Collection[str] = ARCHIVE_STATUSES,
+) -> FixPlan:
+    """Decide which registry keys to change, from the results of a run.
+
+    Rules, per result whose id is in ``registry`` (others are ignored; the first result of an
+    id counts):
+
+    - ``moved`` with a ``new_url``: ``url`` becomes ``new_url``.
+    - with ``archive=True``, a status in ``archive_statuses`` (``dead``, ``drifted``) with an
+      archive copy: ``archive_url`` is set to it; ``url`` stays, since it is what was cited.
+      A copy whose verification failed (``verified`` false) is not used; one that was not
+      verified (``None``) is, and its reason says so. An ``archive_url`` the registry already
+      has is never replaced by a different one.
+    - nothing is planned when the registry already has the value (so planning again after the
+      fixes were applied gives an empty plan), nor when its ``url`` is no longer the one the
+      report checked; a new value that is not a valid http(s) URL is skipped.
+
+    Example::
+
+        plan = plan_fixes(load_sources("sources.toml"), results_from_report("report.json"))
+        for skipped in plan.skipped:
+            print(skipped.source_id, skipped.reason)
+
+    Parameters:
+        registry: the sources as the registry file has them now.
+        results: the results of the run, e.g. from :func:`results_from_report`.
+        archive: also plan ``archive_url`` fixes.
+        archive_statuses: the statuses that get them.
+
+    Returns:
+        the plan: a sequence of :class:`Fix`, with the suggestions left out in ``skipped``.
+    """
+    sources = {source.id: source for source in registry}
+    fixes: list[Fix] = []
+    skipped: list[SkippedFix] = []
+    seen: set[str] = set()
+    for result in results:
+        source = sources.get(result.id)
+        if source is None or result.id in seen:
+            continue
+        seen.add(result.id)
+        if result.status == Status.MOVED:
+            _plan_move(source, result, fixes, skipped)
+        elif archive and result.status in archive_statuses:
+            _plan_archive(source, result, fixes, skipped)
+    return FixPlan(tuple(fixes), tuple(skipped))
+
+
+def _plan_move(
+    source: Source, result: ReportedResult, fixes: list[Fix], skipped: list[SkippedFix]
+) -> None:
+    new = result.new_url
+    if new is None:
+        skipped.append(SkippedFix(source.id, "url", None, "moved, but the report has no new URL"))
+        return
+    if new == source.url:
+        return
+    if result.url is not None and result.url != source.url:
+        skipped.append(SkippedFix(source.id, "url", new, _stale(result.url)))
+        return
+    invalid = _invalid_url(new, source.id, "url")
+    if invalid:
+        skipped.append(SkippedFix(source.id, "url", new, invalid))
+        return
+    fixes.append(
+        Fix(source.id, "url", source.url, new, "moved: the old URL redirects here permanently")
+    )
+
+
+def _plan_archive(
+    source: Source, result: ReportedResult, fixes: list[Fix], skipped: list[SkippedFix]
+) -> None:
+    new = result.archive_url
+    if new is None:
+        reason = f"{result.status}, but no archive copy found"
+        skipped.append(SkippedFix(source.id, "archive_url", None, reason))
+        return
+    if new == source.archive_url:
+        return
+    snapshot = "archive copy" + (
+        f" of {_timestamp(result.archive_timestamp)}" if result.archive_timestamp else ""
+    )
+    if result.archive_verified is False:
+        skipped.append(
+            SkippedFix(
+                source.id,
+                "archive_url",
+                new,
+                f"the {snapshot} failed verification (it does not show the cited document)",
+            )
+        )
+        return
+    if source.archive_url is not None:
+        skipped.append(
+            SkippedFix(
+                source.id,
+                "archive_url",
+                new,
+                f"the registry already has another archive_url ({source.archive_url}); "
+                "left as it is",
+            )
+        )
+        return
+    if result.url is not None and result.url != source.url:
+        skipped.append(SkippedFix(source.id, "archive_url", new, _stale(result.url)))
+        return
+    invalid = _invalid_url(new, source.id, "archive_url")
+    if invalid:
+        skipped.append(SkippedFix(source.id, "archive_url", new, invalid))
+        return
+    verified = "verified" if result.archive_verified else "not verified"
+    fixes.append(
+        Fix(
+            source.id,
+            "archive_url",
+            None,
+            new,
+            f"{result.status}: {snapshot} ({verified}); url stays as cited",
+        )
+    )
+
+
+def _stale(checked: str) -> str:
+    return f"the registry's url is no longer the one the report checked ({checked})"
+
+
+def _timestamp(value: str) -> str:
+    """A Wayback ``YYYYMMDDhhmmss`` timestamp as ``YYYY-MM-DD``; other text as it is."""
+    if len(value) >= 8 and value[:8].isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
+    return value
+
+
+def _invalid_url(url: str, source_id: str, key: str) -> str | None:
+    try:
+        _check_url(url, "<report>", source_id, None, key=key)
+    except RegistryError as exc:
+        return f"not a valid http(s) URL: {str(exc).removeprefix('<report>: ')}"
+    return None
+
+
+# -- editing the file -------------------------------------------------------------------------
+
+
+def _read(path: Path) -> str:
+    """The registry's text, line endings as they are, without a byte order mark."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: no such file", path=str(path)) from None
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read: {exc.strerror or exc}", path=str(path)) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: not UTF-8 text ({exc.reason})", path=str(path)) from None
+
+
+def apply_fixes(path: str | os.PathLike[str], fixes: Iterable[Fix]) -> str:
+    """The text of the registry file at ``path`` with ``fixes`` made; the file is not touched.
+
+    Each ``[[source]]`` table is found by its ``id``. A changed value keeps its key, its
+    spacing, its quoting style and its comment; a new ``archive_url`` goes right after ``url``,
+    aligned like it. Everything else (comments, blank lines, order, line endings) stays
+    byte for byte.
+
+    Example::
+
+        new = apply_fixes("sources.toml", plan)
+
+    Raises:
+        RegistryError: the file cannot be read or parsed, a fix names an id the file does not
+            have, or the file no longer has the value a fix expects (``Fix.old``): plan again.
+    """
+    file = Path(path)
+    text = _read(file)
+    try:
+        document = tomlkit.parse(text)
+    except tomlkit.exceptions.TOMLKitError as exc:
+        raise RegistryError(f"{file}: invalid TOML: {exc}", path=str(file)) from None
+    tables = _source_tables(document.get("source"))
+    for fix in fixes:
+        table = tables.get(fix.source_id)
+        if table is None:
+            raise RegistryError(
+                f"{file}: no source with id {fix.source_id!r}",
+                path=str(file),
+                source_id=fix.source_id,
+            )
+        current = table.get(fix.key)
+        current_value = current.unwrap() if current is not None else None
+        if current_value != fix.old:
+            raise RegistryError(
+                f"{file}: source {fix.source_id!r}: {fix.key!r} is {current_value!r}, not "
+                f"{fix.old!r} as planned; the file changed since the plan was made",
+                path=str(file),
+                source_id=fix.source_id,
+                key=fix.key,
+            )
+        _set(table, fix.key, fix.new)
+    return document.as_string()
+
+
+def _source_tables(value: object) -> dict[str, Table | InlineTable]:
+    """The ``[[source]]`` tables (or inline tables of a ``source = [...]`` array) by id."""
+    tables: dict[str, Table | InlineTable] = {}
+    items: Iterable[object] = value.body if isinstance(value, AoT) else ()
+    if isinstance(value, Array):
+        items = value
+    for table in items:
+        if isinstance(table, Table | InlineTable):
+            source_id = table.get("id")
+            if isinstance(source_id, str):
+                tables.setdefault(str(source_id), table)
+    return tables
+
+
+def _set(table: Table | InlineTable, key: str, value: str) -> None:
+    existing = table.get(key)
+    if existing is not None:
+        literal = existing.as_string().startswith("'") and _fits_literal(value)
+        table[key] = tomlkit.string(value, literal=literal)
+        return
+    anchor = table.get("url")
+    if isinstance(table, InlineTable) or anchor is None or key == "url":
+        table[key] = value
+        return
+    item = tomlkit.string(value)
+    item.trivia.indent = anchor.trivia.indent
+    item.trivia.trail = "\r\n" if anchor.trivia.trail.endswith("\r\n") else "\n"
+    table.value._insert_after("url", _aligned_key(key, _key_of(table, "url")), item)
+
+
+def _fits_literal(value: str) -> bool:
+    """True when ``value`` can be written as a TOML literal string ('...')."""
+    return "'" not in value and all(c == "\t" or (c >= " " and c != "\x7f") for c in value)
+
+
+def _key_of(table: Table, name: str) -> SingleKey | None:
+    for key, _ in table.value.body:
+        if isinstance(key, SingleKey) and key.key == name:
+            return key
+    return None
+
+
+def _aligned_key(name: str, like: SingleKey | None) -> SingleKey:
+    """A key ``name`` whose ``=`` lines up with ``like``'s, where it can."""
+    if like is None:
+        return SingleKey(name)
+    original = like.as_string()
+    sep = like.sep
+    equals = sep.find("=")
+    if equals < 0:  # pragma: no cover - a parsed key always has its '='
+        return SingleKey(name)
+    column = len(original) + equals
+    gap = len(original) - len(original.rstrip()) + equals
+    padding = max(column - len(name), 1 if gap else 0)
+    return SingleKey(name, sep=" " * padding + sep[equals:])
+
+
+def write_fixed(path: str | os.PathLike[str], text: str) -> None:
+    """Replace the registry file at ``path`` with ``text``, atomically.
+
+    ``text`` is validated as a registry first; it is written to a temporary file in the same
+    folder, flushed to disk and renamed over the file, which keeps its permissions (and its
+    byte order mark, if it had one). A symbolic link is followed: its target is replaced.
+
+    Raises:
+        RegistryError: ``text`` is not a valid registry (the file is left as it was), or the
+            file cannot be written.
+    """
+    file = Path(os.path.realpath(path))
+    try:
+        parse_sources(text, path=os.fspath(path))
+    except RegistryError as exc:
+        raise RegistryError(
+            f"refusing to write an invalid registry: {exc}",
+            path=exc.path,
+            source_id=exc.source_id,
+            key=exc.key,
+        ) from exc
+    data = text.encode("utf-8")
+    try:
+        with file.open("rb") as handle:
+            if handle.read(len(_BOM)) == _BOM:
+                data = _BOM + data
+        mode: int | None = stat.S_IMODE(file.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read: {exc.strerror or exc}", path=str(path)) from exc
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot write: {exc.strerror or exc}", path=str(path)) from exc
+    try:
+        if mode is not None:
+            os.chmod(tmp, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, file)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise RegistryError(
+                f"{path}: cannot write: {exc.strerror or exc}", path=str(path)
+            ) from exc
+        raise
+    _sync_folder(file.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the rename to disk where the platform allows it (best effort)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def unified_diff(path: str | os.PathLike[str], old_text: str, new_text: str) -> str:
+    """A unified diff (``a/``, ``b/`` labels, 3 lines of context) from ``old_text`` to ``new_text``.
+
+    Line endings do not count as changes, so ``old_text`` may come from ``read_text()``.
+    Empty when nothing changed.
+
+    Example::
+
+        print(unified_diff("sources.toml", old, new), end="")
+    """
+    name = PurePath(os.fspath(path)).as_posix().lstrip("/")
+    old_lines, old_end = _lines(old_text)
+    new_lines, new_end = _lines(new_text)
+    if old_lines == new_lines and old_end == new_end:
+        return ""
+    # Mark a missing final newline as git does, on the line that lacks it.
+    if old_lines and not old_end:
+        old_lines[-1] += "\n\\ No newline at end of file"
+    if new_lines and not new_end:
+        new_lines[-1] += "\n\\ No newline at end of file"
+    diff = difflib.unified_diff(
+        old_lines, new_lines, fromfile=f"a/{name}", tofile=f"b/{name}", lineterm=""
+    )
+    return "".join(line + "\n" for line in diff)
+
+
+def _lines(text: str) -> tuple[list[str], bool]:
+    """The lines of ``text`` without their endings, and whether it ends with a newline."""
+    ends = text.endswith("\n")
+    body = text[:-1] if ends else text
+    if not body and ends:
+        return [""], True
+    if not body:
+        return [], True
+    return [line.removesuffix("\r") for line in body.split("\n")], ends

@@ -143,6 +143,9 @@ class HistoryStore:
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StateError(f"{self.path}: not a usable factlinks state database ({exc})") from exc
+        except BaseException:
+            self.close()
+            raise
 
     def _acquire_lock(self) -> None:
         lock_path = self.path.with_name(self.path.name + ".lock")

@@ -154,6 +154,10 @@ class CheckOptions:
     """Request a random sibling of deep links to detect soft 404s."""
     offline_min_hosts: int = 2
     """A run is declared offline only when at least this many hosts were tried."""
+    dead_after_runs: int = 3
+    """With a history: ``unreachable`` becomes ``dead`` after this many failing runs ..."""
+    dead_after_days: float = 3.0
+    """... that span at least this many days."""
 
     def __post_init__(self) -> None:
         for name in ("concurrency", "per_host", "max_bytes", "max_pages"):

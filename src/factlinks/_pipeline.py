@@ -16,9 +16,10 @@ from dataclasses import replace
 
 import httpx
 
-from ._classify import classify, is_site_root, judge_probe, sibling_url
+from ._classify import Verdict, classify, is_site_root, judge_probe, sibling_url
 from ._errors import OfflineError
 from ._fetch import Fetcher, make_client
+from ._history import HistoryStore, SourceHistory
 from ._inspect import sniff_format
 from ._models import (
     DocFormat,
@@ -34,6 +35,7 @@ from ._models import (
 )
 from ._options import CheckOptions
 from ._parse import Parser
+from ._persistence import apply_policy, conditional_headers, result_row, reuse_on_not_modified
 from ._registry import Registry
 from ._retry import Sleep
 from ._version import __version__
@@ -58,6 +60,7 @@ def check(
     clock: Clock = _utc_now,
     on_result: ProgressHook | None = None,
     strict: bool = False,
+    history: HistoryStore | None = None,
 ) -> Report:
     """Check ``sources`` and return the report (a synchronous wrapper of :func:`check_async`).
 
@@ -80,6 +83,7 @@ def check(
             clock=clock,
             on_result=on_result,
             strict=strict,
+            history=history,
         )
     )
 
@@ -94,6 +98,7 @@ async def check_async(
     clock: Clock = _utc_now,
     on_result: ProgressHook | None = None,
     strict: bool = False,
+    history: HistoryStore | None = None,
 ) -> Report:
     """Check ``sources`` and return the report.
 
@@ -106,9 +111,12 @@ async def check_async(
         clock: the wall clock, for timestamps and ``Retry-After`` dates.
         on_result: called with each result as it is ready (for progress displays).
         strict: re-raise unexpected exceptions instead of recording them on the result.
+        history: an open :class:`HistoryStore`: conditional requests, the persistence policy
+            and change detection use it, and the run is recorded in it (unless offline).
 
     Raises:
-        OfflineError: no host answered at all; nothing can be said about the citations.
+        OfflineError: no host answered at all; nothing can be said about the citations,
+            and nothing is recorded.
     """
     source_list = list(sources)
     if options is None:
@@ -119,7 +127,7 @@ async def check_async(
     http = client if client is not None else make_client(options)
     parser = Parser(options, executor)
     fetcher = Fetcher(http, options, sleep=sleep, clock=clock)
-    run = _Run(options, fetcher, parser, clock, strict)
+    run = _Run(options, fetcher, parser, clock, strict, history)
     results: list[SourceResult | None] = [None] * len(source_list)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in _interleaved_by_host(source_list):
@@ -152,7 +160,7 @@ async def check_async(
             await http.aclose()
     final = tuple(r for r in results if r is not None)
     _raise_if_offline(final, options)
-    return Report(
+    report = Report(
         results=final,
         started_at=started,
         finished_at=clock(),
@@ -160,6 +168,19 @@ async def check_async(
         fail_on=options.fail_on,
         registry=registry_path,
     )
+    if history is not None:
+        history.record_run(
+            started_at=report.started_at,
+            finished_at=report.finished_at,
+            tool_version=report.tool_version,
+            registry=registry_path,
+            rows=[
+                result_row(r, run.past.get(r.id, SourceHistory()))
+                for r in final
+                if r.status is not Status.SKIPPED
+            ],
+        )
+    return report
 
 
 def _interleaved_by_host(sources: list[Source]) -> list[int]:
@@ -209,12 +230,16 @@ class _Run:
         parser: Parser,
         clock: Clock,
         strict: bool,
+        history: HistoryStore | None = None,
     ) -> None:
         self.options = options
         self.fetcher = fetcher
         self.parser = parser
         self.clock = clock
         self.strict = strict
+        self.history = history
+        self.past: dict[str, SourceHistory] = {}
+        """What the history knew of each checked source before this run."""
         self._probes: dict[str, asyncio.Future[FetchResult]] = {}
 
     async def check_one(self, source: Source) -> SourceResult:
@@ -239,7 +264,21 @@ class _Run:
         return SourceResult(source, Status.SKIPPED, reason, checked_at=self.clock())
 
     async def _check(self, source: Source) -> SourceResult:
-        fetch = await self.fetcher.fetch(source.url)
+        past = SourceHistory()
+        if self.history is not None:
+            past = self.past[source.id] = self.history.history(source.id, source.url)
+        fetch = await self.fetcher.fetch(source.url, headers=conditional_headers(past) or None)
+        reused = reuse_on_not_modified(fetch, past)
+        if reused is not None:
+            return self._remember(
+                source,
+                fetch,
+                past,
+                Verdict(reused.status, reused.reason, reused.new_url),
+                inspection=reused.inspection,
+                evidence=reused.evidence,
+                not_modified=reused.checked_at,
+            )
         inspection: Inspection | None = None
         evidence: TitleEvidence | None = None
         probe: Probe | None = None
@@ -259,16 +298,48 @@ class _Run:
             ):
                 probe = await self._probe(source.url, fetch)
         verdict = classify(source, fetch, inspection, evidence, probe)
+        return self._remember(
+            source, fetch, past, verdict, inspection=inspection, evidence=evidence, probe=probe
+        )
+
+    def _remember(
+        self,
+        source: Source,
+        fetch: FetchResult,
+        past: SourceHistory,
+        verdict: Verdict,
+        *,
+        inspection: Inspection | None,
+        evidence: TitleEvidence | None,
+        probe: Probe | None = None,
+        not_modified: dt.datetime | None = None,
+    ) -> SourceResult:
+        """The result, after the history had its say (persistence policy, changes)."""
+        now = self.clock()
+        status, reason, history = verdict.status, verdict.reason, None
+        if self.history is not None:
+            status, reason, history = apply_policy(
+                status,
+                reason,
+                history=past,
+                now=now,
+                inspection=inspection,
+                fetch=fetch,
+                not_modified=not_modified,
+                min_runs=self.options.dead_after_runs,
+                min_days=self.options.dead_after_days,
+            )
         return SourceResult(
             source=source,
-            status=verdict.status,
-            reason=verdict.reason,
-            checked_at=self.clock(),
+            status=status,
+            reason=reason,
+            checked_at=now,
             fetch=replace(fetch, body=b""),
             inspection=inspection,
             title=evidence,
             probe=probe,
-            new_url=verdict.new_url,
+            new_url=verdict.new_url if status is verdict.status else None,
+            history=history,
         )
 
     async def _probe(self, url: str, fetch: FetchResult) -> Probe:

@@ -74,6 +74,18 @@ def _result(result: SourceResult) -> dict[str, Any]:
         "error": None
         if fetch is None or fetch.failure is None
         else {"kind": fetch.failure.kind.value, "message": fetch.failure.detail},
+        "history": None
+        if result.history is None
+        else {
+            "previous_status": result.history.previous_status.value
+            if result.history.previous_status
+            else None,
+            "first_failure": _iso(result.history.first_failure),
+            "consecutive_failures": result.history.consecutive_failures,
+            "last_success": _iso(result.history.last_success),
+            "changed": result.history.changed,
+            "not_modified_since": _iso(result.history.not_modified),
+        },
         "kind": source.kind.value,
         "citation": source.citation,
         "cited_in": list(source.cited_in),
@@ -97,6 +109,12 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "total": len(report.results),
             "failing": len(report.failures),
             "by_status": {status.value: counts[status] for status in Status},
+            "new_problems": [r.id for r in report.new_problems],
+            "recovered": [r.id for r in report.recovered],
+        },
+        "documents": {
+            name: {status.value: n for status, n in document.items() if n}
+            for name, document in report.by_document().items()
         },
         "sources": [_result(r) for r in report.results],
     }

@@ -43,6 +43,10 @@ def _cell(text: str) -> str:
     return text.replace("@", "&#64;")
 
 
+def _ids(results: tuple[SourceResult, ...]) -> str:
+    return ", ".join(f"`{r.id}` ({r.status.value})" for r in results)
+
+
 def _link(url: str) -> str:
     """An autolink whose URL cannot break out of its angle brackets."""
     return "<" + quote(url, safe=_URL_SAFE) + ">"
@@ -52,6 +56,8 @@ def _line(result: SourceResult) -> str:
     parts = [f"- **`{result.id}`** — {_link(result.url)}"]
     if result.source.citation:
         parts.append(f"  \n  Cited as: {_cell(result.source.citation)}")
+    if result.source.cited_in:
+        parts.append(f"  \n  In: {_cell(', '.join(result.source.cited_in))}")
     parts.append(f"  \n  {_cell(result.reason)}")
     if result.new_url:
         parts.append(f"  \n  New URL: {_link(result.new_url)}")
@@ -89,6 +95,19 @@ def render_markdown(report: Report) -> str:
     ]
     out += [f"| {status.value} | {counts[status]} |" for status in Status if counts[status]]
     out += [f"| **total** | **{len(report.results)}** |", ""]
+    new, recovered = report.new_problems, report.recovered
+    if new:
+        out += [f"**New since the last run ({len(new)}):** " + _ids(new), ""]
+    if recovered:
+        out += [f"**Recovered since the last run ({len(recovered)}):** " + _ids(recovered), ""]
+    documents = report.by_document()
+    if len(documents) > 1 or any(name != "(no document)" for name in documents):
+        out += ["| document | problems | failing | total |", "|---|---:|---:|---:|"]
+        for name, counts in documents.items():
+            problems = sum(n for s, n in counts.items() if s.is_problem)
+            failing = sum(n for s, n in counts.items() if s in report.fail_on)
+            out.append(f"| {_cell(name)} | {problems} | {failing} | {sum(counts.values())} |")
+        out.append("")
     for status in sorted(_ORDER, key=lambda s: (s not in report.fail_on, _ORDER.index(s))):
         results = report.with_status(status)
         if not results:

@@ -1,0 +1,547 @@
+"""``factlinks fix`` as a library: plan from a saved report, edit with tomlkit, write atomically."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import factlinks
+from conftest import FIXED_NOW
+from factlinks import FetchResult, Hop, RegistryError, ReportError, Source, SourceResult, Status
+from factlinks._fix import (
+    Fix,
+    ReportedResult,
+    apply_fixes,
+    plan_fixes,
+    results_from_data,
+    results_from_report,
+    unified_diff,
+    write_fixed,
+)
+from factsheet_web import BMWK_NEW, EUROSTAT_NEW, PLS_VIDEOS_NEW
+
+REPO_SOURCES = Path(__file__).resolve().parents[1] / "sources.toml"
+
+REGISTRY = """\
+# sources.toml - the citations of the widget fact sheet.
+#
+# Keep the ids stable: the history is keyed on them.
+
+[settings]
+timeout = 20  # seconds
+
+# --- Statistics ---
+
+[[source]]
+id       = "moved-report"   # cited twice
+url      = "https://old.example.org/reports/2021.pdf"  # as printed
+title    = "Annual report on widget safety 2021"
+kind     = "pdf"
+cited_in = ["factsheet"]
+
+# The ministry relaunched its site in 2024.
+[[source]]
+id = "dead-study"
+url = 'https://ministry.example.org/study.pdf'
+# the study's title as cited
+title = "A study of widgets"
+accessed = 2021-02-15
+
+[[source]]
+id = "dead-unverified"
+url = "https://gone.example.org/page.html"   # nobody archived it well
+citation = "Gone (2020)"
+
+[[source]]
+id = "drifted-page"
+url = "https://drift.example.org/page"
+
+[[source]]
+id = "fine"
+url = "https://fine.example.org/"
+"""
+MOVED_TO = "https://www.example.org/publications/widget-safety-2021.pdf"
+SNAPSHOT = "https://web.archive.org/web/20210214000000/https://ministry.example.org/study.pdf"
+BAD_SNAPSHOT = "https://web.archive.org/web/20230101000000/https://gone.example.org/page.html"
+DRIFT_SNAPSHOT = "https://web.archive.org/web/20200101000000/https://drift.example.org/page"
+
+STATUSES = {
+    "moved-report": Status.MOVED,
+    "dead-study": Status.DEAD,
+    "dead-unverified": Status.DEAD,
+    "drifted-page": Status.DRIFTED,
+    "fine": Status.OK,
+}
+ARCHIVES: dict[str, dict[str, Any]] = {
+    "dead-study": {"url": SNAPSHOT, "timestamp": "20210214000000", "verified": True},
+    "dead-unverified": {"url": BAD_SNAPSHOT, "timestamp": "20230101000000", "verified": False},
+    "drifted-page": {"url": DRIFT_SNAPSHOT, "timestamp": "20200101000000", "verified": None},
+    "fine": {"url": "https://web.archive.org/web/2021/https://fine.example.org/", "verified": True},
+}
+
+
+def _result(source: Source, status: Status, new_url: str | None = None) -> SourceResult:
+    if status is Status.MOVED:
+        assert new_url is not None
+        fetch = FetchResult(source.url, new_url, 200, redirects=(Hop(source.url, 301, new_url),))
+    elif status is Status.DEAD:
+        fetch = FetchResult(source.url, source.url, 404)
+    else:
+        fetch = FetchResult(source.url, source.url, 200)
+    return SourceResult(source, status, "test", FIXED_NOW, fetch=fetch, new_url=new_url)
+
+
+def _save_report(
+    folder: Path,
+    registry: factlinks.Registry,
+    statuses: dict[str, Status],
+    new_urls: dict[str, str],
+    archives: dict[str, dict[str, Any]] | None = None,
+) -> Path:
+    """Write report.json with the real renderer, then add ``archive`` objects as a run would."""
+    results = tuple(
+        _result(source, statuses.get(source.id, Status.OK), new_urls.get(source.id))
+        for source in registry
+    )
+    report = factlinks.Report(
+        results=results, started_at=FIXED_NOW, finished_at=FIXED_NOW, tool_version="0"
+    )
+    data = json.loads(factlinks.render_json(report))
+    for item in data["sources"]:
+        if archives is not None:
+            item["archive"] = archives.get(item["id"])
+    path = folder / "report.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def registry_file(tmp_path: Path) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_bytes(REGISTRY.encode("utf-8"))
+    return path
+
+
+@pytest.fixture
+def report_file(registry_file: Path) -> Path:
+    registry = factlinks.load_sources(registry_file)
+    return _save_report(
+        registry_file.parent, registry, STATUSES, {"moved-report": MOVED_TO}, ARCHIVES
+    )
+
+
+def _changed(old: str, new: str) -> list[tuple[str, str]]:
+    """The (old, new) pairs of lines that differ; both texts must have the same line count."""
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    assert len(old_lines) == len(new_lines)
+    return [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
+
+
+def _diff_body(diff: str) -> list[str]:
+    return [
+        line
+        for line in diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+# -- reading the report -----------------------------------------------------------------------
+
+
+def test_results_are_read_back_from_a_rendered_report(report_file: Path) -> None:
+    results = {r.id: r for r in results_from_report(report_file)}
+    assert results["moved-report"] == ReportedResult(
+        "moved-report",
+        "moved",
+        new_url=MOVED_TO,
+        url="https://old.example.org/reports/2021.pdf",
+    )
+    study = results["dead-study"]
+    assert (study.status, study.archive_url, study.archive_verified) == ("dead", SNAPSHOT, True)
+    assert study.archive_timestamp == "20210214000000"
+    assert results["dead-unverified"].archive_verified is False
+    assert results["drifted-page"].archive_verified is None
+
+
+def test_a_report_without_archive_objects_is_read(registry_file: Path) -> None:
+    registry = factlinks.load_sources(registry_file)
+    path = _save_report(registry_file.parent, registry, STATUSES, {"moved-report": MOVED_TO})
+    results = results_from_report(path)
+    assert all(r.archive_url is None and r.archive_verified is None for r in results)
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        pytest.param("factlinks.report/2", "schema 'factlinks.report/2'", id="future-version"),
+        pytest.param(None, "no 'schema' tag", id="no-tag"),
+        pytest.param("other.tool/1", "schema 'other.tool/1'", id="other-tool"),
+    ],
+)
+def test_a_wrong_schema_tag_is_a_report_error(
+    report_file: Path, schema: str | None, expected: str
+) -> None:
+    data = json.loads(report_file.read_text(encoding="utf-8"))
+    if schema is None:
+        del data["schema"]
+    else:
+        data["schema"] = schema
+    report_file.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReportError, match=re.escape("factlinks.report/1")) as caught:
+        results_from_report(report_file)
+    assert expected in str(caught.value)
+    assert str(report_file) in str(caught.value)
+    assert isinstance(caught.value, factlinks.FactlinksError)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(None, "no such report file", id="missing"),
+        pytest.param('{"schema": "factlinks.report/1", ', "not a JSON report", id="cut-off"),
+        pytest.param("[1, 2]", "not an object", id="not-an-object"),
+        pytest.param('{"schema": "factlinks.report/1"}', "'sources' must be a list", id="empty"),
+        pytest.param(
+            '{"schema": "factlinks.report/1", "sources": [{"id": "a", "status": "dead", '
+            '"archive": {"url": 7}}]}',
+            "source 'a': archive: 'url' must be a string",
+            id="archive-url-not-a-string",
+        ),
+        pytest.param(
+            '{"schema": "factlinks.report/1", "sources": [{"id": "a", "status": "dead", '
+            '"archive": {"url": "https://a.example/", "verified": "yes"}}]}',
+            "'verified' must be true or false",
+            id="verified-not-a-bool",
+        ),
+        pytest.param(
+            '{"schema": "factlinks.report/1", "sources": [{"status": "dead"}]}',
+            "sources[0]: 'id' must be a string",
+            id="no-id",
+        ),
+    ],
+)
+def test_a_broken_report_is_a_report_error(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    path = tmp_path / "report.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ReportError, match=re.escape(expected)):
+        results_from_report(path)
+
+
+# -- planning ---------------------------------------------------------------------------------
+
+
+def test_moved_source_gets_its_new_url(registry_file: Path, report_file: Path) -> None:
+    registry = factlinks.load_sources(registry_file)
+    plan = plan_fixes(registry, results_from_report(report_file))
+    assert list(plan) == [
+        Fix(
+            "moved-report",
+            "url",
+            "https://old.example.org/reports/2021.pdf",
+            MOVED_TO,
+            "moved: the old URL redirects here permanently",
+        )
+    ]
+    assert plan.skipped == ()
+
+
+def test_archive_urls_only_with_archive_and_only_verified(
+    registry_file: Path, report_file: Path
+) -> None:
+    registry = factlinks.load_sources(registry_file)
+    results = results_from_report(report_file)
+    assert all(fix.key == "url" for fix in plan_fixes(registry, results))
+
+    plan = plan_fixes(registry, results, archive=True)
+    archive_fixes = {fix.source_id: fix for fix in plan if fix.key == "archive_url"}
+    # verified True and verified unknown are used; verified False is not; 'ok' gets nothing.
+    assert set(archive_fixes) == {"dead-study", "drifted-page"}
+    assert archive_fixes["dead-study"].new == SNAPSHOT
+    assert archive_fixes["dead-study"].old is None
+    assert "2021-02-14" in archive_fixes["dead-study"].reason
+    assert "(verified)" in archive_fixes["dead-study"].reason
+    assert "not verified" in archive_fixes["drifted-page"].reason
+    assert [(s.source_id, s.key, s.value) for s in plan.skipped] == [
+        ("dead-unverified", "archive_url", BAD_SNAPSHOT)
+    ]
+    assert "failed verification" in plan.skipped[0].reason
+
+
+def test_results_for_unknown_ids_are_ignored(registry_file: Path) -> None:
+    registry = factlinks.load_sources(registry_file)
+    results = [
+        ReportedResult("not-in-registry", "moved", new_url=MOVED_TO),
+        ReportedResult("gone-too", "dead", archive_url=SNAPSHOT, archive_verified=True),
+    ]
+    plan = plan_fixes(registry, results, archive=True)
+    assert (list(plan), plan.skipped) == ([], ())
+
+
+@pytest.mark.parametrize(
+    ("result", "reason"),
+    [
+        pytest.param(
+            ReportedResult("moved-report", "moved", new_url=None),
+            "no new URL",
+            id="moved-without-new-url",
+        ),
+        pytest.param(
+            ReportedResult("moved-report", "moved", new_url="javascript:alert(1)"),
+            "not a valid http(s) URL",
+            id="new-url-not-http",
+        ),
+        pytest.param(
+            ReportedResult(
+                "moved-report", "moved", new_url=MOVED_TO, url="https://elsewhere.example/"
+            ),
+            "no longer the one the report checked",
+            id="registry-url-edited-since",
+        ),
+        pytest.param(
+            ReportedResult("dead-study", "dead"),
+            "no archive copy found",
+            id="dead-without-snapshot",
+        ),
+        pytest.param(
+            ReportedResult("dead-study", "dead", archive_url="ftp://archive.example/x"),
+            "not a valid http(s) URL",
+            id="snapshot-not-http",
+        ),
+    ],
+)
+def test_suggestions_that_are_not_applied_say_why(
+    registry_file: Path, result: ReportedResult, reason: str
+) -> None:
+    plan = plan_fixes(factlinks.load_sources(registry_file), [result], archive=True)
+    assert list(plan) == []
+    assert len(plan.skipped) == 1
+    assert reason in plan.skipped[0].reason
+
+
+def test_an_archive_url_chosen_by_hand_is_not_replaced(tmp_path: Path) -> None:
+    text = REGISTRY.replace(
+        "accessed = 2021-02-15", 'accessed = 2021-02-15\narchive_url = "https://perma.cc/AB12"'
+    )
+    registry = factlinks.parse_sources(text)
+    result = ReportedResult("dead-study", "dead", archive_url=SNAPSHOT, archive_verified=True)
+    plan = plan_fixes(registry, [result], archive=True)
+    assert list(plan) == []
+    assert "already has another archive_url" in plan.skipped[0].reason
+
+
+# -- editing ----------------------------------------------------------------------------------
+
+
+def test_only_the_moved_url_line_changes(registry_file: Path, report_file: Path) -> None:
+    registry = factlinks.load_sources(registry_file)
+    plan = plan_fixes(registry, results_from_report(report_file))
+    new = apply_fixes(registry_file, plan)
+    assert _changed(REGISTRY, new) == [
+        (
+            'url      = "https://old.example.org/reports/2021.pdf"  # as printed',
+            f'url      = "{MOVED_TO}"  # as printed',
+        )
+    ]
+    diff = unified_diff("sources.toml", REGISTRY, new)
+    assert diff.startswith("--- a/sources.toml\n+++ b/sources.toml\n@@ ")
+    assert _diff_body(diff) == [
+        '-url      = "https://old.example.org/reports/2021.pdf"  # as printed',
+        f'+url      = "{MOVED_TO}"  # as printed',
+    ]
+    assert registry_file.read_text(encoding="utf-8") == REGISTRY  # not written
+
+
+def test_archive_url_goes_right_after_url_and_nothing_else_moves(
+    registry_file: Path, report_file: Path
+) -> None:
+    registry = factlinks.load_sources(registry_file)
+    plan = plan_fixes(registry, results_from_report(report_file), archive=True)
+    new = apply_fixes(registry_file, plan)
+    old_lines, new_lines = REGISTRY.split("\n"), new.split("\n")
+    added = [line for line in new_lines if line.startswith("archive_url")]
+    assert added == [f'archive_url = "{SNAPSHOT}"', f'archive_url = "{DRIFT_SNAPSHOT}"']
+    for line in added:
+        assert new_lines[new_lines.index(line) - 1].startswith("url")
+    # Take the added lines out again, and the rest is the old text but for the moved URL.
+    kept = "\n".join(line for line in new_lines if not line.startswith("archive_url"))
+    assert len(_changed(REGISTRY, kept)) == 1
+    assert _diff_body(unified_diff("sources.toml", REGISTRY, new)) == [
+        '-url      = "https://old.example.org/reports/2021.pdf"  # as printed',
+        f'+url      = "{MOVED_TO}"  # as printed',
+        f'+archive_url = "{SNAPSHOT}"',
+        f'+archive_url = "{DRIFT_SNAPSHOT}"',
+    ]
+    assert len(new_lines) == len(old_lines) + 2
+    fixed = {source.id: source for source in factlinks.parse_sources(new)}
+    before = {source.id: source for source in registry}
+    assert fixed["dead-study"] == dataclasses.replace(before["dead-study"], archive_url=SNAPSHOT)
+    assert fixed["dead-unverified"] == before["dead-unverified"]
+
+
+def test_fixing_twice_changes_nothing(registry_file: Path, report_file: Path) -> None:
+    results = results_from_report(report_file)
+    first = plan_fixes(factlinks.load_sources(registry_file), results, archive=True)
+    assert len(first) == 3
+    write_fixed(registry_file, apply_fixes(registry_file, first))
+    second = plan_fixes(factlinks.load_sources(registry_file), results, archive=True)
+    assert len(second) == 0
+    assert not second
+    assert apply_fixes(registry_file, second) == registry_file.read_text(encoding="utf-8")
+    assert unified_diff(registry_file, REGISTRY, REGISTRY) == ""
+
+
+def test_a_stale_plan_is_refused(registry_file: Path) -> None:
+    fix = Fix("moved-report", "url", "https://somewhere.example/else.pdf", MOVED_TO, "moved")
+    with pytest.raises(RegistryError, match="file changed since the plan"):
+        apply_fixes(registry_file, [fix])
+    with pytest.raises(RegistryError, match="no source with id 'nope'"):
+        apply_fixes(registry_file, [Fix("nope", "url", None, MOVED_TO, "moved")])
+
+
+def test_quoting_and_line_endings_survive(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    crlf = REGISTRY.replace("\n", "\r\n")
+    path.write_bytes(crlf.encode("utf-8"))
+    fixes = [
+        Fix("dead-study", "url", "https://ministry.example.org/study.pdf", MOVED_TO, "moved"),
+        Fix("dead-unverified", "archive_url", None, SNAPSHOT, "dead"),
+    ]
+    new = apply_fixes(path, fixes)
+    assert f"url = '{MOVED_TO}'\r\n" in new  # a literal string stays literal
+    assert "\r\n".join(line.rstrip("\r") for line in new.split("\n")) == new  # only CRLF
+    assert f'archive_url = "{SNAPSHOT}"\r\n' in new
+    # The diff ignores line endings, so the text may come from read_text().
+    assert _diff_body(unified_diff(path, path.read_text(encoding="utf-8"), new)) == [
+        "-url = 'https://ministry.example.org/study.pdf'",
+        f"+url = '{MOVED_TO}'",
+        f'+archive_url = "{SNAPSHOT}"',
+    ]
+
+
+def test_inline_source_tables_are_edited(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '# inline\nsource = [\n  { id = "a", url = "https://a.example/" },  # first\n]\n',
+        encoding="utf-8",
+    )
+    new = apply_fixes(path, [Fix("a", "url", "https://a.example/", MOVED_TO, "moved")])
+    assert new == f'# inline\nsource = [\n  {{ id = "a", url = "{MOVED_TO}" }},  # first\n]\n'
+
+
+def test_unified_diff_marks_a_missing_final_newline() -> None:
+    diff = unified_diff("/abs/sources.toml", 'url = "a"', 'url = "b"')
+    assert diff.splitlines() == [
+        "--- a/abs/sources.toml",
+        "+++ b/abs/sources.toml",
+        "@@ -1 +1 @@",
+        '-url = "a"',
+        "\\ No newline at end of file",
+        '+url = "b"',
+        "\\ No newline at end of file",
+    ]
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_write_fixed_is_atomic_and_keeps_the_mode(registry_file: Path, report_file: Path) -> None:
+    registry_file.chmod(0o640)
+    plan = plan_fixes(factlinks.load_sources(registry_file), results_from_report(report_file))
+    text = apply_fixes(registry_file, plan)
+    inode = registry_file.stat().st_ino
+    write_fixed(registry_file, text)
+    assert registry_file.read_text(encoding="utf-8") == text
+    assert stat.S_IMODE(registry_file.stat().st_mode) == 0o640
+    assert registry_file.stat().st_ino != inode  # replaced by rename, not rewritten in place
+    assert sorted(p.name for p in registry_file.parent.iterdir()) == [
+        "report.json",
+        "sources.toml",
+    ]
+
+
+def test_write_fixed_refuses_an_invalid_registry(registry_file: Path) -> None:
+    broken = REGISTRY.replace('url      = "https://old', 'url      = "ftp://old')
+    with pytest.raises(RegistryError, match=r"refusing to write an invalid registry.*ftp"):
+        write_fixed(registry_file, broken)
+    assert registry_file.read_text(encoding="utf-8") == REGISTRY
+    assert [p.name for p in registry_file.parent.iterdir()] == ["sources.toml"]
+
+
+def test_write_fixed_keeps_a_byte_order_mark_and_follows_a_link(tmp_path: Path) -> None:
+    target = tmp_path / "real.toml"
+    target.write_bytes(b"\xef\xbb\xbf" + REGISTRY.encode("utf-8"))
+    link = tmp_path / "sources.toml"
+    try:
+        link.symlink_to(target)
+    except (OSError, NotImplementedError):  # pragma: no cover - no symlinks here
+        pytest.skip("no symbolic links")
+    new = apply_fixes(link, [Fix("fine", "url", "https://fine.example.org/", MOVED_TO, "m")])
+    write_fixed(link, new)
+    assert link.is_symlink()
+    assert target.read_bytes() == b"\xef\xbb\xbf" + new.encode("utf-8")
+
+
+# -- the repository's own registry ------------------------------------------------------------
+
+
+def test_the_repository_registry_keeps_every_comment(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    shutil.copyfile(REPO_SOURCES, path)
+    registry = factlinks.load_sources(path)
+    moved = {
+        "eurostat-isoc-e-esms": EUROSTAT_NEW,
+        "pls-video-tutorials": PLS_VIDEOS_NEW,
+        "bmwk-ki-herausforderungen": BMWK_NEW,
+    }
+    report = _save_report(tmp_path, registry, dict.fromkeys(moved, Status.MOVED), moved)
+    plan = plan_fixes(registry, results_from_report(report))
+    assert {fix.source_id: fix.new for fix in plan} == moved
+
+    old = path.read_text(encoding="utf-8")
+    new = apply_fixes(path, plan)
+    changed = _changed(old, new)
+    assert len(changed) == 3
+    assert all(a.startswith("url = ") and b.startswith("url = ") for a, b in changed)
+    assert sorted(b.removeprefix("url = ").strip('"') for _, b in changed) == sorted(moved.values())
+    comments = [line for line in old.split("\n") if line.lstrip().startswith("#")]
+    assert len(comments) > 10
+    assert [line for line in new.split("\n") if line.lstrip().startswith("#")] == comments
+    assert len(_diff_body(unified_diff(path, old, new))) == 6
+
+    write_fixed(path, new)
+    fixed = factlinks.load_sources(path)
+    assert {s.id: s.url for s in fixed if s.id in moved} == moved
+    assert [s.id for s in fixed] == [s.id for s in registry]
+
+
+def test_results_from_data_takes_a_parsed_report() -> None:
+    data = {"schema": "factlinks.report/1", "sources": [{"id": "a", "status": "ok"}]}
+    assert results_from_data(data) == [ReportedResult("a", "ok")]
+
+
+@pytest.mark.parametrize(
+    ("url_line", "added"),
+    [
+        pytest.param('url = "https://a.example/"', 'archive_url = "{}"', id="plain"),
+        pytest.param('url="https://a.example/"', 'archive_url="{}"', id="no-spaces"),
+        pytest.param('url          = "https://a.example/"', 'archive_url  = "{}"', id="aligned"),
+        pytest.param('  url = "https://a.example/"', '  archive_url = "{}"', id="indented"),
+    ],
+)
+def test_a_new_archive_url_is_laid_out_like_url(tmp_path: Path, url_line: str, added: str) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(f'[[source]]\nid = "a"\n{url_line}\nkind = "pdf"\n', encoding="utf-8")
+    new = apply_fixes(path, [Fix("a", "archive_url", None, SNAPSHOT, "dead")])
+    assert new == f'[[source]]\nid = "a"\n{url_line}\n{added.format(SNAPSHOT)}\nkind = "pdf"\n'

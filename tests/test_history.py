@@ -1,0 +1,253 @@
+"""History: the SQLite store, conditional re-checks, the persistence policy, change detection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import factlinks
+from factlinks import CheckOptions, HistoryStore, Remap, RetryPolicy, Source, Status
+from factlinks._cli import main
+from factlinks._errors import StateError
+from farm import Farm, Host, Reply, Request, closed_port
+from pdfgen import make_pdf
+
+TITLE = "Jahresbericht der Beispielstiftung 2021"
+URL = "https://docs.example.org/reports/annual.pdf"
+DAY0 = dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC)
+
+
+def run(
+    store: HistoryStore,
+    sources: list[Source],
+    host_rule: str,
+    when: dt.datetime,
+) -> factlinks.Report:
+    options = CheckOptions(
+        remap=(Remap.parse(host_rule),), retry=RetryPolicy(attempts=1), timeout=5
+    )
+    return factlinks.check(sources, options, history=store, clock=lambda: when)
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+
+def test_schema_is_created_and_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "state.db"
+    with HistoryStore(path) as store:
+        assert store.runs() == 0
+    db = sqlite3.connect(path)
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.close()
+    assert version == factlinks.HISTORY_SCHEMA_VERSION
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(StateError, match="newer factlinks"), HistoryStore(path):
+        pass
+
+
+def test_a_corrupt_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StateError, match="not a usable"), HistoryStore(path):
+        pass
+
+
+def test_a_second_run_on_the_same_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with HistoryStore(path), pytest.raises(StateError, match="another factlinks run"):
+        HistoryStore(path).open()
+    with HistoryStore(path) as again:  # released when the first closed
+        assert again.runs() == 0
+
+
+def test_the_cli_refuses_a_locked_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = tmp_path / "sources.toml"
+    registry.write_text('[[source]]\nid = "a"\nurl = "https://a.example/"\nskip = true\n')
+    with HistoryStore(tmp_path / "state.db"):
+        code = main(["check", str(registry), "--state", str(tmp_path / "state.db")])
+    assert code == 2
+    assert "another factlinks run is using" in capsys.readouterr().err
+
+
+# -- conditional re-checks -----------------------------------------------------------------------
+
+
+def _pdf_with_validators(etag: str, body: bytes) -> Callable[[Request], Reply]:
+    def answer(request: Request) -> Reply:
+        if request.headers.get("if-none-match") == etag:
+            return Reply(status=304, headers={"ETag": etag})
+        return Reply.pdf(body, {"ETag": etag, "Last-Modified": "Mon, 01 Feb 2021 10:00:00 GMT"})
+
+    return answer
+
+
+@pytest.mark.integration
+def test_second_run_sends_conditional_requests_and_reuses_the_verification(
+    tmp_path: Path,
+) -> None:
+    source = Source(id="annual", url=URL, title=TITLE, kind="pdf")
+    with (
+        Host(
+            "docs.example.org",
+            {"/reports/annual.pdf": _pdf_with_validators('"v1"', make_pdf([TITLE]))},
+        ) as host,
+        HistoryStore(tmp_path / "state.db") as store,
+    ):
+        first = run(store, [source], host.remap_rule(), DAY0)
+        second = run(store, [source], host.remap_rule(), DAY0 + dt.timedelta(days=1))
+        conditional = host.requests[-1].headers
+    assert first.results[0].status is Status.OK
+    assert "if-none-match" not in host.requests[0].headers
+    assert conditional["if-none-match"] == '"v1"'
+    assert conditional["if-modified-since"] == "Mon, 01 Feb 2021 10:00:00 GMT"
+    result = second.results[0]
+    assert result.status is Status.OK
+    assert result.fetch is not None
+    assert result.fetch.status_code == 304
+    assert result.fetch.bytes == 0
+    assert result.reason.startswith("Not modified since the check of 2026-11-01")
+    assert result.title is not None
+    assert result.title.where == "page 1"
+    assert result.history is not None
+    assert result.history.not_modified == DAY0
+
+
+@pytest.mark.integration
+def test_a_changed_document_that_keeps_its_title_is_marked_changed(tmp_path: Path) -> None:
+    source = Source(id="annual", url=URL, title=TITLE, kind="pdf")
+    versions = [Reply.pdf(make_pdf([TITLE, "Seite 2"])), Reply.pdf(make_pdf([TITLE, "Neu"]))]
+    with (
+        Host("docs.example.org", {"/reports/annual.pdf": versions}) as host,
+        HistoryStore(tmp_path / "state.db") as store,
+    ):
+        run(store, [source], host.remap_rule(), DAY0)
+        # The title is on page 1: only page 1 is read, whose text is unchanged ...
+        same = run(store, [source], host.remap_rule(), DAY0 + dt.timedelta(days=1))
+    assert same.results[0].status is Status.OK
+    assert same.results[0].history is not None
+    assert same.results[0].history.changed is False
+
+    versions = [Reply.pdf(make_pdf([TITLE])), Reply.pdf(make_pdf([TITLE + "\nZweite Auflage"]))]
+    with (
+        Host("docs.example.org", {"/reports/annual.pdf": versions}) as host,
+        HistoryStore(tmp_path / "other.db") as store,
+    ):
+        run(store, [source], host.remap_rule(), DAY0)
+        changed = run(store, [source], host.remap_rule(), DAY0 + dt.timedelta(days=1))
+    result = changed.results[0]
+    assert result.status is Status.OK  # ... here page 1 itself changed
+    assert result.history is not None
+    assert result.history.changed is True
+
+
+# -- persistence policy ------------------------------------------------------------------------
+
+
+def test_unreachable_becomes_dead_only_after_three_runs_over_three_days(tmp_path: Path) -> None:
+    source = Source(id="gone", url="https://down.example.org/page")
+    rule = f"^https://down\\.example\\.org http://127.0.0.1:{closed_port()}"
+    statuses = []
+    with HistoryStore(tmp_path / "state.db") as store:
+        for days in (0, 1, 2, 3.5):
+            report = run(store, [source], rule, DAY0 + dt.timedelta(days=days))
+            statuses.append(report.results[0].status)
+    assert statuses == [
+        Status.UNREACHABLE,
+        Status.UNREACHABLE,
+        Status.UNREACHABLE,  # three runs, but only two days
+        Status.DEAD,  # four runs over 3.5 days
+    ]
+    result = report.results[0]
+    assert result.history is not None
+    assert result.history.consecutive_failures == 4
+    assert result.history.first_failure == DAY0
+    assert "Unreachable on 4 runs in a row since 2026-11-01" in result.reason
+
+
+@pytest.mark.integration
+def test_new_problems_and_recovered_sources(tmp_path: Path) -> None:
+    sources = [
+        Source(id="flaky", url="https://docs.example.org/a.html"),
+        Source(id="breaks", url="https://docs.example.org/b.html"),
+    ]
+    routes = {
+        "/a.html": [Reply.html("down", status=404), Reply.html("<h1>A</h1>")],
+        "/b.html": [Reply.html("<h1>B</h1>"), Reply.html("gone", status=410)],
+    }
+    with Host("docs.example.org", routes) as host, HistoryStore(tmp_path / "s.db") as store:
+        run(store, sources, host.remap_rule(), DAY0)
+        report = run(store, sources, host.remap_rule(), DAY0 + dt.timedelta(days=1))
+    assert [r.id for r in report.recovered] == ["flaky"]
+    assert [r.id for r in report.new_problems] == ["breaks"]
+    data = json.loads(factlinks.render_json(report))
+    assert data["summary"]["recovered"] == ["flaky"]
+    assert data["summary"]["new_problems"] == ["breaks"]
+    markdown = factlinks.render_markdown(report)
+    assert "**New since the last run (1):** `breaks` (dead)" in markdown
+    assert "**Recovered since the last run (1):** `flaky` (ok)" in markdown
+
+
+# -- a run killed half-way -----------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_a_run_killed_half_way_loses_no_history(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    registry = tmp_path / "sources.toml"
+    registry.write_text(
+        '[[source]]\nid = "fast"\nurl = "https://fast.example.org/a.html"\n\n'
+        '[[source]]\nid = "slow"\nurl = "https://slow.example.org/b.html"\n',
+        encoding="utf-8",
+    )
+    with Farm() as farm:
+        farm.add_host("fast.example.org", {"/a.html": Reply.html("<h1>A</h1>")})
+        slow = farm.add_host("slow.example.org", {"/b.html": Reply.html("<h1>B</h1>")})
+        argv = ["check", str(registry), "--state", str(state), "--out", str(tmp_path / "out")]
+        argv += farm.remap_args()
+        assert main(argv) == 0  # a complete first run
+        with HistoryStore(state) as store:
+            assert store.runs() == 1
+        slow.add("/b.html", Reply(body=b"<h1>B</h1>", content_type="text/html", delay=60.0))
+        script = textwrap.dedent(
+            f"""
+            import sys
+            from factlinks._cli import main
+            sys.exit(main({[*argv, "--timeout", "120"]!r}))
+            """
+        )
+        process = subprocess.Popen([sys.executable, "-c", script])
+        try:
+            deadline = time.monotonic() + 60
+            while len(slow.requests) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)  # wait until the second run is busy with the slow host
+            assert len(slow.requests) >= 2
+        finally:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+        with HistoryStore(state) as store:  # the lock died with the process
+            assert store.runs() == 1
+            assert store.history("fast", "https://fast.example.org/a.html").last is not None
+        slow.add("/b.html", Reply.html("<h1>B</h1>"))
+        assert main(argv) == 0
+        with HistoryStore(state) as store:
+            assert store.runs() == 2
