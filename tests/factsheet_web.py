@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from farm import Farm, Reply, Request
+from farm import Farm, Reply, Request, Route
 from pdfgen import make_pdf
 
 KFW_PATH = (
@@ -72,6 +72,24 @@ NOT_FOUND_DE = Reply.html(
 )
 
 
+def _validated(reply: Reply, etag: str) -> Route:
+    """``reply`` with an ETag and Last-Modified; 304 to a request that names them."""
+    modified = "Mon, 15 Feb 2021 09:00:00 GMT"
+    headers = {**reply.headers, "ETag": etag, "Last-Modified": modified}
+
+    def answer(request: Request) -> Reply:
+        if request.headers.get("if-none-match") == etag:
+            return Reply(status=304, headers={"ETag": etag, "Last-Modified": modified})
+        return Reply(
+            status=reply.status,
+            headers=headers,
+            body=reply.body,
+            content_type=reply.content_type,
+        )
+
+    return answer
+
+
 def _page(title: str, body: str) -> Reply:
     return Reply.html(f"<h1>{title}</h1><p>{body}</p>", title=title)
 
@@ -87,7 +105,7 @@ def build(farm: Farm, *, slow_seconds: float = SLOW_SECONDS) -> dict[str, Expect
         ],
         title="Microsoft Word - Fokus_318_final.docx",
     )
-    farm.add_host("www.kfw.de", {KFW_PATH: Reply.pdf(kfw_pdf, {"ETag": '"kfw-318-v1"'})})
+    farm.add_host("www.kfw.de", {KFW_PATH: _validated(Reply.pdf(kfw_pdf), '"kfw-318-v1"')})
     farm.add_host(
         "ec.europa.eu",
         {
@@ -211,7 +229,11 @@ def build(farm: Farm, *, slow_seconds: float = SLOW_SECONDS) -> dict[str, Expect
     )
     farm.add_host(
         "www.bmwk.de",
-        {"/Redaktion/DE/Publikationen/Digitale-Welt/ki-herausforderungen.pdf": Reply.pdf(bmwk_pdf)},
+        {
+            "/Redaktion/DE/Publikationen/Digitale-Welt/ki-herausforderungen.pdf": _validated(
+                Reply.pdf(bmwk_pdf), '"bmwk-ki-1"'
+            )
+        },
     )
     wik_pdf = make_pdf(
         [
@@ -224,8 +246,8 @@ def build(farm: Farm, *, slow_seconds: float = SLOW_SECONDS) -> dict[str, Expect
     farm.add_host(
         "www.wik.org",
         {
-            "/uploads/media/WIK_Kurzstudie-KI-im-Mittelstand.pdf": Reply(
-                body=wik_pdf, content_type="application/octet-stream"
+            "/uploads/media/WIK_Kurzstudie-KI-im-Mittelstand.pdf": _validated(
+                Reply(body=wik_pdf, content_type="application/octet-stream"), '"wik-2021"'
             )
         },
     )
@@ -242,3 +264,48 @@ def build(farm: Farm, *, slow_seconds: float = SLOW_SECONDS) -> dict[str, Expect
 def remap_args(farm: Farm) -> list[str]:
     """``--remap`` arguments for every host of the farm, plus the host where nothing listens."""
     return [*farm.remap_args(), "--remap", farm.closed_port_rule("www.ml2r.de")]
+
+
+ARCHIVE_API = "https://archive.org/wayback/available"
+SNAPSHOT_TIME = "20210215093000"
+
+
+def snapshot_url(url: str) -> str:
+    """The Wayback URL of the fake archive's copy of ``url``."""
+    return f"https://web.archive.org/web/{SNAPSHOT_TIME}/{url}"
+
+
+def build_archive(farm: Farm, sources: dict[str, tuple[str, str | None]]) -> None:
+    """A fake Wayback Machine: the availability API and one snapshot per cited URL.
+
+    ``sources`` maps a cited URL to (its kind, its expected title); each snapshot shows
+    the title (as a PDF for PDFs), as the archived original did.
+    """
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    def available(request: Request) -> Reply:
+        query = parse_qs(urlsplit(request.path).query)
+        url = query.get("url", [""])[0]
+        closest = (
+            {
+                "available": True,
+                "url": snapshot_url(url),
+                "timestamp": SNAPSHOT_TIME,
+                "status": "200",
+            }
+            if url in sources
+            else None
+        )
+        body = {"url": url, "archived_snapshots": {"closest": closest} if closest else {}}
+        return Reply(body=json.dumps(body).encode(), content_type="application/json")
+
+    def snapshot(request: Request) -> Reply:
+        original = request.path.split(f"/web/{SNAPSHOT_TIME}/", 1)[-1]
+        kind, title = sources.get(original, ("html", None))
+        if kind == "pdf":
+            return Reply.pdf(make_pdf([title or "Archivkopie"]))
+        return _page(title or "Archivkopie", "Archivierte Seite")
+
+    farm.add_host("archive.org", {"/wayback/available": available}, fallback=available)
+    farm.add_host("web.archive.org", fallback=snapshot)

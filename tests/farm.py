@@ -172,12 +172,13 @@ def make_remap_rule(name: str, target_base_url: str) -> str:
     """Return a ``"REGEX REPLACEMENT"`` rule mapping ``http(s)://name`` to ``target_base_url``.
 
     The regex matches ``http://name`` and ``https://name`` (with an optional explicit port,
-    which is dropped) only when followed by ``/``, ``?``, ``#``, ``:`` or the end of the
-    string, so ``name.evil.com`` is not matched. Use it as
+    which is dropped) at the start of the URL and only when followed by ``/``, ``?``, ``#``,
+    ``:`` or the end of the string, so ``name.evil.com`` is not matched, and neither is a URL
+    that merely contains it (an archive snapshot of it). Use it as
     ``re.sub(*rule.split(" ", 1), url)``.
     """
     _check_name(name)
-    pattern = rf"https?://{re.escape(name)}(?::\d+)?(?=[/?#:]|$)"
+    pattern = rf"^https?://{re.escape(name)}(?::\d+)?(?=[/?#:]|$)"
     return f"{pattern} {target_base_url}"
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeGuard
 from urllib.parse import quote, urlencode, urlsplit
 
-from ._models import FetchResult, Source, TitleEvidence
+from ._models import ArchiveCopy, FetchResult, Source, TitleEvidence
 
 __all__ = [
     "DEFAULT_ARCHIVE_API",
@@ -60,37 +60,6 @@ Verify = Callable[[FetchResult, str | None], Awaitable[TitleEvidence | None]]
 """Look for a title in a fetched body; ``None`` when the body's title cannot be checked."""
 
 
-@dataclass(frozen=True, slots=True)
-class ArchiveCopy:
-    """An archived copy of a source, and whether it shows the cited document.
-
-    Example::
-
-        ArchiveCopy(
-            url="https://web.archive.org/web/20210215093000/https://www.kfw.de/x.pdf",
-            timestamp="20210215093000",
-            captured_status="200",
-            verified=True,
-            detail="the archive copy of 2021-02-15 shows the title (page 1)",
-        )
-    """
-
-    url: str
-    """The snapshot URL, e.g. ``https://web.archive.org/web/<timestamp>/<original>``."""
-    timestamp: str
-    """When it was captured, ``YYYYMMDDhhmmss`` (UTC)."""
-    captured_status: str | None
-    """The HTTP status the archive recorded when it captured the page (``"200"``, ...)."""
-    verified: bool | None
-    """True: the copy shows the expected title. False: it does not, or cannot be fetched.
-    None: not checked (no title expected, or the copy's title cannot be read); reachable."""
-    detail: str
-    """One sentence for people: what was found."""
-
-    @property
-    def captured_at(self) -> dt.datetime:
-        """The capture time as an aware UTC datetime."""
-        return _parse_timestamp(self.timestamp)
 
 
 @dataclass(frozen=True, slots=True)

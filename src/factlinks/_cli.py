@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._archive import DEFAULT_ARCHIVE_API
 from ._errors import (
     DocumentError,
     FactlinksError,
@@ -22,6 +23,14 @@ from ._errors import (
     StateError,
 )
 from ._extract import add_to_registry, compare_with_registry, extract_urls
+from ._fix import (
+    apply_fixes,
+    plan_fixes,
+    results_from_data,
+    results_from_report,
+    unified_diff,
+    write_fixed,
+)
 from ._history import HistoryStore
 from ._models import Report, SourceResult, Status
 from ._options import (
@@ -36,7 +45,7 @@ from ._options import (
 )
 from ._pipeline import check
 from ._registry import load_sources
-from ._report import FORMATS, write_report
+from ._report import FORMATS, SCHEMA_TAG, write_report
 from ._version import __version__
 
 __all__ = ["main"]
@@ -133,13 +142,43 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep no history: no conditional requests, no persistence policy",
     )
+    archive = check_p.add_mutually_exclusive_group()
+    archive.add_argument(
+        "--archive-api",
+        default=DEFAULT_ARCHIVE_API,
+        metavar="URL",
+        help="Wayback availability API for archive copies of dead and drifted sources "
+        "(default: %(default)s)",
+    )
+    archive.add_argument("--no-archive", action="store_true", help="look up no archive copies")
     check_p.add_argument(
-        "--no-archive",
-        action="store_true",
-        help="look up no archive copies (archive look-ups are not built yet)",
+        "--archive-moved", action="store_true", help="look up archive copies of moved sources too"
     )
     check_p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     check_p.add_argument("-v", "--verbose", action="store_true", help="print every result")
+
+    fix_p = commands.add_parser(
+        "fix",
+        help="rewrite moved URLs in the registry (and add archive copies of dead ones)",
+        description="Plan the registry changes the last run calls for and print them as a "
+        "unified diff; --apply writes them. Comments, order and formatting are kept.",
+    )
+    fix_p.add_argument(
+        "sources", nargs="?", default="sources.toml", help="the registry (default: %(default)s)"
+    )
+    origin = fix_p.add_mutually_exclusive_group()
+    origin.add_argument("--report", metavar="JSON", help="a saved report.json to fix from")
+    origin.add_argument(
+        "--state",
+        metavar="PATH",
+        help=f"the history to fix from: its last run (default: {DEFAULT_STATE})",
+    )
+    fix_p.add_argument(
+        "--archive",
+        action="store_true",
+        help="give dead and drifted sources an archive_url (their url stays as cited)",
+    )
+    fix_p.add_argument("--apply", action="store_true", help="write the changes")
 
     extract_p = commands.add_parser(
         "extract",
@@ -181,6 +220,8 @@ def _options(args: argparse.Namespace, base: CheckOptions) -> CheckOptions:
         changes["remap"] = tuple(Remap.parse(rule) for rule in args.remap)
     if args.only:
         changes["only"] = frozenset(args.only)
+    changes["archive_api"] = None if args.no_archive else args.archive_api
+    changes["archive_moved"] = args.archive_moved
     return base.replace(**changes)
 
 
@@ -224,6 +265,34 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_fix(args: argparse.Namespace) -> int:
+    registry = load_sources(args.sources)
+    if args.report:
+        results = results_from_report(args.report)
+    else:
+        state = Path(args.state or DEFAULT_STATE)
+        if not state.exists():
+            raise OptionsError(f"no history at {state}: run 'factlinks check' first, or --report")
+        with HistoryStore(state) as history:
+            results = results_from_data(
+                {"schema": SCHEMA_TAG, "sources": history.last_run()}, path=str(state)
+            )
+    plan = plan_fixes(registry, results, archive=args.archive)
+    for skipped in plan.skipped:
+        log.warning("%s: %s not changed: %s", skipped.source_id, skipped.key, skipped.reason)
+    old = Path(args.sources).read_text(encoding="utf-8-sig")
+    new = apply_fixes(args.sources, plan)
+    print(unified_diff(args.sources, old, new), end="")
+    if not plan:
+        log.warning("nothing to fix in %s", args.sources)
+    elif args.apply:
+        write_fixed(args.sources, new)
+        log.warning("%s: %d change(s) written", args.sources, len(plan))
+    else:
+        log.warning("%d change(s) planned; run with --apply to write them", len(plan))
+    return EXIT_OK
+
+
 def _run_extract(args: argparse.Namespace) -> int:
     if args.write and not args.sources:
         raise OptionsError("--write needs --sources")
@@ -264,7 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.setLevel(logging.ERROR if getattr(args, "quiet", False) else logging.INFO)
     log.propagate = False
     try:
-        return _run_extract(args) if args.command == "extract" else _run_check(args)
+        handlers = {"check": _run_check, "extract": _run_extract, "fix": _run_fix}
+        return handlers[args.command](args)
     except (RegistryError, OptionsError, ReportError, DocumentError, StateError) as exc:
         log.error("factlinks: error: %s", exc)
         return EXIT_USAGE

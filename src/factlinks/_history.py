@@ -24,11 +24,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ._archive import LookupAnswer
 from ._errors import StateError
 
-__all__ = ["SCHEMA_VERSION", "HistoryStore", "PastResult", "SourceHistory"]
+__all__ = ["SCHEMA_VERSION", "HistoryStore", "PastResult", "SourceHistory", "StoredArchiveCache"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _MIGRATIONS: dict[int, str] = {
     1: """
         CREATE TABLE runs (
@@ -61,6 +62,9 @@ _MIGRATIONS: dict[int, str] = {
             looked_up_at TEXT NOT NULL,
             PRIMARY KEY (url, day)
         );
+    """,
+    2: """
+        ALTER TABLE results ADD COLUMN archive TEXT
     """,
 }
 _FAILING = ("unreachable", "dead")
@@ -243,6 +247,25 @@ class HistoryStore:
             past[0], last_good, tuple(reversed(failures)), past[-1].checked_at.date()
         )
 
+    def last_run(self) -> list[dict[str, Any]]:
+        """The results of the most recent run: id, url, status, new URL and archive copy."""
+        rows = self.db.execute(
+            "SELECT source_id, url, status, verification, archive FROM results"
+            " WHERE run_id = (SELECT max(id) FROM runs)"
+        ).fetchall()
+        return [
+            {
+                "id": source_id,
+                "url": url,
+                "status": status,
+                "new_url": (json.loads(verification) or {}).get("new_url")
+                if verification
+                else None,
+                "archive": json.loads(archive) if archive else None,
+            }
+            for source_id, url, status, verification, archive in rows
+        ]
+
     def runs(self) -> int:
         """How many runs are stored."""
         return int(self.db.execute("SELECT count(*) FROM runs").fetchone()[0])
@@ -268,10 +291,11 @@ class HistoryStore:
             run_id = int(cursor.lastrowid or 0)
             self.db.executemany(
                 "INSERT INTO results (run_id, source_id, url, status, http_status, final_url,"
-                " checked_at, etag, last_modified, body_sha256, text_sha256, verification)"
+                " checked_at, etag, last_modified, body_sha256, text_sha256, verification,"
+                " archive)"
                 " VALUES (:run_id, :source_id, :url, :status, :http_status, :final_url,"
                 " :checked_at, :etag, :last_modified, :body_sha256, :text_sha256,"
-                " :verification)",
+                " :verification, :archive)",
                 [{**row, "run_id": run_id} for row in rows],
             )
         return run_id
@@ -292,3 +316,20 @@ class HistoryStore:
             " VALUES (?, ?, ?, ?)",
             (url, day, json.dumps(answer), dt.datetime.now(dt.UTC).isoformat()),
         )
+
+
+class StoredArchiveCache:
+    """The archive look-up cache of a :class:`HistoryStore` (keyed by API, URL and day)."""
+
+    def __init__(self, store: HistoryStore, api: str) -> None:
+        self._store = store
+        self._api = api
+
+    def get(self, url: str, day: str) -> LookupAnswer | None:
+        """A cached answer, if any."""
+        data = self._store.archive_answer(f"{self._api} {url}", day)
+        return LookupAnswer.from_dict(data) if data else None
+
+    def put(self, url: str, day: str, answer: LookupAnswer) -> None:
+        """Cache an answer."""
+        self._store.store_archive_answer(f"{self._api} {url}", day, answer.as_dict())

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_FAIL_ON",
+    "ArchiveCopy",
     "DocFormat",
     "Failure",
     "FailureKind",
@@ -299,6 +300,41 @@ class Probe:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchiveCopy:
+    """An archived copy of a source, and whether it shows the cited document.
+
+    Example::
+
+        ArchiveCopy(
+            url="https://web.archive.org/web/20210215093000/https://www.kfw.de/x.pdf",
+            timestamp="20210215093000",
+            captured_status="200",
+            verified=True,
+            detail="the archive copy of 2021-02-15 shows the title (page 1)",
+        )
+    """
+
+    url: str
+    """The snapshot URL, e.g. ``https://web.archive.org/web/<timestamp>/<original>``."""
+    timestamp: str
+    """When it was captured, ``YYYYMMDDhhmmss`` (UTC)."""
+    captured_status: str | None
+    """The HTTP status the archive recorded when it captured the page (``"200"``, ...)."""
+    verified: bool | None
+    """True: the copy shows the expected title. False: it does not, or cannot be fetched.
+    None: not checked (no title expected, or the copy's title cannot be read); reachable."""
+    detail: str
+    """One sentence for people: what was found."""
+
+    @property
+    def captured_at(self) -> dt.datetime:
+        """The capture time as an aware UTC datetime."""
+        return dt.datetime.strptime(self.timestamp[:14].ljust(14, "0"), "%Y%m%d%H%M%S").replace(
+            tzinfo=dt.UTC
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class History:
     """What earlier runs say about a source, as of this result."""
 
@@ -333,6 +369,8 @@ class SourceResult:
     """For ``moved``: the URL to cite instead."""
     history: History | None = None
     """What earlier runs say, when a history is kept."""
+    archive: ArchiveCopy | None = None
+    """An archived copy, for dead and drifted sources, when archive look-ups are on."""
 
     @property
     def id(self) -> str:

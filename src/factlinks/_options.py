@@ -154,6 +154,11 @@ class CheckOptions:
     """Request a random sibling of deep links to detect soft 404s."""
     offline_min_hosts: int = 2
     """A run is declared offline only when at least this many hosts were tried."""
+    archive_api: str | None = None
+    """Wayback availability API to look up archive copies of dead and drifted sources
+    (the CLI's default is the public one); ``None`` for no look-ups."""
+    archive_moved: bool = False
+    """Look up archive copies of moved sources too."""
     dead_after_runs: int = 3
     """With a history: ``unreachable`` becomes ``dead`` after this many failing runs ..."""
     dead_after_days: float = 3.0

@@ -192,6 +192,16 @@ def result_row(result: SourceResult, previous: SourceHistory) -> dict[str, Any]:
         "body_sha256": good.body_sha256 if reused and good else (fetch.sha256 if fetch else None),
         "text_sha256": result.inspection.text_sha256 if result.inspection else None,
         "verification": _json(_verification(result)),
+        "archive": _json(
+            None
+            if result.archive is None
+            else {
+                "url": result.archive.url,
+                "timestamp": result.archive.timestamp,
+                "verified": result.archive.verified,
+                "detail": result.archive.detail,
+            }
+        ),
     }
 
 

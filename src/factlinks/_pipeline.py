@@ -16,10 +16,11 @@ from dataclasses import replace
 
 import httpx
 
+from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache
 from ._classify import Verdict, classify, is_site_root, judge_probe, sibling_url
 from ._errors import OfflineError
 from ._fetch import Fetcher, make_client
-from ._history import HistoryStore, SourceHistory
+from ._history import HistoryStore, SourceHistory, StoredArchiveCache
 from ._inspect import sniff_format
 from ._models import (
     DocFormat,
@@ -128,6 +129,19 @@ async def check_async(
     parser = Parser(options, executor)
     fetcher = Fetcher(http, options, sleep=sleep, clock=clock)
     run = _Run(options, fetcher, parser, clock, strict, history)
+    if options.archive_api is not None:
+        cache: ArchiveCache = (
+            StoredArchiveCache(history, options.archive_api)
+            if history is not None
+            else InMemoryArchiveCache()
+        )
+
+        async def verify(answer: FetchResult, title: str | None) -> TitleEvidence | None:
+            return (await parser.parse(answer, title)).evidence
+
+        run.rescuer = ArchiveRescuer(
+            api=options.archive_api, fetch=fetcher.fetch, verify=verify, cache=cache
+        )
     results: list[SourceResult | None] = [None] * len(source_list)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in _interleaved_by_host(source_list):
@@ -240,6 +254,8 @@ class _Run:
         self.history = history
         self.past: dict[str, SourceHistory] = {}
         """What the history knew of each checked source before this run."""
+        self.rescuer: ArchiveRescuer | None = None
+        """Looks up archive copies, when archive look-ups are on."""
         self._probes: dict[str, asyncio.Future[FetchResult]] = {}
 
     async def check_one(self, source: Source) -> SourceResult:
@@ -249,7 +265,8 @@ class _Run:
         if self.options.only is not None and source.id not in self.options.only:
             return self._skipped(source, "Skipped: not selected by --only.")
         try:
-            return await self._check(source)
+            result = await self._check(source)
+            return await self._rescue(result)
         except Exception as exc:
             if self.strict:
                 raise
@@ -259,6 +276,17 @@ class _Run:
                 reason=f"Internal error: {type(exc).__name__}: {exc}"[:300],
                 checked_at=self.clock(),
             )
+
+    async def _rescue(self, result: SourceResult) -> SourceResult:
+        """Add an archive copy to a dead or drifted result (moved too, if asked)."""
+        wanted = {Status.DEAD, Status.DRIFTED}
+        if self.options.archive_moved:
+            wanted.add(Status.MOVED)
+        if self.rescuer is None or result.status not in wanted:
+            return result
+        since = self.past.get(result.id, SourceHistory()).first_seen
+        copy = await self.rescuer.rescue(result.source, since=since)
+        return replace(result, archive=copy) if copy is not None else result
 
     def _skipped(self, source: Source, reason: str) -> SourceResult:
         return SourceResult(source, Status.SKIPPED, reason, checked_at=self.clock())

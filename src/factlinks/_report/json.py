@@ -74,6 +74,14 @@ def _result(result: SourceResult) -> dict[str, Any]:
         "error": None
         if fetch is None or fetch.failure is None
         else {"kind": fetch.failure.kind.value, "message": fetch.failure.detail},
+        "archive": None
+        if result.archive is None
+        else {
+            "url": result.archive.url,
+            "timestamp": result.archive.timestamp,
+            "verified": result.archive.verified,
+            "detail": result.archive.detail,
+        },
         "history": None
         if result.history is None
         else {

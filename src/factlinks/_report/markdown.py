@@ -61,6 +61,13 @@ def _line(result: SourceResult) -> str:
     parts.append(f"  \n  {_cell(result.reason)}")
     if result.new_url:
         parts.append(f"  \n  New URL: {_link(result.new_url)}")
+    if result.archive is not None:
+        verified = {True: "verified", False: "does not show the title", None: "not verified"}
+        when = result.archive.captured_at
+        parts.append(
+            f"  \n  Archive copy ({when:%Y-%m-%d}, {verified[result.archive.verified]}): "
+            f"{_link(result.archive.url)}"
+        )
     evidence = result.title
     if evidence is not None and evidence.matched and evidence.snippet:
         parts.append(
