@@ -230,3 +230,39 @@ def test_unwritable_report_folder_exits_2(
     assert "cannot create" in err
     assert "Traceback" not in err
     assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
+
+
+def test_markdown_report_goes_to_the_github_step_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[[source]]\nid = "a"\nurl = "https://x.org/"\nskip = "intranet"\n')
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert main(["check", str(path), "--out", str(tmp_path / "out"), "--format", "json"]) == 0
+    text = summary.read_text("utf-8")
+    assert text.startswith("earlier step\n# Citation health report")
+    assert "`a` (skipped)" in text
+    capsys.readouterr()
+
+
+def test_plain_progress_lines_without_a_terminal() -> None:
+    import io
+
+    from conftest import FIXED_NOW
+    from factlinks import Source, SourceResult, Status
+    from factlinks._progress import Progress
+
+    ticks = iter([0.0, 1.0, 6.0, 7.0])
+    stream = io.StringIO()
+    result = SourceResult(Source(id="a", url="https://a.example/x"), Status.DEAD, "gone", FIXED_NOW)
+    with Progress(
+        3, fail_on=frozenset({Status.DEAD}), stream=stream, clock=lambda: next(ticks)
+    ) as bar:
+        bar(result)  # 1 s after the start: nothing yet
+        bar(result)  # 6 s: a line
+    assert stream.getvalue() == "factlinks: 2/3 checked, 2 failing, last host a.example\n"
+    quiet = io.StringIO()
+    with Progress(1, fail_on=frozenset(), quiet=True, stream=quiet, clock=lambda: 100.0) as bar:
+        bar(result)
+    assert quiet.getvalue() == ""

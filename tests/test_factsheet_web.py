@@ -7,6 +7,7 @@ from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -39,7 +40,7 @@ def factsheet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[s
             "--out",
             str(out),
             "--format",
-            "json,md",
+            "json,md,junit",
             "--no-state",
             "--no-archive",
             "--timeout",
@@ -49,6 +50,7 @@ def factsheet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[s
         code = main(argv)
     report: dict[str, Any] = json.loads((out / "report.json").read_text("utf-8"))
     report["_markdown"] = (out / "report.md").read_text("utf-8")
+    report["_junit"] = (out / "report.junit.xml").read_text("utf-8")
     return code, report
 
 
@@ -123,9 +125,9 @@ def test_retries_and_evidence(factsheet_run: tuple[int, dict[str, Any]]) -> None
 
 def test_report_matches_schema_and_summary(factsheet_run: tuple[int, dict[str, Any]]) -> None:
     _, report = factsheet_run
-    markdown = report.pop("_markdown")
+    extras = {key: report.pop(key) for key in ("_markdown", "_junit")}
     jsonschema.validate(report, load_schema())
-    report["_markdown"] = markdown
+    report.update(extras)
     counts = Counter(s["status"] for s in report["sources"])
     assert report["summary"]["by_status"] == {
         status: counts.get(status, 0) for status in report["summary"]["by_status"]
@@ -145,3 +147,23 @@ def test_markdown_puts_failing_problems_first(factsheet_run: tuple[int, dict[str
     assert factsheet_web.BMWK_NEW in markdown
     assert "Now: “KI in der Arbeitswelt”" in markdown  # what the drifted URL serves now
     assert "Title found in page 1:" in markdown  # the evidence of the moved BMWK PDF
+
+
+def test_junit_has_one_case_per_source_and_fails_the_failing_ones(
+    factsheet_run: tuple[int, dict[str, Any]],
+) -> None:
+    _, report = factsheet_run
+    root = ElementTree.fromstring(report["_junit"])
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == 23
+    assert [suite.get("name") for suite in root.findall("testsuite")] == ["factsheet-ki"]
+    failed = {case.get("name") for case in cases if case.find("failure") is not None}
+    failing = {s["id"] for s in report["sources"] if s["status"] in ("dead", "drifted")}
+    assert failed == failing
+    assert root.get("failures") == str(len(failing)) == str(report["summary"]["failing"])
+    warned = {
+        case.get("name")
+        for case in cases
+        if (case.findtext("system-out") or "").startswith("WARNING moved")
+    }
+    assert warned == {s["id"] for s in report["sources"] if s["status"] == "moved"}

@@ -251,3 +251,19 @@ def test_a_run_killed_half_way_loses_no_history(tmp_path: Path) -> None:
         assert main(argv) == 0
         with HistoryStore(state) as store:
             assert store.runs() == 2
+
+
+def test_a_source_that_stays_moved_has_not_recovered() -> None:
+    source = Source(id="m", url="https://a.example/old")
+
+    def result(status: Status, previous: Status | None) -> factlinks.SourceResult:
+        history = factlinks.History(previous_status=previous)
+        return factlinks.SourceResult(source, status, "x", DAY0, history=history)
+
+    def report(*results: factlinks.SourceResult) -> factlinks.Report:
+        return factlinks.Report(results, DAY0, DAY0, "0")
+
+    assert report(result(Status.MOVED, Status.MOVED)).recovered == ()
+    assert report(result(Status.OK, Status.MOVED)).recovered != ()
+    assert report(result(Status.DEAD, None)).new_problems == ()  # first seen: not "new"
+    assert report(result(Status.DEAD, Status.OK)).new_problems != ()

@@ -60,8 +60,6 @@ Verify = Callable[[FetchResult, str | None], Awaitable[TitleEvidence | None]]
 """Look for a title in a fetched body; ``None`` when the body's title cannot be checked."""
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class LookupAnswer:
     """One answer of the availability API, as it is cached.

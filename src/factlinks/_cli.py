@@ -7,7 +7,9 @@ Exit codes: 0 no source in a failing status; 1 at least one; 2 usage or configur
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,8 +46,9 @@ from ._options import (
     parse_statuses,
 )
 from ._pipeline import check
+from ._progress import Progress
 from ._registry import load_sources
-from ._report import FORMATS, SCHEMA_TAG, write_report
+from ._report import FORMATS, SCHEMA_TAG, render_markdown, write_report, write_text
 from ._version import __version__
 
 __all__ = ["main"]
@@ -180,6 +183,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     fix_p.add_argument("--apply", action="store_true", help="write the changes")
 
+    report_p = commands.add_parser(
+        "report",
+        help="re-render a saved report.json (as HTML)",
+        description="Render a saved report.json again, e.g. as report.html.",
+    )
+    report_p.add_argument("report", metavar="REPORT_JSON", help="a report.json")
+    report_p.add_argument("--format", default="html", help="html (default)")
+    report_p.add_argument("--out", metavar="DIR", help="folder (default: the report's folder)")
+
     extract_p = commands.add_parser(
         "extract",
         help="list the URLs cited in documents (PDF, HTML, Markdown, text)",
@@ -247,21 +259,54 @@ def _run_check(args: argparse.Namespace) -> int:
         if missing:
             raise OptionsError(f"--only: no source with id {missing[0]!r} in {args.sources}")
 
-    def progress(result: SourceResult) -> None:
-        if args.verbose:
-            log.info("%-12s %s  %s", result.status.value, result.id, result.reason)
+    with Progress(len(registry), fail_on=options.fail_on, quiet=args.quiet) as bar:
 
-    if args.no_state:
-        report = check(registry, options, on_result=progress)
-    else:
-        with HistoryStore(args.state) as history:
-            report = check(registry, options, on_result=progress, history=history)
+        def progress(result: SourceResult) -> None:
+            bar(result)
+            if args.verbose:
+                log.info("%-12s %s  %s", result.status.value, result.id, result.reason)
+
+        if args.no_state:
+            report = check(registry, options, on_result=progress)
+        else:
+            with HistoryStore(args.state) as history:
+                report = check(registry, options, on_result=progress, history=history)
     written = write_report(report, args.out, formats)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        _append_step_summary(summary_file, render_markdown(report))
     if not args.quiet:
         log.warning("%s", _summary(report))
         log.warning("reports: %s", ", ".join(str(p) for p in written))
     if report.failures:
         return EXIT_FAILING
+    return EXIT_OK
+
+
+def _append_step_summary(path: str, markdown: str) -> None:
+    """Add the Markdown report to the GitHub Actions job summary."""
+    try:
+        with open(path, "a", encoding="utf-8") as summary:
+            summary.write(markdown + "\n")
+    except OSError as exc:
+        raise ReportError(f"cannot append to GITHUB_STEP_SUMMARY ({path}): {exc}") from exc
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    formats = _split(args.format)
+    if formats != ["html"]:
+        raise OptionsError("--format: a saved report can be re-rendered as html")
+    try:
+        data = json.loads(Path(args.report).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{args.report}: cannot read the report: {exc}") from exc
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_TAG:
+        raise ReportError(f"{args.report}: not a {SCHEMA_TAG} report")
+    from ._report.html import render_html
+
+    out = Path(args.out) if args.out else Path(args.report).parent
+    written = write_text(out / "report.html", render_html(data))
+    log.warning("report: %s", written)
     return EXIT_OK
 
 
@@ -333,7 +378,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.setLevel(logging.ERROR if getattr(args, "quiet", False) else logging.INFO)
     log.propagate = False
     try:
-        handlers = {"check": _run_check, "extract": _run_extract, "fix": _run_fix}
+        handlers = {
+            "check": _run_check,
+            "extract": _run_extract,
+            "fix": _run_fix,
+            "report": _run_report,
+        }
         return handlers[args.command](args)
     except (RegistryError, OptionsError, ReportError, DocumentError, StateError) as exc:
         log.error("factlinks: error: %s", exc)

@@ -433,21 +433,22 @@ class Report:
 
     @property
     def new_problems(self) -> tuple[SourceResult, ...]:
-        """Problems that were not problems in the last run (new sources included)."""
+        """Problems that were healthy in the last run (sources checked before only)."""
         return tuple(
             r
             for r in self.problems
             if r.history is not None
-            and (r.history.previous_status is None or not r.history.previous_status.is_problem)
+            and r.history.previous_status is not None
+            and not r.history.previous_status.is_problem
         )
 
     @property
     def recovered(self) -> tuple[SourceResult, ...]:
-        """Sources that were problems in the last run and are healthy now."""
+        """Sources that were problems in the last run and are ``ok`` now."""
         return tuple(
             r
             for r in self.results
-            if r.status in (Status.OK, Status.MOVED)
+            if r.status is Status.OK
             and r.history is not None
             and r.history.previous_status is not None
             and r.history.previous_status.is_problem

@@ -10,20 +10,32 @@ from pathlib import Path
 from .._errors import ReportError
 from .._models import Report
 from .json import SCHEMA_TAG, render_json, report_to_dict
+from .junit import render_junit
 from .markdown import render_markdown
 
 __all__ = [
     "FORMATS",
     "SCHEMA_TAG",
     "render_json",
+    "render_junit",
     "render_markdown",
     "report_to_dict",
     "write_report",
+    "write_text",
 ]
+
+
+def _render_html(report: Report) -> str:
+    from .html import render_html
+
+    return render_html(report_to_dict(report))
+
 
 FORMATS: dict[str, tuple[str, Callable[[Report], str]]] = {
     "json": ("report.json", render_json),
     "md": ("report.md", render_markdown),
+    "html": ("report.html", _render_html),
+    "junit": ("report.junit.xml", render_junit),
 }
 """Format name -> (file name, renderer)."""
 
@@ -60,24 +72,31 @@ def write_report(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReportError(f"cannot create {folder}: {exc.strerror or exc}") from exc
+    return [write_text(folder / file_name, text) for file_name, text in rendered]
+
+
+def write_text(target: Path, text: str) -> Path:
+    """Write ``text`` to ``target`` atomically: a temporary file in the same folder, flushed
+    to disk, then renamed over the target, with the usual file permissions.
+
+    Raises:
+        ReportError: the file cannot be written.
+    """
     umask = _umask()
-    written = []
-    for file_name, text in rendered:
-        target = folder / file_name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{file_name}.", dir=folder)
-            try:
-                # mkstemp makes the file private (0600); a report gets the usual permissions.
-                os.chmod(tmp, 0o666 & ~umask)
-                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
-        written.append(target)
-    return written
+            # mkstemp makes the file private (0600); a report gets the usual permissions.
+            os.chmod(tmp, 0o666 & ~umask)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return target

@@ -1,0 +1,770 @@
+"""``report.html``: parsed (self-contained, counts, order, escaping), then seen in Chromium."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+import factsheet_web
+from browser import Chromium, Visit, chromium
+from factlinks import Source, SourceResult, Status
+from factlinks._cli import main
+from factlinks._errors import ReportError
+from factlinks._models import FetchResult, Hop, Report, TitleEvidence
+from factlinks._report.html import render_html, safe_href
+from factlinks._report.json import SCHEMA_TAG, render_json, report_to_dict
+from farm import Farm
+
+REPO = Path(__file__).resolve().parent.parent
+XSS = "<script>alert(1)</script>"
+NOW = "2026-11-26T03:00:00+00:00"
+STATUSES = [s.value for s in Status]
+
+
+# --- a hand-made report with hostile text from the web ------------------------------------
+
+
+def _source(source_id: str, status: str, **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": source_id,
+        "url": f"https://example.org/{source_id}",
+        "status": status,
+        "reason": f"{status} because the test says so.",
+        "action": Status(status).action if status in STATUSES else "",
+        "http_status": 200,
+        "final_url": f"https://example.org/{source_id}",
+        "redirects": [],
+        "new_url": None,
+        "title": None,
+        "document": None,
+        "probe": None,
+        "content_type": "text/html",
+        "bytes": 1200,
+        "truncated": False,
+        "elapsed_ms": 40,
+        "attempts": 1,
+        "error": None,
+        "archive": None,
+        "history": None,
+        "kind": "any",
+        "citation": f"Citation of {source_id}",
+        "cited_in": ["brief"],
+        "accessed": None,
+        "checked_at": NOW,
+    }
+    base.update(fields)
+    return base
+
+
+def hostile_report() -> dict[str, Any]:
+    """Every kind of row, with markup and script URLs where the web could put them."""
+    sources = [
+        _source(
+            "healthy",
+            "ok",
+            title={
+                "expected": "A title",
+                "matched": True,
+                "found": "A title",
+                "score": 100.0,
+                "where": "<title>",
+                "snippet": 'A title "><img src=x onerror=alert(2)>',
+            },
+        ),
+        _source(
+            "evil",
+            "dead",
+            url="javascript:alert(1)",
+            reason=XSS,
+            citation="</td></tr></table><script>alert(3)</script>",
+            cited_in=["<b>doc</b>", "brief"],
+            http_status=404,
+            content_type='text/html"><script>alert(6)</script>',
+            archive={
+                "url": "https://web.archive.org/web/20210215093000/https://example.org/evil",
+                "timestamp": "20210215093000",
+                "verified": True,
+                "detail": "the copy shows <em>the title</em>",
+            },
+            history={
+                "previous_status": "ok",
+                "first_failure": NOW,
+                "consecutive_failures": 1,
+                "last_success": "2026-11-25T03:00:00+00:00",
+                "changed": False,
+                "not_modified_since": None,
+            },
+        ),
+        _source(
+            "relocated",
+            "moved",
+            new_url="https://example.org/new",
+            redirects=[
+                {
+                    "url": "https://example.org/relocated",
+                    "status": 301,
+                    "location": "https://example.org/new",
+                }
+            ],
+        ),
+        _source("sneaky-move", "moved", new_url="java\tscript:alert(4)"),
+        _source(
+            "landing",
+            "drifted",
+            title={
+                "expected": "The study",
+                "matched": False,
+                "found": "Publications <i>overview</i>",
+                "score": 41.5,
+                "where": None,
+                "snippet": None,
+            },
+        ),
+        _source("refused", "blocked", http_status=403),
+        _source(
+            "silent",
+            "unreachable",
+            http_status=None,
+            error={
+                "kind": "timeout",
+                "message": "no answer within 30 s",
+            },
+        ),
+        _source(
+            "scanned",
+            "unverifiable",
+            archive={
+                "url": "data:text/html,<script>alert(5)</script>",
+                "timestamp": "2021",
+                "verified": None,
+                "detail": "",
+            },
+        ),
+        _source("excluded", "skipped", http_status=None, cited_in=[]),
+    ]
+    counts = Counter(s["status"] for s in sources)
+    return {
+        "schema": SCHEMA_TAG,
+        "tool": {"name": "factlinks", "version": "9.9.9"},
+        "registry": "sources.toml",
+        "started_at": NOW,
+        "finished_at": "2026-11-26T03:00:12+00:00",
+        "fail_on": ["dead", "drifted"],
+        "passed": False,
+        "summary": {
+            "total": len(sources),
+            "failing": counts["dead"] + counts["drifted"],
+            "by_status": {status: counts.get(status, 0) for status in STATUSES},
+            "new_problems": ["evil"],
+            "recovered": [],
+        },
+        "documents": {
+            "brief": {s: n for s, n in counts.items() if s != "skipped"},
+            "<b>doc</b>": {"dead": 1},
+            "(no document)": {"skipped": 1},
+        },
+        "sources": sources,
+    }
+
+
+def soup_of(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def rows_of(soup: BeautifulSoup) -> list[Tag]:
+    return soup.select("#sources-table > tbody > tr")
+
+
+def tile_counts(soup: BeautifulSoup) -> dict[str, int]:
+    return {
+        str(tile["data-status"]): int(tile.select_one(".tile-count").get_text())  # type: ignore[union-attr]
+        for tile in soup.select("button.tile[data-status]")
+        if tile["data-status"] != "all"
+    }
+
+
+def _csp(soup: BeautifulSoup) -> str:
+    meta = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert isinstance(meta, Tag)
+    return str(meta["content"])
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+# --- (a) the HTML itself -------------------------------------------------------------------
+
+
+def check_self_contained(html: str) -> None:
+    """Nothing is loaded: inline style and script only, http(s) only in the sources' cells."""
+    soup = soup_of(html)
+    assert not soup.select("link[rel~=stylesheet]")
+    assert not soup.select("[src]"), "no element may load anything"
+    assert not soup.select("iframe, object, embed, img, video, audio, base, form[action]")
+    scripts = soup.find_all("script")
+    assert len(scripts) == 1
+    assert not scripts[0].get("src")
+    styles = soup.find_all("style")
+    assert len(styles) == 1
+    assert not re.search(r"@import|url\(", styles[0].get_text())
+    assert not soup.select("[style]"), "inline style attributes would need 'unsafe-hashes'"
+    for tag in soup.find_all(True):
+        for attribute in tag.attrs:
+            assert not attribute.lower().startswith("on"), (tag.name, attribute)
+    table = soup.select_one("#sources-table > tbody")
+    assert table is not None
+    for tag in soup.select("[href]"):
+        href = str(tag["href"])
+        if href.startswith("#"):
+            continue
+        if tag.name == "link":
+            assert tag["rel"] == ["icon"]
+            assert href == "data:,"
+            continue
+        assert re.match(r"https?://", href), href
+        assert table in tag.parents, f"an http(s) link outside the sources' table: {href}"
+    policy = _csp(soup)
+    assert "default-src 'none'" in policy
+    assert f"script-src {_sha256(scripts[0].get_text())}" in policy
+    assert f"style-src {_sha256(styles[0].get_text())}" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_the_page_is_self_contained() -> None:
+    check_self_contained(render_html(hostile_report()))
+
+
+def test_tiles_count_every_status() -> None:
+    report = hostile_report()
+    soup = soup_of(render_html(report))
+    assert tile_counts(soup) == report["summary"]["by_status"]
+    everything = soup.select_one('button.tile[data-status="all"] .tile-count')
+    assert everything is not None
+    assert everything.get_text() == "9"
+    # each tile names its status in words and has a symbol, not only a colour
+    for tile in soup.select("button.tile[data-status]"):
+        assert tile.select_one(".tile-label").get_text().strip()  # type: ignore[union-attr]
+        assert tile.select_one(".tile-symbol").get_text().strip()  # type: ignore[union-attr]
+
+
+def test_one_row_per_source_problems_first() -> None:
+    report = hostile_report()
+    rows = rows_of(soup_of(render_html(report)))
+    assert sorted(str(r["data-status"]) for r in rows) == sorted(
+        s["status"] for s in report["sources"]
+    )
+    groups = [str(r["data-group"]) for r in rows]
+    assert groups == sorted(groups, key=["failing", "warning", "healthy"].index)
+    assert [str(r["data-status"]) for r in rows] == [
+        "dead",
+        "drifted",
+        "moved",
+        "moved",
+        "unreachable",
+        "blocked",
+        "unverifiable",
+        "ok",
+        "skipped",
+    ]
+    # moved rows keep registry order among themselves
+    assert [r["id"] for r in rows if r["data-status"] == "moved"] == [
+        "source-relocated",
+        "source-sneaky-move",
+    ]
+
+
+def test_the_table_is_a_real_table() -> None:
+    soup = soup_of(render_html(hostile_report()))
+    table = soup.select_one("#sources-table")
+    assert table is not None
+    assert table.caption is not None
+    assert table.caption.get_text().strip()
+    headers = table.select("thead th")
+    assert headers
+    assert all(th.get("scope") == "col" for th in headers)
+    assert all(row.select_one("th[scope=row]") for row in rows_of(soup))
+    sortable = table.select("thead th button[data-sort]")
+    assert {b["data-sort"] for b in sortable} >= {"order", "id", "url"}
+    assert table.select_one("thead th[aria-sort=ascending] button[data-sort=order]")
+    count = soup.select_one("#count")
+    assert count is not None
+    assert count["aria-live"] == "polite"
+    assert count.get_text() == "9 of 9 sources shown"
+    for control in ("f-status", "f-host", "f-doc", "f-text"):
+        assert soup.select_one(f"label[for={control}]"), control
+
+
+def test_text_from_the_web_is_escaped_and_inert() -> None:
+    html = render_html(hostile_report())
+    soup = soup_of(html)
+    assert XSS not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img" not in html
+    assert "<em>" not in html
+    assert "<b>doc</b>" not in html
+    assert len(soup.find_all("script")) == 1
+    evil = soup.select_one("#source-evil")
+    assert evil is not None
+    # shown as text, exactly as the web sent it
+    assert XSS in evil.get_text()
+    assert "</td></tr></table><script>alert(3)</script>" in evil.get_text()
+    # the javascript: URL is shown, but is no link
+    assert "javascript:alert(1)" in evil.get_text()
+    hrefs = [str(a["href"]) for a in soup.select("[href]")]
+    assert not [h for h in hrefs if re.match(r"\s*(javascript|data:text|vbscript)", h, re.I)]
+    sneaky = soup.select_one("#source-sneaky-move")
+    assert sneaky is not None
+    assert not sneaky.select("a[href*=script]")
+    scanned = soup.select_one("#source-scanned")
+    assert scanned is not None
+    assert "data:text/html" in scanned.get_text()
+    assert not scanned.select("a[href^=data]")
+    # the document's name is filter text and a button label, never markup
+    options = [o.get_text() for o in soup.select("#f-doc option")]
+    assert "<b>doc</b>" in options
+
+
+def test_each_row_says_what_to_do() -> None:
+    soup = soup_of(render_html(hostile_report()))
+
+    def cell(source_id: str) -> Tag:
+        found = soup.select_one(f"#source-{source_id} td.action")
+        assert found is not None
+        return found
+
+    moved = cell("relocated")
+    assert "Update the URL to" in moved.get_text()
+    assert [a["href"] for a in moved.select("a")] == ["https://example.org/new"]
+    dead = cell("evil")
+    assert "Use the archive copy" in dead.get_text()
+    assert [a["href"] for a in dead.select("a")] == [
+        "https://web.archive.org/web/20210215093000/https://example.org/evil"
+    ]
+    assert "captured 2021-02-15" in dead.get_text()
+    for manual in ("refused", "silent"):
+        assert "Check manually" in cell(manual).get_text()
+    assert "Nothing to do" in cell("healthy").get_text()
+
+
+def test_evidence_redirects_and_history() -> None:
+    soup = soup_of(render_html(hostile_report()))
+    relocated = soup.select_one("#source-relocated details")
+    assert relocated is not None
+    hops = relocated.select("ol.hops li")
+    assert len(hops) == 1
+    assert "301" in hops[0].get_text()
+    assert "https://example.org/new" in hops[0].get_text()
+    healthy = soup.select_one("#source-healthy details")
+    assert healthy is not None
+    text = " ".join(healthy.get_text(" ").split())
+    assert "Title expected A title" in text
+    assert "Score 100 / 100" in text
+    assert "Where <title>" in text
+    landing = soup.select_one("#source-landing details")
+    assert landing is not None
+    assert "41.5 / 100" in landing.get_text()
+    assert "does not match" in landing.get_text()
+    marks = soup.select_one("#source-evil .marks")
+    assert marks is not None
+    assert marks["role"] == "img"
+    assert marks["aria-label"] == "previous run: OK; this run: Dead"
+    assert [m.get_text() for m in marks.select(".mark")] == ["\u2713", "\u2715"]
+    assert "failing 1 run in a row" in soup.select_one("#source-evil").get_text()  # type: ignore[union-attr]
+    assert "no history" in soup.select_one("#source-healthy").get_text()  # type: ignore[union-attr]
+    changes = soup.select_one("section.changes")
+    assert changes is not None
+    assert "New problems (1)" in changes.get_text()
+    assert changes.select_one('a[href="#source-evil"]')
+
+
+def test_without_history_there_is_no_runs_column() -> None:
+    report = hostile_report()
+    for source in report["sources"]:
+        source["history"] = None
+    soup = soup_of(render_html(report))
+    assert "Runs" not in [th.get_text() for th in soup.select("#sources-table thead th")]
+    assert not soup.select(".marks")
+
+
+def test_documents_table() -> None:
+    soup = soup_of(render_html(hostile_report()))
+    rows = soup.select("table.docs tbody tr")
+    names = [r.select_one("th").get_text() for r in rows]  # type: ignore[union-attr]
+    assert names == ["brief", "<b>doc</b>", "(no document)"]
+    brief = [td.get_text() for td in rows[0].select("td")]
+    assert brief[:2] == ["2", "7"]  # failing, problems
+    assert brief[-1] == "8"  # total
+
+
+@pytest.mark.parametrize(
+    ("url", "href"),
+    [
+        ("https://example.org/a?b=1&c=2", "https://example.org/a?b=1&c=2"),
+        ("HTTP://EXAMPLE.ORG/", "HTTP://EXAMPLE.ORG/"),
+        ("  https://example.org/ ", "https://example.org/"),
+        ("javascript:alert(1)", None),
+        (" javascript:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("https://exa\nmple.org/", None),
+        ("data:text/html,hi", None),
+        ("file:///etc/passwd", None),
+        ("//example.org/protocol-relative", None),
+        ("/relative", None),
+        ("ftp://example.org/", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_only_http_urls_become_links(url: object, href: str | None) -> None:
+    assert safe_href(url) == href
+
+
+def _model_report() -> Report:
+    checked = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
+    moved = Source(
+        id="moved-one", url="https://example.org/old", title="Study", cited_in=("brief",)
+    )
+    return Report(
+        results=(
+            SourceResult(
+                source=moved,
+                status=Status.MOVED,
+                reason="Permanently redirected.",
+                checked_at=checked,
+                fetch=FetchResult(
+                    url=moved.url,
+                    final_url="https://example.org/new",
+                    status_code=200,
+                    redirects=(Hop(moved.url, 301, "https://example.org/new"),),
+                    content_type="application/pdf",
+                    bytes=2048,
+                    elapsed_ms=12,
+                ),
+                title=TitleEvidence(
+                    expected="Study", matched=True, score=97.5, where="page 1", snippet="Study"
+                ),
+                new_url="https://example.org/new",
+            ),
+            SourceResult(
+                source=Source(id="gone", url="https://example.org/gone"),
+                status=Status.DEAD,
+                reason="The server answers 404 Not Found.",
+                checked_at=checked,
+            ),
+        ),
+        started_at=checked,
+        finished_at=checked + dt.timedelta(seconds=3),
+        tool_version="0.1.0",
+    )
+
+
+def test_a_saved_report_json_renders_the_same() -> None:
+    report = _model_report()
+    direct = render_html(report_to_dict(report))
+    assert render_html(json.loads(render_json(report))) == direct
+    check_self_contained(direct)
+    soup = soup_of(direct)
+    assert [r["id"] for r in rows_of(soup)] == ["source-gone", "source-moved-one"]
+    assert tile_counts(soup) == report_to_dict(report)["summary"]["by_status"]
+
+
+def test_an_older_or_sparse_report_still_renders() -> None:
+    """Consumers ignore what they do not know, and survive what is missing."""
+    report = hostile_report()
+    for source in report["sources"]:
+        for key in ("action", "title", "document", "history", "redirects", "archive"):
+            source.pop(key)
+    report["sources"].append(_source("future", "mystery"))
+    del report["documents"]
+    soup = soup_of(render_html(report))
+    assert len(rows_of(soup)) == 10
+    assert tile_counts(soup)["mystery"] == 1  # not in the summary: counted from the rows
+    future = soup.select_one("#source-future")
+    assert future is not None
+    assert "Mystery" in future.get_text()
+
+
+@pytest.mark.parametrize("data", [{}, {"schema": "factlinks.report/2"}, {"schema": None}])
+def test_not_a_report_is_a_report_error(data: dict[str, Any]) -> None:
+    with pytest.raises(ReportError, match=r"factlinks\.report/1"):
+        render_html(data)
+
+
+def test_the_template_ships_as_package_data() -> None:
+    template = resources.files("factlinks._report").joinpath("templates", "report.html.j2")
+    assert template.is_file()
+    assert "Content-Security-Policy" in template.read_text("utf-8")
+
+
+# --- (b) what a person sees in headless Chromium -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Chromium]:
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def factsheet_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The fact sheet's web checked end to end by the CLI, its report.json rendered to HTML."""
+    out = tmp_path_factory.mktemp("html-report")
+    with Farm() as farm:
+        factsheet_web.build(farm)
+        code = main(
+            [
+                "check",
+                str(REPO / "sources.toml"),
+                "--out",
+                str(out),
+                "--format",
+                "json",
+                "--no-state",
+                "--no-archive",
+                "--timeout",
+                "1",
+                *factsheet_web.remap_args(farm),
+            ]
+        )
+    assert code == 1
+    data: dict[str, Any] = json.loads((out / "report.json").read_text("utf-8"))
+    page = out / "report.html"
+    page.write_text(render_html(data), encoding="utf-8")
+    return page, data
+
+
+def visible_rows(seen: Visit) -> list[str]:
+    """The status of every row a person can see, top to bottom."""
+    rows = seen.page.locator("#sources-table tbody tr:visible")
+    return [str(rows.nth(i).get_attribute("data-status")) for i in range(rows.count())]
+
+
+def assert_quiet(seen: Visit) -> None:
+    """No script errors, no console errors, and not one request but the file itself."""
+    assert seen.errors == []
+    assert seen.foreign_requests == []
+    assert set(seen.requests) == {seen.url}
+    assert seen.dialogs == []
+
+
+@pytest.mark.integration
+def test_the_factsheet_report_parses_clean(factsheet_html: tuple[Path, dict[str, Any]]) -> None:
+    page, data = factsheet_html
+    html = page.read_text("utf-8")
+    check_self_contained(html)
+    soup = soup_of(html)
+    assert tile_counts(soup) == data["summary"]["by_status"]
+    assert len(rows_of(soup)) == data["summary"]["total"] == 23
+    ids = {str(r.select_one(".id").get_text()) for r in rows_of(soup)}  # type: ignore[union-attr]
+    assert ids == {s["id"] for s in data["sources"]}
+
+
+@pytest.mark.integration
+def test_chromium_shows_the_numbers_per_status(
+    browser: Chromium, factsheet_html: tuple[Path, dict[str, Any]]
+) -> None:
+    page, data = factsheet_html
+    with browser.visit(page) as seen:
+        shown = {
+            status: int(
+                seen.page.locator(f'button.tile[data-status="{status}"] .tile-count').inner_text()
+            )
+            for status in data["summary"]["by_status"]
+        }
+        assert shown == data["summary"]["by_status"]
+        assert shown["dead"] == 5
+        assert shown["ok"] == 10
+        assert seen.page.locator("#filters").is_visible()  # the script ran and showed them
+        assert seen.page.locator("#count").inner_text() == "23 of 23 sources shown"
+        statuses = visible_rows(seen)
+        assert Counter(statuses) == {s: n for s, n in shown.items() if n}
+        assert statuses[:7] == ["dead"] * 5 + ["drifted"] * 2
+        assert statuses[-10:] == ["ok"] * 10
+    assert_quiet(seen)
+
+
+@pytest.mark.integration
+def test_filters_hide_rows_and_the_count_follows(
+    browser: Chromium, factsheet_html: tuple[Path, dict[str, Any]]
+) -> None:
+    page, data = factsheet_html
+    by_status = data["summary"]["by_status"]
+    with browser.visit(page) as seen:
+        p = seen.page
+        p.select_option("#f-status", "dead")
+        assert visible_rows(seen) == ["dead"] * by_status["dead"]
+        assert p.locator("#count").inner_text() == f"{by_status['dead']} of 23 sources shown"
+        assert p.locator('button.tile[data-status="dead"]').get_attribute("aria-pressed") == "true"
+
+        p.select_option("#f-status", "problems")
+        assert len(visible_rows(seen)) == 23 - by_status["ok"] - by_status["skipped"]
+
+        p.locator('button.tile[data-status="moved"]').click()
+        assert visible_rows(seen) == ["moved"] * by_status["moved"]
+        assert p.locator("#f-status").input_value() == "moved"
+        assert p.locator("#count").inner_text() == f"{by_status['moved']} of 23 sources shown"
+
+        p.locator('button.tile[data-status="all"]').click()
+        p.select_option("#f-host", label="www.plattform-lernende-systeme.de")
+        pls = [s for s in data["sources"] if "//www.plattform-lernende-systeme.de/" in s["url"]]
+        assert Counter(visible_rows(seen)) == Counter(s["status"] for s in pls)
+
+        p.select_option("#f-host", "")
+        p.fill("#f-text", "KfW Research")
+        assert visible_rows(seen) == ["ok"]
+        p.fill("#f-text", "no such citation anywhere")
+        assert visible_rows(seen) == []
+        assert p.locator("#empty").is_visible()
+        assert p.locator("#count").inner_text() == "0 of 23 sources shown"
+
+        p.locator("#filters button[type=reset]").click()
+        p.wait_for_function("document.getElementById('count').textContent.startsWith('23 ')")
+        assert len(visible_rows(seen)) == 23
+
+        p.select_option("#f-doc", label="factsheet-ki")
+        assert len(visible_rows(seen)) == 23
+    assert_quiet(seen)
+
+
+@pytest.mark.integration
+def test_filters_work_from_the_keyboard(
+    browser: Chromium, factsheet_html: tuple[Path, dict[str, Any]]
+) -> None:
+    page, data = factsheet_html
+    drifted = data["summary"]["by_status"]["drifted"]
+    with browser.visit(page) as seen:
+        p = seen.page
+        for name, control in [("Status", "f-status"), ("Host", "f-host"), ("Document", "f-doc")]:
+            assert p.get_by_role("combobox", name=name, exact=True).get_attribute("id") == control
+        assert p.get_by_role("searchbox", name="Search").get_attribute("id") == "f-text"
+        assert p.get_by_role("status").inner_text() == "23 of 23 sources shown"
+        p.get_by_label("Status", exact=True).focus()
+        values = p.eval_on_selector_all("#f-status option", "os => os.map(o => o.value)")
+        for _ in range(values.index("drifted")):
+            p.keyboard.press("ArrowDown")
+        assert p.locator("#f-status").input_value() == "drifted"
+        assert visible_rows(seen) == ["drifted"] * drifted
+        assert p.locator("#count").inner_text() == f"{drifted} of 23 sources shown"
+        p.keyboard.press("Tab")
+        assert p.evaluate("document.activeElement.id") == "f-host"
+        p.keyboard.press("Tab")
+        assert p.evaluate("document.activeElement.id") == "f-doc"
+        p.keyboard.press("Tab")
+        p.keyboard.type("bvdw")
+        assert p.evaluate("document.activeElement.id") == "f-text"
+        assert visible_rows(seen) == []  # bvdw is dead, not drifted
+        p.keyboard.press("Enter")  # submitting the search form goes nowhere
+        assert p.url == seen.url
+        p.keyboard.press("Shift+Tab")
+        p.keyboard.press("Shift+Tab")
+        p.keyboard.press("Shift+Tab")
+        assert p.evaluate("document.activeElement.id") == "f-status"
+        p.keyboard.press("Home")
+        assert visible_rows(seen) == ["dead"]
+
+        p.fill("#f-text", "")
+        tile = p.locator('button.tile[data-status="unreachable"]')
+        tile.focus()
+        p.keyboard.press("Enter")
+        assert visible_rows(seen) == ["unreachable"] * data["summary"]["by_status"]["unreachable"]
+        p.keyboard.press("Space")  # pressing the active tile again shows everything
+        assert len(visible_rows(seen)) == 23
+        assert tile.get_attribute("aria-pressed") == "false"
+    assert_quiet(seen)
+
+
+@pytest.mark.integration
+def test_columns_sort(browser: Chromium, factsheet_html: tuple[Path, dict[str, Any]]) -> None:
+    page, data = factsheet_html
+    ids = sorted(s["id"] for s in data["sources"])
+    with browser.visit(page) as seen:
+        p = seen.page
+        header = p.locator("#sources-table thead th", has=p.locator("button[data-sort=id]"))
+        header.locator("button").click()
+        assert header.get_attribute("aria-sort") == "ascending"
+        shown = p.locator("#sources-table tbody tr").evaluate_all("rs => rs.map(r => r.dataset.id)")
+        assert shown == ids
+        header.locator("button").click()
+        assert header.get_attribute("aria-sort") == "descending"
+        shown = p.locator("#sources-table tbody tr").evaluate_all("rs => rs.map(r => r.dataset.id)")
+        assert shown == ids[::-1]
+        status = p.locator("#sources-table thead th", has=p.locator("button[data-sort=order]"))
+        assert status.get_attribute("aria-sort") is None
+        status.locator("button").click()
+        assert status.get_attribute("aria-sort") == "ascending"
+        assert visible_rows(seen)[:5] == ["dead"] * 5
+    assert_quiet(seen)
+
+
+@pytest.mark.integration
+def test_phone_and_print(browser: Chromium, factsheet_html: tuple[Path, dict[str, Any]]) -> None:
+    page, _ = factsheet_html
+    with browser.visit(page, width=390, height=844) as seen:
+        p = seen.page
+        assert p.evaluate("document.documentElement.scrollWidth") <= 390
+        header = p.locator("#sources-table thead").bounding_box()
+        assert header is not None
+        assert header["width"] <= 1
+        assert (
+            p.locator("#sources-table tbody tr").first.evaluate("r => getComputedStyle(r).display")
+            == "block"
+        )
+        p.select_option("#f-status", "dead")
+        p.emulate_media(media="print")
+        assert len(visible_rows(seen)) == 23  # print shows every row
+        assert not p.locator("#filters").is_visible()
+        assert p.locator("#sources-table dl.evidence").first.is_visible()  # details open
+    assert_quiet(seen)
+
+
+def test_hostile_text_stays_text_in_chromium(browser: Chromium, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(render_html(hostile_report()), encoding="utf-8")
+    with browser.visit(page) as seen:
+        reason = seen.page.locator("#source-evil td[data-label=Reason]")
+        assert reason.inner_text().startswith(XSS)
+        assert seen.page.locator("script").count() == 1
+        assert seen.page.locator("img").count() == 0
+        assert seen.page.locator("#count").inner_text() == "9 of 9 sources shown"
+    assert_quiet(seen)
+
+
+def test_the_watchdog_catches_a_page_that_loads_from_the_web(
+    browser: Chromium, tmp_path: Path
+) -> None:
+    """The network check above would see a request, and the page would get nothing."""
+    page = tmp_path / "leaky.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>x</title>"
+        '<link rel="stylesheet" href="https://fonts.example.org/font.css"></head>'
+        '<body><img src="http://tracker.example.org/pixel.png" alt=""></body></html>',
+        encoding="utf-8",
+    )
+    with browser.visit(page) as seen:
+        pass
+    assert set(seen.foreign_requests) == {
+        "https://fonts.example.org/font.css",
+        "http://tracker.example.org/pixel.png",
+    }
+
+
+def test_dark_mode_renders(browser: Chromium, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(render_html(copy.deepcopy(hostile_report())), encoding="utf-8")
+    with browser.visit(page, dark=True) as seen:
+        background = seen.page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background != "rgb(255, 255, 255)"
+    assert_quiet(seen)
