@@ -40,7 +40,7 @@ def factsheet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[s
             "--out",
             str(out),
             "--format",
-            "json,md,junit",
+            "json,md,html,junit",
             "--no-state",
             "--no-archive",
             "--timeout",
@@ -51,6 +51,7 @@ def factsheet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[s
     report: dict[str, Any] = json.loads((out / "report.json").read_text("utf-8"))
     report["_markdown"] = (out / "report.md").read_text("utf-8")
     report["_junit"] = (out / "report.junit.xml").read_text("utf-8")
+    report["_html"] = (out / "report.html").read_text("utf-8")
     return code, report
 
 
@@ -125,7 +126,7 @@ def test_retries_and_evidence(factsheet_run: tuple[int, dict[str, Any]]) -> None
 
 def test_report_matches_schema_and_summary(factsheet_run: tuple[int, dict[str, Any]]) -> None:
     _, report = factsheet_run
-    extras = {key: report.pop(key) for key in ("_markdown", "_junit")}
+    extras = {key: report.pop(key) for key in ("_markdown", "_junit", "_html")}
     jsonschema.validate(report, load_schema())
     report.update(extras)
     counts = Counter(s["status"] for s in report["sources"])
@@ -167,3 +168,9 @@ def test_junit_has_one_case_per_source_and_fails_the_failing_ones(
         if (case.findtext("system-out") or "").startswith("WARNING moved")
     }
     assert warned == {s["id"] for s in report["sources"] if s["status"] == "moved"}
+
+
+def test_all_four_formats_are_written(factsheet_run: tuple[int, dict[str, Any]]) -> None:
+    _, report = factsheet_run
+    assert report["_html"].startswith("<!DOCTYPE html>")
+    assert "Citation health report" in report["_html"]
