@@ -14,16 +14,16 @@ import json
 import logging
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from ._errors import DocumentError, RegistryError
+from ._errors import DocumentError
+from ._fix import write_fixed
 from ._models import Source
-from ._registry import Registry, load_sources, parse_sources
+from ._registry import Registry, load_sources
 
 __all__ = [
     "CitedUrl",
@@ -292,20 +292,5 @@ def add_to_registry(
     addition = ("\n" if text.endswith("\n") else "\n\n") + "\n\n".join(blocks) + "\n"
     if text.strip():
         addition = "\n" + addition.lstrip("\n") if not text.endswith("\n\n") else addition
-    result = text + addition
-    try:
-        parse_sources(result, path=str(path))
-    except RegistryError as exc:  # pragma: no cover - our own output must be valid
-        raise DocumentError(f"refusing to write an invalid registry: {exc}") from exc
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(result)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_fixed(path, text + addition)  # validated, atomic, mode and BOM kept
     return ids

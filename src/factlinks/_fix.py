@@ -26,7 +26,6 @@ import difflib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -37,6 +36,7 @@ import tomlkit.exceptions
 from tomlkit.items import AoT, Array, InlineTable, SingleKey, Table
 
 from ._errors import RegistryError, ReportError
+from ._files import default_mode, replace_atomically
 from ._models import Source, Status
 from ._registry import _check_url, parse_sources
 from ._report.json import SCHEMA_TAG
@@ -544,39 +544,9 @@ def write_fixed(path: str | os.PathLike[str], text: str) -> None:
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read: {exc.strerror or exc}", path=str(path)) from exc
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+        replace_atomically(file, data, default_mode() if mode is None else mode)
     except OSError as exc:
         raise RegistryError(f"{path}: cannot write: {exc.strerror or exc}", path=str(path)) from exc
-    try:
-        if mode is not None:
-            os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, file)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise RegistryError(
-                f"{path}: cannot write: {exc.strerror or exc}", path=str(path)
-            ) from exc
-        raise
-    _sync_folder(file.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Flush the rename to disk where the platform allows it (best effort)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def unified_diff(path: str | os.PathLike[str], old_text: str, new_text: str) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .._errors import ReportError
+from .._files import default_mode, replace_atomically
 from .._models import Report
 from .json import SCHEMA_TAG, render_json, report_to_dict
 from .junit import render_junit
@@ -40,13 +40,6 @@ FORMATS: dict[str, tuple[str, Callable[[Report], str]]] = {
 """Format name -> (file name, renderer)."""
 
 
-def _umask() -> int:
-    """The process umask (reading it means setting it; it is set straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_report(
     report: Report, out_dir: str | os.PathLike[str], formats: Iterable[str] = ("json", "md")
 ) -> list[Path]:
@@ -76,27 +69,14 @@ def write_report(
 
 
 def write_text(target: Path, text: str) -> Path:
-    """Write ``text`` to ``target`` atomically: a temporary file in the same folder, flushed
-    to disk, then renamed over the target, with the usual file permissions.
+    """Write ``text`` to ``target`` atomically, with the usual file permissions.
 
     Raises:
         ReportError: the file cannot be written.
     """
-    umask = _umask()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            # mkstemp makes the file private (0600); a report gets the usual permissions.
-            os.chmod(tmp, 0o666 & ~umask)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_atomically(target, text.encode("utf-8"), default_mode())
     except OSError as exc:
         raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     return target
