@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import factlinks
+import factlinks._report.html
 from factlinks import CheckOptions, HistoryStore, Remap, RetryPolicy, Source, Status
 from factlinks._cli import main
 from factlinks._errors import StateError
@@ -182,6 +183,10 @@ def test_unreachable_becomes_dead_only_after_three_runs_over_three_days(tmp_path
     assert result.history.consecutive_failures == 4
     assert result.history.first_failure == DAY0
     assert "Unreachable on 4 runs in a row since 2026-11-01" in result.reason
+    assert result.history.recent == (Status.UNREACHABLE,) * 3
+    page = factlinks._report.html.render_html(factlinks._report.report_to_dict(report))
+    assert page.count('class="mark st-unreachable"') == 3  # the strip of earlier runs
+    assert page.count('class="mark st-dead"') == 1  # ... and this one
 
 
 @pytest.mark.integration

@@ -30,6 +30,8 @@ from ._errors import StateError
 __all__ = ["SCHEMA_VERSION", "HistoryStore", "PastResult", "SourceHistory", "StoredArchiveCache"]
 
 SCHEMA_VERSION = 2
+RECENT_RUNS = 9
+"""How many earlier runs a result's history lists."""
 _MIGRATIONS: dict[int, str] = {
     1: """
         CREATE TABLE runs (
@@ -101,6 +103,8 @@ class SourceHistory:
     """The current run of consecutive failing results, oldest first."""
     first_seen: dt.date | None = None
     """The date of the oldest stored result (``None`` for a new source)."""
+    recent: tuple[str, ...] = ()
+    """The statuses of the last runs (at most :data:`RECENT_RUNS`), oldest first."""
 
     @property
     def first_failure(self) -> dt.datetime | None:
@@ -244,7 +248,11 @@ class HistoryStore:
             failures.append(result)
         last_good = next((r for r in past if r.status in _GOOD), None)
         return SourceHistory(
-            past[0], last_good, tuple(reversed(failures)), past[-1].checked_at.date()
+            past[0],
+            last_good,
+            tuple(reversed(failures)),
+            past[-1].checked_at.date(),
+            tuple(r.status for r in reversed(past[:RECENT_RUNS])),
         )
 
     def last_run(self) -> list[dict[str, Any]]:

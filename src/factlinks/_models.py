@@ -350,6 +350,8 @@ class History:
     """The document changed since the last good check but still carries its title."""
     not_modified: dt.datetime | None = None
     """Set when the server answered 304: the verification of this earlier check was reused."""
+    recent: tuple[Status, ...] = ()
+    """The statuses of the last runs before this one, oldest first."""
 
 
 @dataclass(frozen=True, slots=True)

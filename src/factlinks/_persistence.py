@@ -138,6 +138,7 @@ def apply_policy(
             last_success=last_success,
             changed=changed,
             not_modified=not_modified,
+            recent=tuple(Status(s) for s in history.recent),
         ),
     )
 

@@ -194,14 +194,22 @@ def _action(source: Mapping[str, Any], status: str) -> dict[str, Any]:
 
 
 def _history(source: Mapping[str, Any], status: str) -> dict[str, Any] | None:
-    """The marks for the runs the report knows about: the previous one and this one."""
+    """The marks for the runs the report knows about: the last runs and this one."""
     history = source.get("history")
     if not isinstance(history, Mapping):
         return None
     previous = history.get("previous_status")
-    marks = []
-    if isinstance(previous, str) and previous:
-        marks.append({"status": previous, "info": _status_info(previous), "run": "previous run"})
+    recent = [s for s in _sequence(history.get("recent")) if isinstance(s, str) and s]
+    if not recent and isinstance(previous, str) and previous:
+        recent = [previous]
+    marks = [
+        {
+            "status": earlier,
+            "info": _status_info(earlier),
+            "run": "previous run" if ago == 1 else f"{ago} runs ago",
+        }
+        for ago, earlier in zip(range(len(recent), 0, -1), recent, strict=True)
+    ]
     marks.append({"status": status, "info": _status_info(status), "run": "this run"})
     failures = history.get("consecutive_failures")
     return {
@@ -213,6 +221,7 @@ def _history(source: Mapping[str, Any], status: str) -> dict[str, Any] | None:
         "changed": bool(history.get("changed")),
         "not_modified_since": _day(history.get("not_modified_since")),
         "status_changed": isinstance(previous, str) and bool(previous) and previous != status,
+        "previous": previous if isinstance(previous, str) else None,
     }
 
 

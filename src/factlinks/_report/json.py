@@ -93,6 +93,7 @@ def _result(result: SourceResult) -> dict[str, Any]:
             "last_success": _iso(result.history.last_success),
             "changed": result.history.changed,
             "not_modified_since": _iso(result.history.not_modified),
+            "recent": [status.value for status in result.history.recent],
         },
         "kind": source.kind.value,
         "citation": source.citation,
