@@ -266,3 +266,21 @@ def test_plain_progress_lines_without_a_terminal() -> None:
     with Progress(1, fail_on=frozenset(), quiet=True, stream=quiet, clock=lambda: 100.0) as bar:
         bar(result)
     assert quiet.getvalue() == ""
+
+
+def test_junit_stays_valid_xml_with_control_characters_from_the_web() -> None:
+    import datetime as dt
+    from xml.etree import ElementTree
+
+    import factlinks
+    from factlinks._report.junit import render_junit
+
+    now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
+    source = factlinks.Source(id="a", url="https://a.example/", cited_in=("brief\x01",))
+    result = factlinks.SourceResult(
+        source, factlinks.Status.DRIFTED, "it now shows \u201cA\x0bB\x00\u201d", now
+    )
+    root = ElementTree.fromstring(render_junit(factlinks.Report((result,), now, now, "0")))
+    failure = root.find("./testsuite/testcase/failure")
+    assert failure is not None
+    assert "A\ufffdB\ufffd" in (failure.get("message") or "")

@@ -7,6 +7,7 @@ reason in ``<system-out>``, so CI systems show them without failing the build.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
@@ -15,6 +16,7 @@ from .._models import Report, SourceResult, Status
 __all__ = ["render_junit"]
 
 NO_DOCUMENT = "(no document)"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _case(result: SourceResult, suite: str, report: Report) -> ET.Element:
@@ -71,5 +73,14 @@ def render_junit(report: Report) -> str:
             timestamp=report.started_at.isoformat(),
         )
         suite.extend(_case(result, name, report) for result in results)
+    for element in root.iter():
+        element.text = _xml_text(element.text)
+        for key, value in element.attrib.items():
+            element.set(key, _xml_text(value) or "")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _xml_text(text: str | None) -> str | None:
+    """``text`` without the characters XML 1.0 forbids (web pages do contain them)."""
+    return None if text is None else _NOT_XML.sub("\ufffd", text)
