@@ -284,3 +284,22 @@ def test_junit_stays_valid_xml_with_control_characters_from_the_web() -> None:
     failure = root.find("./testsuite/testcase/failure")
     assert failure is not None
     assert "A\ufffdB\ufffd" in (failure.get("message") or "")
+
+
+def test_report_re_renders_a_saved_report_as_html(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[[source]]\nid = "a"\nurl = "https://x.org/"\nskip = "intranet"\n')
+    out = tmp_path / "out"
+    assert main(["check", str(path), "--out", str(out), "--format", "json", "--no-state"]) == 0
+    assert not (out / "report.html").exists()
+    assert main(["report", str(out / "report.json"), "--format", "html"]) == 0
+    assert "Citation health report" in (out / "report.html").read_text("utf-8")
+    assert main(["report", str(out / "report.json"), "--out", str(tmp_path / "elsewhere")]) == 0
+    assert (tmp_path / "elsewhere" / "report.html").exists()
+    (tmp_path / "bad.json").write_text('{"schema": "other/1"}', encoding="utf-8")
+    assert main(["report", str(tmp_path / "bad.json")]) == 2
+    assert main(["report", str(out / "report.json"), "--format", "md"]) == 2
+    err = capsys.readouterr().err
+    assert "not a factlinks.report/1 report" in err
+    assert "Traceback" not in err
