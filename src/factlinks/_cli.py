@@ -320,7 +320,8 @@ def _run_fix(args: argparse.Namespace) -> int:
             raise OptionsError(f"no history at {state}: run 'factlinks check' first, or --report")
         with HistoryStore(state) as history:
             results = results_from_data(
-                {"schema": SCHEMA_TAG, "sources": history.last_run()}, path=str(state)
+                {"schema": SCHEMA_TAG, "sources": history.latest_results(args.sources)},
+                path=str(state),
             )
     plan = plan_fixes(registry, results, archive=args.archive)
     for skipped in plan.skipped:

@@ -131,9 +131,13 @@ def _pdf_urls(data: bytes, document: str) -> list[CitedUrl]:
             if reader.is_encrypted and not reader.decrypt(""):
                 raise DocumentError(f"{document}: the PDF is encrypted")
             for number, page in enumerate(reader.pages[:_MAX_PDF_PAGES], start=1):
-                for annotation in page.get("/Annots") or []:
-                    action = annotation.get_object().get("/A")
-                    uri = action.get_object().get("/URI") if action is not None else None
+                annotations = page.get("/Annots")
+                annotations = annotations.get_object() if annotations is not None else []
+                for annotation in annotations if isinstance(annotations, list) else []:
+                    annotation = annotation.get_object()
+                    action = annotation.get("/A") if isinstance(annotation, dict) else None
+                    action = action.get_object() if action is not None else None
+                    uri = action.get("/URI") if isinstance(action, dict) else None
                     if isinstance(uri, bytes):
                         uri = uri.decode("latin-1")
                     if uri is not None and _valid(_strip(str(uri).strip())):
@@ -142,7 +146,7 @@ def _pdf_urls(data: bytes, document: str) -> list[CitedUrl]:
                         )
                 text = page.extract_text() or ""
                 found.extend(urls_in_text(text, document, where=f"page {number}"))
-    except PyPdfError as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DocumentError(f"{document}: the PDF cannot be read ({exc})") from exc
     finally:
         logger.setLevel(level)
@@ -197,7 +201,7 @@ def extract_urls(path: str | os.PathLike[str]) -> list[CitedUrl]:
         data = file.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{file}: cannot read: {exc.strerror or exc}") from exc
-    if data[:1024].lstrip().startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+    if data[:1024].lstrip().startswith(b"%PDF-") or file.suffix.lower() == ".pdf":
         found = _pdf_urls(data, document)
     elif file.suffix.lower() in (".html", ".htm", ".xhtml"):
         found = _html_urls(data, document)

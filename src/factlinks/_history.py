@@ -255,11 +255,18 @@ class HistoryStore:
             tuple(r.status for r in reversed(past[:RECENT_RUNS])),
         )
 
-    def last_run(self) -> list[dict[str, Any]]:
-        """The results of the most recent run: id, url, status, new URL and archive copy."""
+    def latest_results(self, registry: str | None = None) -> list[dict[str, Any]]:
+        """Each source's most recent result (of runs of ``registry``, if given): id, url,
+        status, new URL and archive copy. A later run with ``--only`` hides nothing."""
+        key = _registry_key(registry)
         rows = self.db.execute(
-            "SELECT source_id, url, status, verification, archive FROM results"
-            " WHERE run_id = (SELECT max(id) FROM runs)"
+            "SELECT r.source_id, r.url, r.status, r.verification, r.archive"
+            " FROM results r JOIN runs ON runs.id = r.run_id"
+            " WHERE (:registry IS NULL OR runs.registry = :registry)"
+            " AND r.run_id = (SELECT max(r2.run_id) FROM results r2"
+            "   JOIN runs x ON x.id = r2.run_id WHERE r2.source_id = r.source_id"
+            "   AND (:registry IS NULL OR x.registry = :registry))",
+            {"registry": key},
         ).fetchall()
         return [
             {
@@ -294,7 +301,12 @@ class HistoryStore:
             cursor = self.db.execute(
                 "INSERT INTO runs (started_at, finished_at, tool_version, registry)"
                 " VALUES (?, ?, ?, ?)",
-                (started_at.isoformat(), finished_at.isoformat(), tool_version, registry),
+                (
+                    started_at.isoformat(),
+                    finished_at.isoformat(),
+                    tool_version,
+                    _registry_key(registry),
+                ),
             )
             run_id = int(cursor.lastrowid or 0)
             self.db.executemany(
@@ -324,6 +336,11 @@ class HistoryStore:
             " VALUES (?, ?, ?, ?)",
             (url, day, json.dumps(answer), dt.datetime.now(dt.UTC).isoformat()),
         )
+
+
+def _registry_key(registry: str | None) -> str | None:
+    """Registries are told apart by their absolute path."""
+    return None if registry is None else os.path.abspath(registry)
 
 
 class StoredArchiveCache:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from ._classify import new_url_of
 from ._history import SourceHistory
 from ._models import (
     DocFormat,
@@ -61,6 +62,8 @@ def reuse_on_not_modified(fetch: FetchResult, history: SourceHistory) -> Reused 
     good = history.last_good
     if fetch.status_code != 304 or good is None or good.verification is None:
         return None
+    if fetch.final_url != good.final_url:
+        return None  # the 304 came from another page (a new redirect): not what was verified
     stored = good.verification
     title = stored.get("title")
     evidence = TitleEvidence(**title) if title else None
@@ -79,7 +82,7 @@ def reuse_on_not_modified(fetch: FetchResult, history: SourceHistory) -> Reused 
     return Reused(
         status=Status(stored["status"]),
         reason=f"Not modified since the check of {when:%Y-%m-%d}: {stored['reason']}",
-        new_url=stored.get("new_url"),
+        new_url=new_url_of(fetch.url, fetch) if stored["status"] == "moved" else None,
         evidence=evidence,
         inspection=inspection,
         checked_at=when,

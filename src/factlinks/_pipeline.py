@@ -295,8 +295,13 @@ class _Run:
         past = SourceHistory()
         if self.history is not None:
             past = self.past[source.id] = self.history.history(source.id, source.url)
-        fetch = await self.fetcher.fetch(source.url, headers=conditional_headers(past) or None)
+        validators = conditional_headers(past)
+        fetch = await self.fetcher.fetch(source.url, headers=validators or None)
         reused = reuse_on_not_modified(fetch, past)
+        if reused is None and fetch.status_code == 304 and validators:
+            # Not modified, but not the page verified last time (the redirects changed):
+            # ask again, unconditionally.
+            fetch = await self.fetcher.fetch(source.url)
         if reused is not None:
             return self._remember(
                 source,
