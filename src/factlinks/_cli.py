@@ -300,12 +300,14 @@ def _run_report(args: argparse.Namespace) -> int:
         data = json.loads(Path(args.report).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ReportError(f"{args.report}: cannot read the report: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA_TAG:
-        raise ReportError(f"{args.report}: not a {SCHEMA_TAG} report")
     from ._report.html import render_html
 
+    try:
+        html = render_html(data)
+    except ReportError as exc:
+        raise ReportError(f"{args.report}: {exc}") from exc
     out = Path(args.out) if args.out else Path(args.report).parent
-    written = write_text(out / "report.html", render_html(data))
+    written = write_text(out / "report.html", html)
     log.warning("report: %s", written)
     return EXIT_OK
 

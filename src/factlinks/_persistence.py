@@ -7,6 +7,7 @@ Pure functions of the result and the :class:`~factlinks._history.SourceHistory`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,9 +154,7 @@ def _verification(result: SourceResult) -> dict[str, Any] | None:
     inspection = result.inspection
     return {
         "status": result.status.value,
-        "reason": result.reason.removeprefix("Not modified since the check of ").split(": ", 1)[-1]
-        if result.history is not None and result.history.not_modified
-        else result.reason,
+        "reason": result.reason,
         "new_url": result.new_url,
         "title": None
         if title is None
@@ -195,7 +194,8 @@ def result_row(result: SourceResult, previous: SourceHistory) -> dict[str, Any]:
         "last_modified": good.last_modified if reused and good else headers.get("last-modified"),
         "body_sha256": good.body_sha256 if reused and good else (fetch.sha256 if fetch else None),
         "text_sha256": result.inspection.text_sha256 if result.inspection else None,
-        "verification": _json(_verification(result)),
+        # A 304 confirmed the stored verification: keep it as it was, not the reused reason.
+        "verification": _json(good.verification if reused and good else _verification(result)),
         "archive": _json(
             None
             if result.archive is None
@@ -210,6 +210,4 @@ def result_row(result: SourceResult, previous: SourceHistory) -> dict[str, Any]:
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
-    import json
-
     return None if value is None else json.dumps(value, ensure_ascii=False)

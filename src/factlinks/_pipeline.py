@@ -216,20 +216,16 @@ def _interleaved_by_host(sources: list[Source]) -> list[int]:
 
 
 def _raise_if_offline(results: tuple[SourceResult, ...], options: CheckOptions) -> None:
-    checked = [r for r in results if r.fetch is not None]
-    if not checked:
+    failures = [r.fetch.failure for r in results if r.fetch is not None]
+    if not failures or not all(f is not None and f.kind.is_network for f in failures):
         return
-    if any(r.fetch is None or r.fetch.failure is None for r in checked):
-        return
-    if not all(r.fetch and r.fetch.failure and r.fetch.failure.kind.is_network for r in checked):
-        return
-    hosts = {r.source.host for r in checked}
+    hosts = {r.source.host for r in results if r.fetch is not None}
     if len(hosts) < options.offline_min_hosts:
         return
-    kinds = sorted({r.fetch.failure.kind.value for r in checked if r.fetch and r.fetch.failure})
+    kinds = sorted({f.kind.value for f in failures if f is not None})
     raise OfflineError(
         "no source could be reached: is this machine online? "
-        f"({len(checked)} sources on {len(hosts)} hosts failed: {', '.join(kinds)}; "
+        f"({len(failures)} sources on {len(hosts)} hosts failed: {', '.join(kinds)}; "
         "nothing was reported)"
     )
 
