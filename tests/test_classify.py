@@ -154,11 +154,9 @@ def run_check(
             return await factlinks.check_async(
                 sources,
                 options,
-                client=client,
-                executor=executor,
-                sleep=sleeps,
-                clock=clock,
-                strict=True,
+                runtime=factlinks.Runtime(
+                    client=client, executor=executor, sleep=sleeps, clock=clock, strict=True
+                ),
             )
 
     with respx.mock(assert_all_called=False) as router:

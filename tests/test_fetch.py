@@ -347,11 +347,9 @@ def test_remap_moved_source_new_url_names_the_web_url(
                 return await factlinks.check_async(
                     [source],
                     options,
-                    client=client,
-                    executor=executor,
-                    sleep=sleeps,
-                    clock=clock,
-                    strict=True,
+                    runtime=factlinks.Runtime(
+                        client=client, executor=executor, sleep=sleeps, clock=clock, strict=True
+                    ),
                 )
 
         report = asyncio.run(go())

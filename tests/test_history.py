@@ -38,7 +38,9 @@ def run(
     options = CheckOptions(
         remap=(Remap.parse(host_rule),), retry=RetryPolicy(attempts=1), timeout=5
     )
-    return factlinks.check(sources, options, history=store, clock=lambda: when)
+    return factlinks.check(
+        sources, options, runtime=factlinks.Runtime(history=store, clock=lambda: when)
+    )
 
 
 # -- the store ---------------------------------------------------------------------------------

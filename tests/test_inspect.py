@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 import pdfgen
-from factlinks import DocFormat, Inspection, TitleCandidate, TitleEvidence
+from factlinks import DocFormat, Inspection, Problem, ProblemKind, TitleCandidate, TitleEvidence
 from factlinks._inspect import analyse, sniff_format
 from factlinks._inspect.garbage import is_garbage_title
 from factlinks._inspect.pdf import PdfDocument
@@ -174,8 +174,8 @@ def test_pdf_without_text_layer() -> None:
     assert inspection.format is DocFormat.PDF
     assert inspection.pages == 2
     assert inspection.problem is not None
-    assert "no text layer" in inspection.problem
-    assert "2 page(s)" in inspection.problem
+    assert "no text layer" in inspection.problem.detail
+    assert "2 page(s)" in inspection.problem.detail
     assert inspection.titles == ()
     assert evidence is not None
     assert not evidence.matched
@@ -185,7 +185,7 @@ def test_pdf_without_text_layer_reachability_only() -> None:
     inspection, evidence = run(pdfgen.make_pdf_without_text(3), title=None, max_pages=1)
     assert evidence is None
     assert inspection.problem is not None
-    assert "no text layer in the first 1 page(s)" in inspection.problem
+    assert "no text layer in the first 1 page(s)" in inspection.problem.detail
 
 
 def test_pdf_cut_off() -> None:
@@ -193,14 +193,14 @@ def test_pdf_cut_off() -> None:
     inspection, evidence = run(pdf[: len(pdf) // 2], truncated=True)
     assert inspection.format is DocFormat.PDF
     assert inspection.problem is not None
-    assert "cut off" in inspection.problem
+    assert "cut off" in inspection.problem.detail
     assert evidence is None
 
 
 def test_pdf_cut_off_even_if_complete_bytes() -> None:
     inspection, evidence = run(pdfgen.make_pdf([TITLE], title=TITLE), truncated=True)
     assert inspection.problem is not None
-    assert "cut off" in inspection.problem
+    assert "cut off" in inspection.problem.detail
     assert evidence is None
 
 
@@ -216,8 +216,8 @@ def test_pdf_that_cannot_be_parsed(body: bytes) -> None:
     inspection, evidence = run(body)
     assert inspection.format is DocFormat.PDF
     assert inspection.problem is not None
-    assert "cannot be parsed" in inspection.problem
-    assert len(inspection.problem) <= 300
+    assert "cannot be parsed" in inspection.problem.detail
+    assert len(inspection.problem.detail) <= 300
     assert evidence is None
 
 
@@ -225,7 +225,7 @@ def test_pdf_encrypted_with_a_password() -> None:
     pdf = encrypted(pdfgen.make_pdf([TITLE], title=TITLE), user_password="secret")
     inspection, evidence = run(pdf)
     assert inspection.problem is not None
-    assert "encrypted" in inspection.problem
+    assert "encrypted" in inspection.problem.detail
     assert evidence is None
 
 
@@ -292,7 +292,7 @@ def test_pdf_max_pages(max_pages: int, matched: bool, where: str | None) -> None
     else:
         assert evidence.where in ("page 1", "page 2"), "page 3 must not be read"
         assert evidence.found == "Deckblatt der Studie"
-        assert "page(s)" not in (inspection.problem or "")
+        assert inspection.problem is None or "page(s)" not in inspection.problem.detail
 
 
 def test_pdf_reading_stops_at_the_page_with_the_title(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -448,7 +448,7 @@ def test_html_header_charset_beats_meta() -> None:
 def test_html_cut_off_without_match_is_a_problem() -> None:
     inspection, evidence = run(html("<title>Start</title>", "<p>Anfang"), HTML_UTF8, truncated=True)
     assert inspection.problem is not None
-    assert "cut off" in inspection.problem
+    assert "cut off" in inspection.problem.detail
     assert evidence is not None
     assert not evidence.matched
 
@@ -492,7 +492,9 @@ def test_html_landing_page_with_one_word_of_the_title_does_not_match() -> None:
 )
 def test_empty_body(body: bytes, content_type: str | None) -> None:
     inspection, evidence = run(body, content_type)
-    assert inspection == Inspection(DocFormat.EMPTY, problem="the answer is empty")
+    assert inspection == Inspection(
+        DocFormat.EMPTY, problem=Problem(ProblemKind.EMPTY, "the answer is empty")
+    )
     assert evidence is None
 
 
@@ -507,7 +509,9 @@ def test_empty_body(body: bytes, content_type: str | None) -> None:
 def test_other_format(body: bytes, content_type: str | None, named: str) -> None:
     inspection, evidence = run(body, content_type)
     assert inspection.format is DocFormat.OTHER
-    assert inspection.problem == f"the answer is neither PDF nor HTML ({named})"
+    assert inspection.problem == Problem(
+        ProblemKind.UNKNOWN_TYPE, f"the answer is neither PDF nor HTML ({named})"
+    )
     assert evidence is None
 
 
@@ -671,7 +675,7 @@ def test_scan_whose_metadata_names_the_title_is_still_unverifiable() -> None:
     assert evidence is not None
     assert evidence.matched  # the metadata claims it ...
     assert inspection.problem is not None  # ... but there is no text to confirm it
-    assert "no text layer" in inspection.problem
+    assert "no text layer" in inspection.problem.detail
 
 
 @pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])

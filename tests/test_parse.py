@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from factlinks import CheckOptions, FetchResult
+from factlinks import CheckOptions, FetchResult, Problem, ProblemKind
 from factlinks._inspect import ParseRequest
 from factlinks._parse import Parsed, Parser
 from pdfgen import make_pdf
@@ -58,7 +58,9 @@ def test_a_document_over_the_time_limit_is_unverifiable_and_the_next_one_parses(
         CheckOptions(parse_workers=1, parse_timeout=0.001), [make_pdf([TITLE])] * 1
     ) + parse_all(CheckOptions(parse_workers=1), [make_pdf([TITLE])])
     assert slow.evidence is None
-    assert slow.inspection.problem == "parsing took longer than 0.001 s"
+    assert slow.inspection.problem == Problem(
+        ProblemKind.PARSE_TIMEOUT, "parsing took longer than 0.001 s"
+    )
     assert after.evidence is not None
     assert after.evidence.matched
 
@@ -69,7 +71,8 @@ def test_a_document_over_the_memory_limit_kills_only_its_worker() -> None:
     dead, alive = parse_all(options, [balloon, make_pdf([TITLE])])
     assert dead.evidence is None
     assert dead.inspection.problem is not None
-    assert "memory" in dead.inspection.problem
+    assert dead.inspection.problem.kind is ProblemKind.PARSER_DIED
+    assert "memory" in dead.inspection.problem.detail
     assert alive.evidence is not None
     assert alive.evidence.matched
 

@@ -60,21 +60,17 @@ def run_check(
             return await factlinks.check_async(
                 sources,
                 options,
-                client=client,
-                executor=executor,
-                sleep=sleeps,
-                clock=clock,
-                strict=strict,
+                runtime=factlinks.Runtime(
+                    client=client, executor=executor, sleep=sleeps, clock=clock, strict=strict
+                ),
             )
         async with make_client(options) as own:
             return await factlinks.check_async(
                 sources,
                 options,
-                client=own,
-                executor=executor,
-                sleep=sleeps,
-                clock=clock,
-                strict=strict,
+                runtime=factlinks.Runtime(
+                    client=own, executor=executor, sleep=sleeps, clock=clock, strict=strict
+                ),
             )
 
     return asyncio.run(go())
@@ -194,11 +190,9 @@ def test_check_leaves_the_callers_client_as_it_was(
             await factlinks.check_async(
                 [make_source("https://a.test/", id="root")],
                 CheckOptions(retry=ONE_TRY),
-                client=client,
-                executor=executor,
-                sleep=sleeps,
-                clock=clock,
-                strict=True,
+                runtime=factlinks.Runtime(
+                    client=client, executor=executor, sleep=sleeps, clock=clock, strict=True
+                ),
             )
             response = await client.get("https://a.test/old")
             location: str | None = response.headers.get("location")
@@ -298,11 +292,9 @@ def test_strict_reraises_the_original_exception(
             await factlinks.check_async(
                 [make_source("https://a.test/x", id="x")],
                 CheckOptions(retry=ONE_TRY),
-                client=client,
-                executor=executor,
-                sleep=sleeps,
-                clock=clock,
-                strict=True,
+                runtime=factlinks.Runtime(
+                    client=client, executor=executor, sleep=sleeps, clock=clock, strict=True
+                ),
             )
 
     with pytest.raises(RuntimeError, match="boom"):

@@ -27,7 +27,9 @@ def _run(
     store: HistoryStore, sources: list[Source], rule: str, when: dt.datetime
 ) -> factlinks.Report:
     options = CheckOptions(remap=(Remap.parse(rule),), retry=RetryPolicy(attempts=1), timeout=5)
-    return factlinks.check(sources, options, history=store, clock=lambda: when)
+    return factlinks.check(
+        sources, options, runtime=factlinks.Runtime(history=store, clock=lambda: when)
+    )
 
 
 def _not_modified_if_asked(body: Reply) -> Callable[[Request], Reply]:

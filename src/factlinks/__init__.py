@@ -38,6 +38,8 @@ from ._models import (
     Kind,
     Probe,
     ProbeVerdict,
+    Problem,
+    ProblemKind,
     Report,
     Source,
     SourceResult,
@@ -46,7 +48,7 @@ from ._models import (
     TitleEvidence,
 )
 from ._options import CheckOptions, Remap, RetryPolicy
-from ._pipeline import check, check_async
+from ._pipeline import Runtime, check, check_async
 from ._registry import Registry, load_sources, parse_sources
 from ._report import SCHEMA_TAG, render_json, render_markdown, write_report
 from ._version import __version__
@@ -72,6 +74,8 @@ __all__ = [
     "OptionsError",
     "Probe",
     "ProbeVerdict",
+    "Problem",
+    "ProblemKind",
     "Registry",
     "RegistryDiff",
     "RegistryError",
@@ -79,6 +83,7 @@ __all__ = [
     "Report",
     "ReportError",
     "RetryPolicy",
+    "Runtime",
     "Source",
     "SourceResult",
     "StateError",

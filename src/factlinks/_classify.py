@@ -25,6 +25,8 @@ from ._models import (
     Kind,
     Probe,
     ProbeVerdict,
+    Problem,
+    ProblemKind,
     Source,
     Status,
     TitleEvidence,
@@ -39,6 +41,7 @@ __all__ = [
     "is_site_root",
     "judge_probe",
     "new_url_of",
+    "serves_other_kind",
     "sibling_url",
 ]
 
@@ -334,6 +337,18 @@ def classify(
     return _classify_2xx(source, fetch, inspection, evidence, probe)
 
 
+def serves_other_kind(source: Source, fmt: DocFormat | None) -> bool:
+    """True when the URL serves another kind of document than the one cited.
+
+    A PDF cited but HTML (or anything else) served, or a web page cited but a PDF served.
+    """
+    if fmt is None:
+        return False
+    if source.kind is Kind.PDF:
+        return fmt is not DocFormat.PDF
+    return source.kind is Kind.HTML and fmt is DocFormat.PDF
+
+
 def _sentence(text: str) -> str:
     text = text.strip().rstrip(".")
     return text[:1].upper() + text[1:]
@@ -373,13 +388,13 @@ def _classify_2xx(
     new_url = new_url_of(source.url, fetch)
     fmt = inspection.format if inspection is not None else None
     now = _quoted(inspection.display_title if inspection else None)
-    if source.kind is Kind.PDF and fmt is not None and fmt is not DocFormat.PDF:
+    if fmt is not None and serves_other_kind(source, fmt):
+        if fmt is DocFormat.PDF:
+            return Verdict(
+                Status.DRIFTED, f"A web page was cited, but the URL now serves a PDF: {now}."
+            )
         shows = "an HTML page" if fmt is DocFormat.HTML else f"{fmt.value} content"
         return Verdict(Status.DRIFTED, f"A PDF was cited, but the URL now serves {shows}: {now}.")
-    if source.kind is Kind.HTML and fmt is DocFormat.PDF:
-        return Verdict(
-            Status.DRIFTED, f"A web page was cited, but the URL now serves a PDF: {now}."
-        )
     moved = f"Permanently redirected to {new_url}; " if new_url else ""
     status_if_right = Status.MOVED if new_url else Status.OK
     if source.title is None:
@@ -388,7 +403,11 @@ def _classify_2xx(
             _sentence(f"{moved}answers HTTP {fetch.status_code}; no title to check") + ".",
             new_url,
         )
-    problem = inspection.problem if inspection is not None else "the document was not inspected"
+    problem = (
+        inspection.problem
+        if inspection is not None
+        else Problem(ProblemKind.NOT_INSPECTED, "the document was not inspected")
+    )
     if problem is not None:
         return Verdict(Status.UNVERIFIABLE, f"The title cannot be checked: {problem}.")
     if evidence is not None and evidence.matched:

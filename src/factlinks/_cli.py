@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from ._fix import (
     write_fixed,
 )
 from ._history import HistoryStore
-from ._models import Report, SourceResult, Status
+from ._models import FailureKind, Report, SourceResult, Status
 from ._options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_BYTES,
@@ -45,7 +46,7 @@ from ._options import (
     Remap,
     parse_statuses,
 )
-from ._pipeline import check
+from ._pipeline import Runtime, check
 from ._progress import Progress
 from ._registry import load_sources
 from ._report import FORMATS, SCHEMA_TAG, render_markdown, write_report, write_text
@@ -68,12 +69,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+_DEBUG_HELP = "print the Python traceback of internal errors (bugs worth reporting)"
+
+
+def _add_debug(parsers: Sequence[argparse.ArgumentParser]) -> None:
+    """``--debug`` after the command too; SUPPRESS keeps a ``--debug`` given before it."""
+    for sub in parsers:
+        sub.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
+        )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="factlinks",
         description="Keep the citations of published documents healthy.",
     )
     parser.add_argument("--version", action="version", version=f"factlinks {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     check_p = commands.add_parser(
         "check",
@@ -213,6 +226,7 @@ def _build_parser() -> argparse.ArgumentParser:
     extract_p.add_argument(
         "-v", "--verbose", action="store_true", help="also print where each URL was found"
     )
+    _add_debug([check_p, fix_p, report_p, extract_p])
     return parser
 
 
@@ -267,10 +281,11 @@ def _run_check(args: argparse.Namespace) -> int:
                 log.info("%-12s %s  %s", result.status.value, result.id, result.reason)
 
         if args.no_state:
-            report = check(registry, options, on_result=progress)
+            report = check(registry, options, Runtime(on_result=progress))
         else:
             with HistoryStore(args.state) as history:
-                report = check(registry, options, on_result=progress, history=history)
+                report = check(registry, options, Runtime(on_result=progress, history=history))
+    _log_internal_errors(report, debug=args.debug)
     written = write_report(report, args.out, formats)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
@@ -281,6 +296,19 @@ def _run_check(args: argparse.Namespace) -> int:
     if report.failures:
         return EXIT_FAILING
     return EXIT_OK
+
+
+def _log_internal_errors(report: Report, *, debug: bool) -> None:
+    """Name the sources whose check met a bug; with ``--debug``, print each traceback."""
+    for result in report.results:
+        error = result.error
+        if error is None or error.kind is not FailureKind.INTERNAL:
+            continue
+        log.error("factlinks: internal error while checking %s: %s", result.id, error.detail)
+        if debug and error.traceback:
+            log.error("%s", error.traceback.rstrip())
+    if not debug and any(r.error is not None for r in report.results):
+        log.error("factlinks: run again with --debug for the tracebacks")
 
 
 def _append_step_summary(path: str, markdown: str) -> None:
@@ -402,7 +430,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         log.error("factlinks: internal error: %s: %s", type(exc).__name__, exc)
-        log.debug("traceback", exc_info=True)
+        if getattr(args, "debug", False):
+            log.error("%s", "".join(traceback.format_exception(exc)).rstrip())
+        else:
+            log.error("factlinks: run again with --debug for the traceback")
         return EXIT_INTERNAL
     finally:
         log.removeHandler(handler)

@@ -25,6 +25,8 @@ __all__ = [
     "Kind",
     "Probe",
     "ProbeVerdict",
+    "Problem",
+    "ProblemKind",
     "Report",
     "Source",
     "SourceResult",
@@ -160,6 +162,8 @@ class Failure:
     """The category, e.g. ``timeout`` or ``dns``."""
     detail: str
     """A short human-readable description."""
+    traceback: str | None = field(default=None, repr=False, compare=False)
+    """For ``internal`` failures: the Python traceback (shown by ``factlinks check --debug``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +231,46 @@ class DocFormat(StrEnum):
     OTHER = "other"
 
 
+class ProblemKind(StrEnum):
+    """Why a document that was served cannot be verified: the kind of an ``unverifiable``."""
+
+    TRUNCATED = "truncated"
+    """The body was cut off at ``max_bytes``."""
+    EMPTY = "empty"
+    """The answer has no body."""
+    UNKNOWN_TYPE = "unknown-type"
+    """The body is neither PDF nor HTML nor text."""
+    ENCRYPTED = "encrypted"
+    """The PDF does not open without a password."""
+    UNPARSABLE = "unparsable"
+    """The document is broken beyond what the parser tolerates."""
+    UNSUPPORTED = "unsupported"
+    """The document uses a feature the parser does not support."""
+    UNREADABLE_PAGE = "unreadable-page"
+    """The first page's text cannot be extracted."""
+    NO_TEXT_LAYER = "no-text-layer"
+    """The pages read have no text (a scan)."""
+    PARSE_TIMEOUT = "parse-timeout"
+    """Parsing took longer than ``parse_timeout``."""
+    PARSER_DIED = "parser-died"
+    """The parse worker died (out of memory) or did not start."""
+    NOT_INSPECTED = "not-inspected"
+    """The body was not looked at (the pipeline had no reason to)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why the title of a served document cannot be checked: a kind plus a detail."""
+
+    kind: ProblemKind
+    """The category, e.g. ``no-text-layer``."""
+    detail: str
+    """A short description for people, e.g. "no text layer in the first 3 page(s)"."""
+
+    def __str__(self) -> str:
+        return self.detail
+
+
 @dataclass(frozen=True, slots=True)
 class TitleCandidate:
     """A piece of a document that may hold its title, and where it was found."""
@@ -246,7 +290,7 @@ class Inspection:
     """Title fields (metadata, ``<title>``, ...) that are not obviously garbage."""
     pages: int | None = None
     """Number of pages, for PDFs."""
-    problem: str | None = None
+    problem: Problem | None = None
     """Why the title cannot be checked (encrypted, no text layer, cut off, ...), if so."""
     text_sha256: str | None = None
     """SHA-256 of the normalised text that was read: unchanged when only markup changed."""
@@ -373,6 +417,15 @@ class SourceResult:
     """What earlier runs say, when a history is kept."""
     archive: ArchiveCopy | None = None
     """An archived copy, for dead and drifted sources, when archive look-ups are on."""
+    error: Failure | None = None
+    """A failure of the check itself rather than of the server (kind ``internal``: a bug)."""
+
+    @property
+    def failure(self) -> Failure | None:
+        """Why the check got no usable answer: the check's own error, else the fetch's."""
+        if self.error is not None:
+            return self.error
+        return self.fetch.failure if self.fetch is not None else None
 
     @property
     def id(self) -> str:

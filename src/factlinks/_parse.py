@@ -24,13 +24,13 @@ from pathlib import Path
 
 from ._inspect import ParseRequest, sniff_format
 from ._inspect.worker import READY, frame
-from ._models import FetchResult, Inspection, TitleEvidence
+from ._models import FetchResult, Inspection, Problem, ProblemKind, TitleEvidence
 from ._options import CheckOptions
 
 __all__ = ["Parsed", "Parser"]
 
 _WORKER_MODULE = "factlinks._inspect.worker"
-Outcome = tuple[Inspection, TitleEvidence | None] | str
+Outcome = tuple[Inspection, TitleEvidence | None] | Problem
 """A parse result, or the reason there is none."""
 _HEADER_SIZE = 4
 _START_TIMEOUT = 60.0
@@ -135,24 +135,28 @@ class WorkerPool:
             try:
                 worker = self._idle.pop() if self._idle else await self._start()
             except WorkerStartError as exc:
-                return str(exc)
+                return Problem(ProblemKind.PARSER_DIED, str(exc))
             try:
                 answer = await asyncio.wait_for(worker.call(payload), self._timeout)
             except TimeoutError:
                 await self._retire(worker, kill=True)
-                return f"parsing took longer than {self._timeout:g} s"
+                return Problem(
+                    ProblemKind.PARSE_TIMEOUT, f"parsing took longer than {self._timeout:g} s"
+                )
             except BaseException:
                 await self._retire(worker, kill=True)
                 raise
             if answer is None:
                 await self._retire(worker, kill=True)
-                return "the parser died on this document (too much memory?)"
+                return Problem(
+                    ProblemKind.PARSER_DIED, "the parser died on this document (too much memory?)"
+                )
             self._idle.append(worker)
         status, value = pickle.loads(answer)
         if status == "ok":
             inspection, evidence = value
             return (inspection, evidence)
-        return f"the document cannot be parsed ({value})"
+        return Problem(ProblemKind.UNPARSABLE, f"the document cannot be parsed ({value})")
 
     async def _start(self) -> _Worker:
         worker = await _Worker.start(self._memory)
@@ -233,9 +237,15 @@ class Parser:
                 loop.run_in_executor(executor, request.run), self._options.parse_timeout
             )
         except TimeoutError:
-            return f"parsing took longer than {self._options.parse_timeout:g} s"
+            return Problem(
+                ProblemKind.PARSE_TIMEOUT,
+                f"parsing took longer than {self._options.parse_timeout:g} s",
+            )
         except Exception as exc:
-            return f"the document cannot be parsed ({type(exc).__name__}: {exc})"[:300]
+            return Problem(
+                ProblemKind.UNPARSABLE,
+                f"the document cannot be parsed ({type(exc).__name__}: {exc})"[:300],
+            )
 
     async def aclose(self) -> None:
         """Stop the worker processes, if any were started."""

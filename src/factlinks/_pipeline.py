@@ -1,8 +1,9 @@
-"""The run: registry -> fetch -> inspect -> classify -> report.
+"""The run: registry -> fetch -> inspect -> decide -> history -> report.
 
 :func:`check_async` wires the stages. Sources are checked by a fixed number of workers (the
 concurrency limit), never by an unbounded ``gather``; parsing runs in worker processes so
-the event loop keeps fetching.
+the event loop keeps fetching. The status of each source is decided by one pure function,
+:func:`~factlinks._decide.decide`; the pipeline only fetches, inspects and records.
 """
 
 from __future__ import annotations
@@ -11,22 +12,24 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import secrets
+import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import httpx
 
 from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache
-from ._classify import Verdict, classify, is_site_root, judge_probe, sibling_url
+from ._classify import is_site_root, judge_probe, sibling_url
+from ._decide import Decision, Prior, decide, needs_parse
 from ._errors import OfflineError
 from ._fetch import Fetcher, make_client
 from ._history import HistoryStore, SourceHistory, StoredArchiveCache
 from ._inspect import sniff_format
 from ._models import (
-    DocFormat,
+    Failure,
+    FailureKind,
     FetchResult,
     Inspection,
-    Kind,
     Probe,
     Report,
     Source,
@@ -36,12 +39,12 @@ from ._models import (
 )
 from ._options import CheckOptions
 from ._parse import Parser
-from ._persistence import apply_policy, conditional_headers, result_row, reuse_on_not_modified
+from ._persistence import conditional_headers, result_row, reuse_on_not_modified
 from ._registry import Registry
 from ._retry import Sleep
 from ._version import __version__
 
-__all__ = ["check", "check_async"]
+__all__ = ["Runtime", "check", "check_async"]
 
 Clock = Callable[[], dt.datetime]
 ProgressHook = Callable[[SourceResult], None]
@@ -51,17 +54,40 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What a run depends on besides its options: passed in, never global.
+
+    Every field has a default that suits a real run; tests pass a zero-wait ``sleep``, a
+    fixed ``clock``, a thread-pool ``executor`` and ``strict=True``.
+
+    Example::
+
+        runtime = factlinks.Runtime(history=factlinks.open_history(".factlinks/state.db"))
+        report = factlinks.check(registry, runtime=runtime)
+    """
+
+    client: httpx.AsyncClient | None = None
+    """An ``httpx.AsyncClient`` to use (not closed by the run); by default one is made."""
+    executor: concurrent.futures.Executor | None = None
+    """Where documents are parsed; by default worker processes with time and memory limits."""
+    sleep: Sleep = asyncio.sleep
+    """The async sleep between retries."""
+    clock: Clock = _utc_now
+    """The wall clock (aware, UTC), for timestamps and ``Retry-After`` dates."""
+    on_result: ProgressHook | None = None
+    """Called with each result as it is ready (for progress displays)."""
+    strict: bool = False
+    """Re-raise unexpected exceptions instead of recording them as ``internal`` failures."""
+    history: HistoryStore | None = None
+    """An open history: conditional requests, the persistence policy and change detection
+    use it, and the run is recorded in it (unless the run finds the network offline)."""
+
+
 def check(
     sources: Iterable[Source],
     options: CheckOptions | None = None,
-    *,
-    client: httpx.AsyncClient | None = None,
-    executor: concurrent.futures.Executor | None = None,
-    sleep: Sleep = asyncio.sleep,
-    clock: Clock = _utc_now,
-    on_result: ProgressHook | None = None,
-    strict: bool = False,
-    history: HistoryStore | None = None,
+    runtime: Runtime | None = None,
 ) -> Report:
     """Check ``sources`` and return the report (a synchronous wrapper of :func:`check_async`).
 
@@ -74,127 +100,125 @@ def check(
     The parameters are those of :func:`check_async`. Not for use inside a running event
     loop; there, ``await check_async(...)``.
     """
-    return asyncio.run(
-        check_async(
-            sources,
-            options,
-            client=client,
-            executor=executor,
-            sleep=sleep,
-            clock=clock,
-            on_result=on_result,
-            strict=strict,
-            history=history,
-        )
-    )
+    return asyncio.run(check_async(sources, options, runtime))
 
 
 async def check_async(
     sources: Iterable[Source],
     options: CheckOptions | None = None,
-    *,
-    client: httpx.AsyncClient | None = None,
-    executor: concurrent.futures.Executor | None = None,
-    sleep: Sleep = asyncio.sleep,
-    clock: Clock = _utc_now,
-    on_result: ProgressHook | None = None,
-    strict: bool = False,
-    history: HistoryStore | None = None,
+    runtime: Runtime | None = None,
 ) -> Report:
     """Check ``sources`` and return the report.
 
     Parameters:
         sources: the sources, e.g. a :class:`Registry` from :func:`load_sources`.
         options: the run's options; by default the registry's ``[settings]`` over the defaults.
-        client: an ``httpx.AsyncClient`` to use (not closed here); by default one is made.
-        executor: where documents are parsed; by default a process pool sized to the cores.
-        sleep: the async sleep between retries (tests pass one that returns at once).
-        clock: the wall clock, for timestamps and ``Retry-After`` dates.
-        on_result: called with each result as it is ready (for progress displays).
-        strict: re-raise unexpected exceptions instead of recording them on the result.
-        history: an open :class:`HistoryStore`: conditional requests, the persistence policy
-            and change detection use it, and the run is recorded in it (unless offline).
+        runtime: the run's dependencies (client, executor, sleep, clock, progress hook,
+            strictness, history); see :class:`Runtime`.
 
     Raises:
         OfflineError: no host answered at all; nothing can be said about the citations,
             and nothing is recorded.
     """
+    runtime = runtime or Runtime()
     source_list = list(sources)
     if options is None:
         options = sources.options() if isinstance(sources, Registry) else CheckOptions()
     registry_path = sources.path if isinstance(sources, Registry) else None
-    started = clock()
-    own_client = client is None
-    http = client if client is not None else make_client(options)
-    parser = Parser(options, executor)
-    fetcher = Fetcher(http, options, sleep=sleep, clock=clock)
-    run = _Run(options, fetcher, parser, clock, strict, history)
-    if options.archive_api is not None:
-        cache: ArchiveCache = (
-            StoredArchiveCache(history, options.archive_api)
-            if history is not None
-            else InMemoryArchiveCache()
-        )
+    started = runtime.clock()
+    http = runtime.client if runtime.client is not None else make_client(options)
+    parser = Parser(options, runtime.executor)
+    fetcher = Fetcher(http, options, sleep=runtime.sleep, clock=runtime.clock)
+    run = _Run(options, runtime, fetcher, parser, _rescuer(options, runtime, fetcher, parser))
+    try:
+        checked = await _check_all(run, source_list, runtime.on_result)
+    finally:
+        fetcher.close()
+        await parser.aclose()
+        if runtime.client is None:
+            await http.aclose()
+    final = tuple(item.result for item in checked)
+    _raise_if_offline(final, options)
+    report = Report(
+        results=final,
+        started_at=started,
+        finished_at=runtime.clock(),
+        tool_version=__version__,
+        fail_on=options.fail_on,
+        registry=registry_path,
+    )
+    if runtime.history is not None:
+        _record(runtime.history, report, checked)
+    return report
 
-        async def verify(answer: FetchResult, title: str | None) -> TitleEvidence | None:
-            return (await parser.parse(answer, title)).evidence
 
-        run.rescuer = ArchiveRescuer(
-            api=options.archive_api, fetch=fetcher.fetch, verify=verify, cache=cache
-        )
-    results: list[SourceResult | None] = [None] * len(source_list)
+def _rescuer(
+    options: CheckOptions, runtime: Runtime, fetcher: Fetcher, parser: Parser
+) -> ArchiveRescuer | None:
+    """The archive rescue of dead and drifted sources, when archive look-ups are on."""
+    if options.archive_api is None:
+        return None
+    history = runtime.history
+    cache: ArchiveCache = (
+        StoredArchiveCache(history, options.archive_api)
+        if history is not None
+        else InMemoryArchiveCache()
+    )
+
+    async def verify(answer: FetchResult, title: str | None) -> TitleEvidence | None:
+        return (await parser.parse(answer, title)).evidence
+
+    return ArchiveRescuer(api=options.archive_api, fetch=fetcher.fetch, verify=verify, cache=cache)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """One source's result and what the history knew of it before (for the record)."""
+
+    result: SourceResult
+    past: SourceHistory | None
+
+
+async def _check_all(
+    run: _Run, sources: list[Source], on_result: ProgressHook | None
+) -> list[_Checked]:
+    """Check every source with ``concurrency`` workers; results in registry order."""
+    checked: list[_Checked | None] = [None] * len(sources)
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in _interleaved_by_host(source_list):
+    for index in _interleaved_by_host(sources):
         queue.put_nowait(index)
 
     async def worker() -> None:
-        while True:
-            try:
-                index = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            result = await run.check_one(source_list[index])
-            results[index] = result
+        while not queue.empty():
+            index = queue.get_nowait()
+            item = checked[index] = await run.check_one(sources[index])
             if on_result is not None:
-                on_result(result)
+                on_result(item.result)
 
     try:
-        workers = min(options.concurrency, max(1, len(source_list)))
         async with asyncio.TaskGroup() as group:
-            for _ in range(workers):
+            for _ in range(min(run.options.concurrency, max(1, len(sources)))):
                 group.create_task(worker())
     except BaseExceptionGroup as group_error:
         # The first worker's failure (strict mode, or an on_result callback that raised)
         # cancels the others; the caller gets that exception, not a group of one.
         raise group_error.exceptions[0] from None
-    finally:
-        fetcher.close()
-        await parser.aclose()
-        if own_client:
-            await http.aclose()
-    final = tuple(r for r in results if r is not None)
-    _raise_if_offline(final, options)
-    report = Report(
-        results=final,
-        started_at=started,
-        finished_at=clock(),
-        tool_version=__version__,
-        fail_on=options.fail_on,
-        registry=registry_path,
+    return [item for item in checked if item is not None]
+
+
+def _record(history: HistoryStore, report: Report, checked: list[_Checked]) -> None:
+    """Record the run in the history (skipped sources are not part of it)."""
+    history.record_run(
+        started_at=report.started_at,
+        finished_at=report.finished_at,
+        tool_version=report.tool_version,
+        registry=report.registry,
+        rows=[
+            result_row(item.result, item.past or SourceHistory())
+            for item in checked
+            if item.result.status is not Status.SKIPPED
+        ],
     )
-    if history is not None:
-        history.record_run(
-            started_at=report.started_at,
-            finished_at=report.finished_at,
-            tool_version=report.tool_version,
-            registry=registry_path,
-            rows=[
-                result_row(r, run.past.get(r.id, SourceHistory()))
-                for r in final
-                if r.status is not Status.SKIPPED
-            ],
-        )
-    return report
 
 
 def _interleaved_by_host(sources: list[Source]) -> list[int]:
@@ -231,145 +255,115 @@ def _raise_if_offline(results: tuple[SourceResult, ...], options: CheckOptions) 
 
 
 class _Run:
-    """The per-run state shared by the workers: fetcher, parser, probe cache."""
+    """What the workers share for one run: options, fetcher, parser, rescuer, probe cache."""
 
     def __init__(
         self,
         options: CheckOptions,
+        runtime: Runtime,
         fetcher: Fetcher,
         parser: Parser,
-        clock: Clock,
-        strict: bool,
-        history: HistoryStore | None = None,
+        rescuer: ArchiveRescuer | None,
     ) -> None:
         self.options = options
+        self.runtime = runtime
         self.fetcher = fetcher
         self.parser = parser
-        self.clock = clock
-        self.strict = strict
-        self.history = history
-        self.past: dict[str, SourceHistory] = {}
-        """What the history knew of each checked source before this run."""
-        self.rescuer: ArchiveRescuer | None = None
-        """Looks up archive copies, when archive look-ups are on."""
+        self.rescuer = rescuer
         self._probes: dict[str, asyncio.Future[FetchResult]] = {}
 
-    async def check_one(self, source: Source) -> SourceResult:
-        """Check one source; an unexpected exception becomes the result, unless strict."""
+    async def check_one(self, source: Source) -> _Checked:
+        """Check one source; an unexpected exception becomes an ``internal`` failure."""
         if source.skip is not None:
             return self._skipped(source, f"Skipped: {source.skip}.")
         if self.options.only is not None and source.id not in self.options.only:
             return self._skipped(source, "Skipped: not selected by --only.")
+        past: SourceHistory | None = None
         try:
-            result = await self._check(source)
-            return await self._rescue(result)
+            if self.runtime.history is not None:
+                past = self.runtime.history.history(source.id, source.url)
+            result = await self._check(source, past)
+            return _Checked(await self._rescue(result, past), past)
         except Exception as exc:
-            if self.strict:
+            if self.runtime.strict:
                 raise
-            return SourceResult(
-                source=source,
-                status=Status.UNVERIFIABLE,
-                reason=f"Internal error: {type(exc).__name__}: {exc}"[:300],
-                checked_at=self.clock(),
-            )
+            return _Checked(self._internal_error(source, exc), past)
 
-    async def _rescue(self, result: SourceResult) -> SourceResult:
+    def _internal_error(self, source: Source, exc: Exception) -> SourceResult:
+        """A bug met while checking ``source``, recorded as a value so the run goes on."""
+        detail = f"{type(exc).__name__}: {exc}"
+        return SourceResult(
+            source=source,
+            status=Status.UNVERIFIABLE,
+            reason=f"Internal error: {detail}"[:300],
+            checked_at=self.runtime.clock(),
+            error=Failure(
+                FailureKind.INTERNAL,
+                detail[:300],
+                "".join(traceback.format_exception(exc)),
+            ),
+        )
+
+    async def _rescue(self, result: SourceResult, past: SourceHistory | None) -> SourceResult:
         """Add an archive copy to a dead or drifted result (moved too, if asked)."""
         wanted = {Status.DEAD, Status.DRIFTED}
         if self.options.archive_moved:
             wanted.add(Status.MOVED)
         if self.rescuer is None or result.status not in wanted:
             return result
-        since = self.past.get(result.id, SourceHistory()).first_seen
+        since = past.first_seen if past is not None else None
         copy = await self.rescuer.rescue(result.source, since=since)
         return replace(result, archive=copy) if copy is not None else result
 
-    def _skipped(self, source: Source, reason: str) -> SourceResult:
-        return SourceResult(source, Status.SKIPPED, reason, checked_at=self.clock())
+    def _skipped(self, source: Source, reason: str) -> _Checked:
+        result = SourceResult(source, Status.SKIPPED, reason, checked_at=self.runtime.clock())
+        return _Checked(result, None)
 
-    async def _check(self, source: Source) -> SourceResult:
-        past = SourceHistory()
-        if self.history is not None:
-            past = self.past[source.id] = self.history.history(source.id, source.url)
-        validators = conditional_headers(past)
-        fetch = await self.fetcher.fetch(source.url, headers=validators or None)
-        reused = reuse_on_not_modified(fetch, past)
-        if reused is None and fetch.status_code == 304 and validators:
-            # Not modified, but not the page verified last time (the redirects changed):
-            # ask again, unconditionally.
-            fetch = await self.fetcher.fetch(source.url)
-        if reused is not None:
-            return self._remember(
-                source,
-                fetch,
-                past,
-                Verdict(reused.status, reused.reason, reused.new_url),
-                inspection=reused.inspection,
-                evidence=reused.evidence,
-                not_modified=reused.checked_at,
-            )
+    async def _check(self, source: Source, past: SourceHistory | None) -> SourceResult:
+        fetch = await self._fetch(source, past)
         inspection: Inspection | None = None
         evidence: TitleEvidence | None = None
         probe: Probe | None = None
         if fetch.ok:
-            fmt = sniff_format(fetch.body, fetch.content_type)
-            inspection = Inspection(fmt)
-            kind_mismatch = (source.kind is Kind.PDF and fmt is not DocFormat.PDF) or (
-                source.kind is Kind.HTML and fmt is DocFormat.PDF
-            )
-            if source.title is not None or kind_mismatch:
-                parsed = await self.parser.parse(fetch, source.title)
-                inspection, evidence = parsed.inspection, parsed.evidence
+            inspection, evidence = await self._inspect(source, fetch)
             if (
                 self.options.probe_soft_404
                 and not is_site_root(source.url)
                 and not (evidence is not None and evidence.matched)
             ):
                 probe = await self._probe(source.url, fetch)
-        verdict = classify(source, fetch, inspection, evidence, probe)
-        return self._remember(
-            source, fetch, past, verdict, inspection=inspection, evidence=evidence, probe=probe
+        prior = (
+            None
+            if past is None
+            else Prior(past, self.options.dead_after_runs, self.options.dead_after_days)
         )
+        now = self.runtime.clock()
+        decision = decide(source, fetch, inspection, evidence, probe, prior, now=now)
+        return _result(source, fetch, probe, decision, now)
 
-    def _remember(
-        self,
-        source: Source,
-        fetch: FetchResult,
-        past: SourceHistory,
-        verdict: Verdict,
-        *,
-        inspection: Inspection | None,
-        evidence: TitleEvidence | None,
-        probe: Probe | None = None,
-        not_modified: dt.datetime | None = None,
-    ) -> SourceResult:
-        """The result, after the history had its say (persistence policy, changes)."""
-        now = self.clock()
-        status, reason, history = verdict.status, verdict.reason, None
-        if self.history is not None:
-            status, reason, history = apply_policy(
-                status,
-                reason,
-                history=past,
-                now=now,
-                inspection=inspection,
-                fetch=fetch,
-                not_modified=not_modified,
-                min_runs=self.options.dead_after_runs,
-                min_days=self.options.dead_after_days,
-            )
-        return SourceResult(
-            source=source,
-            status=status,
-            reason=reason,
-            checked_at=now,
-            fetch=replace(fetch, body=b""),
-            inspection=inspection,
-            title=evidence,
-            probe=probe,
-            new_url=verdict.new_url if status is verdict.status else None,
-            history=history,
-        )
+    async def _fetch(self, source: Source, past: SourceHistory | None) -> FetchResult:
+        """GET the source, conditionally when the last check was good."""
+        validators = conditional_headers(past) if past is not None else {}
+        fetch = await self.fetcher.fetch(source.url, headers=validators or None)
+        if (
+            fetch.status_code == 304
+            and validators
+            and reuse_on_not_modified(fetch, past or SourceHistory()) is None
+        ):
+            # Not modified, but not the page verified last time (the redirects changed):
+            # ask again, unconditionally.
+            fetch = await self.fetcher.fetch(source.url)
+        return fetch
+
+    async def _inspect(
+        self, source: Source, fetch: FetchResult
+    ) -> tuple[Inspection, TitleEvidence | None]:
+        """What the body is and, when there is a title to look for, where it is."""
+        fmt = sniff_format(fetch.body, fetch.content_type)
+        if not needs_parse(source, fmt):
+            return Inspection(fmt), None
+        parsed = await self.parser.parse(fetch, source.title)
+        return parsed.inspection, parsed.evidence
 
     async def _probe(self, url: str, fetch: FetchResult) -> Probe:
         """Fetch a random sibling of ``url`` (once per directory and extension) and judge."""
@@ -387,3 +381,20 @@ class _Run:
                 future.exception()  # retrieved: no "never retrieved" warning
                 raise
         return judge_probe(fetch, await asyncio.shield(future))
+
+
+def _result(
+    source: Source, fetch: FetchResult, probe: Probe | None, decision: Decision, now: dt.datetime
+) -> SourceResult:
+    return SourceResult(
+        source=source,
+        status=decision.status,
+        reason=decision.reason,
+        checked_at=now,
+        fetch=replace(fetch, body=b""),
+        inspection=decision.inspection,
+        title=decision.evidence,
+        probe=probe,
+        new_url=decision.new_url,
+        history=decision.history,
+    )

@@ -9,7 +9,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from .._models import DocFormat, Inspection, TitleCandidate, TitleEvidence
+from .._models import DocFormat, Inspection, Problem, ProblemKind, TitleCandidate, TitleEvidence
 from .html import charset_from_header, html_candidates
 from .match import match_title, text_fingerprint
 from .pdf import PdfDocument
@@ -81,7 +81,8 @@ def analyse(
         evidence = match_title(expected_title, [*titles, text], display=display)
         if not evidence.matched and truncated:
             inspection = dataclasses.replace(
-                inspection, problem="the page was cut off at max_bytes"
+                inspection,
+                problem=Problem(ProblemKind.TRUNCATED, "the page was cut off at max_bytes"),
             )
         return inspection, evidence
     if fmt is DocFormat.TEXT:
@@ -91,7 +92,11 @@ def analyse(
         if expected_title is None:
             return inspection, None
         return inspection, match_title(expected_title, [TitleCandidate("body", decoded)])
-    problem = "the answer is empty" if fmt is DocFormat.EMPTY else _unknown_type(content_type)
+    problem = (
+        Problem(ProblemKind.EMPTY, "the answer is empty")
+        if fmt is DocFormat.EMPTY
+        else _unknown_type(content_type)
+    )
     return Inspection(fmt, problem=problem), None
 
 
@@ -99,7 +104,8 @@ def _analyse_pdf(
     body: bytes, truncated: bool, expected_title: str | None, max_pages: int
 ) -> tuple[Inspection, TitleEvidence | None]:
     if truncated:
-        return Inspection(DocFormat.PDF, problem="the PDF was cut off at max_bytes"), None
+        problem = Problem(ProblemKind.TRUNCATED, "the PDF was cut off at max_bytes")
+        return Inspection(DocFormat.PDF, problem=problem), None
     document = PdfDocument(body, max_pages=max_pages)
     if expected_title is None or document.problem is not None:
         if document.problem is None:
@@ -111,21 +117,31 @@ def _analyse_pdf(
     if evidence.matched:
         # Metadata is a claim, not the document: a scan without a text layer stays
         # unverifiable even when its metadata names the right title.
-        for page in document.page_texts():
-            if page.text.strip():
-                break
+        _read_until_text(document)
     else:
-        for page in document.page_texts():
-            page_evidence = match_title(expected_title, [page])
-            if page_evidence.matched:
-                evidence = page_evidence
-                break
-            if page_evidence.score > evidence.score:
-                evidence = page_evidence
+        evidence = _best_page(document, expected_title, evidence)
     inspection = document.finish()
     if not evidence.matched:
         evidence = dataclasses.replace(evidence, found=inspection.display_title)
     return inspection, evidence
+
+
+def _read_until_text(document: PdfDocument) -> None:
+    """Read pages until one has text (so a scan is told from a document)."""
+    for page in document.page_texts():
+        if page.text.strip():
+            return
+
+
+def _best_page(document: PdfDocument, expected: str, best: TitleEvidence) -> TitleEvidence:
+    """The first page that carries ``expected``, else the closest evidence seen."""
+    for page in document.page_texts():
+        evidence = match_title(expected, [page])
+        if evidence.matched:
+            return evidence
+        if evidence.score > best.score:
+            best = evidence
+    return best
 
 
 def _known_codec(name: str) -> bool:
@@ -136,5 +152,8 @@ def _known_codec(name: str) -> bool:
     return True
 
 
-def _unknown_type(content_type: str | None) -> str:
-    return f"the answer is neither PDF nor HTML ({content_type or 'no Content-Type'})"
+def _unknown_type(content_type: str | None) -> Problem:
+    return Problem(
+        ProblemKind.UNKNOWN_TYPE,
+        f"the answer is neither PDF nor HTML ({content_type or 'no Content-Type'})",
+    )

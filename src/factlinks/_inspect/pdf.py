@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from .._models import DocFormat, Inspection, TitleCandidate
+from .._models import DocFormat, Inspection, Problem, ProblemKind, TitleCandidate
 from .garbage import is_garbage_title
 from .match import text_fingerprint
 
@@ -27,7 +27,7 @@ class PdfDocument:
     def __init__(self, data: bytes, *, max_pages: int) -> None:
         self.titles: list[TitleCandidate] = []
         self.pages = 0
-        self.problem: str | None = None
+        self.problem: Problem | None = None
         self._max_pages = max_pages
         self._reader: PdfReader | None = None
         self._text_seen = False
@@ -38,15 +38,23 @@ class PdfDocument:
             with _quiet():
                 reader = PdfReader(io.BytesIO(data), strict=False)
                 if reader.is_encrypted and not reader.decrypt(""):
-                    self.problem = "the PDF is encrypted and does not open without a password"
+                    self.problem = Problem(
+                        ProblemKind.ENCRYPTED,
+                        "the PDF is encrypted and does not open without a password",
+                    )
                     return
                 self.pages = len(reader.pages)
                 self._read_titles(reader)
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-            self.problem = f"the PDF cannot be parsed ({type(exc).__name__}: {exc})"[:300]
+            self.problem = Problem(
+                ProblemKind.UNPARSABLE,
+                f"the PDF cannot be parsed ({type(exc).__name__}: {exc})"[:300],
+            )
             return
         except NotImplementedError as exc:
-            self.problem = f"the PDF uses an unsupported feature ({exc})"[:300]
+            self.problem = Problem(
+                ProblemKind.UNSUPPORTED, f"the PDF uses an unsupported feature ({exc})"[:300]
+            )
             return
         self._reader = reader
 
@@ -78,7 +86,9 @@ class PdfDocument:
                     text = self._reader.pages[number].extract_text() or ""
             except Exception as exc:
                 if number == 0 and not self.titles:
-                    self.problem = f"page 1 cannot be read ({type(exc).__name__})"
+                    self.problem = Problem(
+                        ProblemKind.UNREADABLE_PAGE, f"page 1 cannot be read ({type(exc).__name__})"
+                    )
                 continue
             self._texts.append(text)
             if text.strip():
@@ -91,7 +101,10 @@ class PdfDocument:
         """The inspection, after :meth:`page_texts` was consumed as far as needed."""
         problem = self.problem
         if problem is None and self._pages_read and not self._text_seen:
-            problem = f"no text layer in the first {self._pages_read} page(s) (a scanned PDF?)"
+            problem = Problem(
+                ProblemKind.NO_TEXT_LAYER,
+                f"no text layer in the first {self._pages_read} page(s) (a scanned PDF?)",
+            )
         titles = list(self.titles)
         if not titles:
             first = _first_line(self._first_text)

@@ -55,7 +55,7 @@ def _result(result: SourceResult) -> dict[str, Any]:
             "format": inspection.format.value,
             "title": inspection.display_title,
             "pages": inspection.pages,
-            "problem": inspection.problem,
+            "problem": inspection.problem.detail if inspection.problem else None,
         },
         "probe": None
         if result.probe is None
@@ -72,8 +72,8 @@ def _result(result: SourceResult) -> dict[str, Any]:
         "elapsed_ms": fetch.elapsed_ms if fetch else None,
         "attempts": fetch.attempts if fetch else 0,
         "error": None
-        if fetch is None or fetch.failure is None
-        else {"kind": fetch.failure.kind.value, "message": fetch.failure.detail},
+        if result.failure is None
+        else {"kind": result.failure.kind.value, "message": result.failure.detail},
         "archive": None
         if result.archive is None
         else {
