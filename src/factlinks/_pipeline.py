@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import httpx
 
-from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache
+from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache, make_service
 from ._classify import Verdict, classify, is_site_root, judge_probe, sibling_url
 from ._errors import OfflineError
 from ._fetch import Fetcher, make_client
@@ -139,8 +139,11 @@ async def check_async(
         async def verify(answer: FetchResult, title: str | None) -> TitleEvidence | None:
             return (await parser.parse(answer, title)).evidence
 
-        run.rescuer = ArchiveRescuer(
-            api=options.archive_api, fetch=fetcher.fetch, verify=verify, cache=cache
+        service = make_service(options, fetch=fetcher.fetch, cache=cache)
+        run.rescuer = (
+            ArchiveRescuer(service, fetch=fetcher.fetch, verify=verify)
+            if service is not None
+            else None
         )
     results: list[SourceResult | None] = [None] * len(source_list)
     queue: asyncio.Queue[int] = asyncio.Queue()
