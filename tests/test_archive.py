@@ -24,6 +24,7 @@ from factlinks._archive import (
     ArchiveRescuer,
     InMemoryArchiveCache,
     LookupAnswer,
+    WaybackService,
 )
 from factlinks._fetch import Fetcher, make_client
 from factlinks._inspect import analyse
@@ -134,12 +135,12 @@ def rescue(
     async def go() -> ArchiveCopy | None:
         async with make_client(options) as client:
             fetcher = Fetcher(client, options, sleep=SleepRecorder(), clock=lambda: FIXED_NOW)
-            rescuer = ArchiveRescuer(
+            service = WaybackService(
                 api=DEFAULT_ARCHIVE_API,
                 fetch=fetcher.fetch,
-                verify=verify,
                 cache=cache if cache is not None else InMemoryArchiveCache(),
             )
+            rescuer = ArchiveRescuer(service, fetch=fetcher.fetch, verify=verify)
             return await rescuer.rescue(source, since=since)
 
     return asyncio.run(go())
@@ -449,9 +450,8 @@ def test_unreachable_archive_gives_none() -> None:
         async def go() -> ArchiveCopy | None:
             async with make_client(options) as client:
                 fetcher = Fetcher(client, options, sleep=SleepRecorder(), clock=lambda: FIXED_NOW)
-                rescuer = ArchiveRescuer(
-                    api=DEFAULT_ARCHIVE_API, fetch=fetcher.fetch, verify=verify, cache=cache
-                )
+                service = WaybackService(api=DEFAULT_ARCHIVE_API, fetch=fetcher.fetch, cache=cache)
+                rescuer = ArchiveRescuer(service, fetch=fetcher.fetch, verify=verify)
                 return await rescuer.rescue(cited(), since=None)
 
         assert asyncio.run(go()) is None

@@ -14,6 +14,7 @@ carries the expected title, classify it, and write reports::
 
 from __future__ import annotations
 
+from ._archive import ArchiveService, Capture
 from ._errors import (
     DocumentError,
     FactlinksError,
@@ -28,6 +29,7 @@ from ._history import SCHEMA_VERSION as HISTORY_SCHEMA_VERSION
 from ._history import HistoryStore
 from ._models import (
     DEFAULT_FAIL_ON,
+    ArchiveCopy,
     DocFormat,
     Failure,
     FailureKind,
@@ -57,6 +59,9 @@ __all__ = [
     "DEFAULT_FAIL_ON",
     "HISTORY_SCHEMA_VERSION",
     "SCHEMA_TAG",
+    "ArchiveCopy",
+    "ArchiveService",
+    "Capture",
     "CheckOptions",
     "CitedUrl",
     "DocFormat",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import httpx
 
-from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache
+from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache, make_service
 from ._classify import is_site_root, judge_probe, sibling_url
 from ._decide import Decision, Prior, decide, needs_parse
 from ._errors import OfflineError
@@ -168,7 +168,10 @@ def _rescuer(
     async def verify(answer: FetchResult, title: str | None) -> TitleEvidence | None:
         return (await parser.parse(answer, title)).evidence
 
-    return ArchiveRescuer(api=options.archive_api, fetch=fetcher.fetch, verify=verify, cache=cache)
+    service = make_service(options, fetch=fetcher.fetch, cache=cache)
+    if service is None:
+        return None
+    return ArchiveRescuer(service, fetch=fetcher.fetch, verify=verify)
 
 
 @dataclass(frozen=True, slots=True)
