@@ -30,7 +30,7 @@ __all__ = [
 def _render_html(report: Report) -> str:
     from .html import render_html
 
-    return render_html(report_to_dict(report))
+    return render_html(report)
 
 
 FORMATS: dict[str, tuple[str, Callable[[Report], str]]] = {
