@@ -186,7 +186,7 @@ def test_unreachable_becomes_dead_only_after_three_runs_over_three_days(tmp_path
     assert result.history.first_failure == DAY0
     assert "Unreachable on 4 runs in a row since 2026-11-01" in result.reason
     assert result.history.recent == (Status.UNREACHABLE,) * 3
-    page = factlinks._report.html.render_html(factlinks._report.report_to_dict(report))
+    page = factlinks._report.html.render_html(report)
     assert page.count('class="mark st-unreachable"') == 3  # the strip of earlier runs
     assert page.count('class="mark st-dead"') == 1  # ... and this one
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import copy
 import datetime as dt
 import hashlib
 import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,164 +19,168 @@ from bs4 import BeautifulSoup, Tag
 
 import factsheet_web
 from browser import Chromium, Visit, chromium
-from factlinks import Source, SourceResult, Status
+from factlinks import (
+    Failure,
+    FailureKind,
+    FetchResult,
+    History,
+    Hop,
+    Report,
+    Source,
+    SourceResult,
+    Status,
+    TitleEvidence,
+    load_report,
+)
 from factlinks._cli import main
-from factlinks._errors import ReportError
-from factlinks._models import FetchResult, Hop, Report, TitleEvidence
+from factlinks._models import ArchiveCopy
 from factlinks._report.html import render_html, safe_href
-from factlinks._report.json import SCHEMA_TAG, render_json, report_to_dict
+from factlinks._report.json import render_json
 from farm import Farm
+from report_sample import sample_report
 
 REPO = Path(__file__).resolve().parent.parent
 XSS = "<script>alert(1)</script>"
-NOW = "2026-11-26T03:00:00+00:00"
-STATUSES = [s.value for s in Status]
+NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
 
 
 # --- a hand-made report with hostile text from the web ------------------------------------
 
 
-def _source(source_id: str, status: str, **fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": source_id,
-        "url": f"https://example.org/{source_id}",
-        "status": status,
-        "reason": f"{status} because the test says so.",
-        "action": Status(status).action if status in STATUSES else "",
-        "http_status": 200,
-        "final_url": f"https://example.org/{source_id}",
-        "redirects": [],
-        "new_url": None,
-        "title": None,
-        "document": None,
-        "probe": None,
-        "content_type": "text/html",
-        "bytes": 1200,
-        "truncated": False,
-        "elapsed_ms": 40,
-        "attempts": 1,
-        "error": None,
-        "archive": None,
-        "history": None,
-        "kind": "any",
-        "citation": f"Citation of {source_id}",
-        "cited_in": ["brief"],
-        "accessed": None,
-        "checked_at": NOW,
-    }
-    base.update(fields)
-    return base
+def _result(
+    source_id: str,
+    status: Status,
+    *,
+    url: str | None = None,
+    reason: str | None = None,
+    citation: str | None = None,
+    cited_in: tuple[str, ...] = ("brief",),
+    expected: str | None = None,
+    http_status: int | None = 200,
+    content_type: str = "text/html",
+    redirects: tuple[Hop, ...] = (),
+    failure: Failure | None = None,
+    **fields: Any,
+) -> SourceResult:
+    """One result; the answer came from ``https://example.org/<id>`` whatever the URL is.
+
+    ``expected`` is the source's title, ``title`` (in ``fields``) the title check.
+    """
+    source = Source(
+        id=source_id,
+        url=url or f"https://example.org/{source_id}",
+        title=expected,
+        citation=citation or f"Citation of {source_id}",
+        cited_in=cited_in,
+    )
+    fetch = FetchResult(
+        url=source.url,
+        final_url=f"https://example.org/{source_id}",
+        status_code=http_status,
+        redirects=redirects,
+        content_type=content_type,
+        bytes=1200,
+        elapsed_ms=40,
+        failure=failure,
+    )
+    return SourceResult(
+        source=source,
+        status=status,
+        reason=reason or f"{status.value} because the test says so.",
+        checked_at=NOW,
+        fetch=fetch,
+        **fields,
+    )
 
 
-def hostile_report() -> dict[str, Any]:
+def hostile_report() -> Report:
     """Every kind of row, with markup and script URLs where the web could put them."""
-    sources = [
-        _source(
+    results = (
+        _result(
             "healthy",
-            "ok",
-            title={
-                "expected": "A title",
-                "matched": True,
-                "found": "A title",
-                "score": 100.0,
-                "where": "<title>",
-                "snippet": 'A title "><img src=x onerror=alert(2)>',
-            },
+            Status.OK,
+            expected="A title",
+            title=TitleEvidence(
+                expected="A title",
+                matched=True,
+                found="A title",
+                score=100.0,
+                where="<title>",
+                snippet='A title "><img src=x onerror=alert(2)>',
+            ),
         ),
-        _source(
+        _result(
             "evil",
-            "dead",
+            Status.DEAD,
             url="javascript:alert(1)",
             reason=XSS,
             citation="</td></tr></table><script>alert(3)</script>",
-            cited_in=["<b>doc</b>", "brief"],
+            cited_in=("<b>doc</b>", "brief"),
             http_status=404,
             content_type='text/html"><script>alert(6)</script>',
-            archive={
-                "url": "https://web.archive.org/web/20210215093000/https://example.org/evil",
-                "timestamp": "20210215093000",
-                "verified": True,
-                "detail": "the copy shows <em>the title</em>",
-            },
-            history={
-                "previous_status": "ok",
-                "first_failure": NOW,
-                "consecutive_failures": 1,
-                "last_success": "2026-11-25T03:00:00+00:00",
-                "changed": False,
-                "not_modified_since": None,
-            },
+            archive=ArchiveCopy(
+                url="https://web.archive.org/web/20210215093000/https://example.org/evil",
+                timestamp="20210215093000",
+                captured_status="200",
+                verified=True,
+                detail="the copy shows <em>the title</em>",
+            ),
+            history=History(
+                previous_status=Status.OK,
+                first_failure=NOW,
+                consecutive_failures=1,
+                last_success=NOW - dt.timedelta(days=1),
+            ),
         ),
-        _source(
+        _result(
             "relocated",
-            "moved",
+            Status.MOVED,
             new_url="https://example.org/new",
-            redirects=[
-                {
-                    "url": "https://example.org/relocated",
-                    "status": 301,
-                    "location": "https://example.org/new",
-                }
-            ],
+            redirects=(Hop("https://example.org/relocated", 301, "https://example.org/new"),),
         ),
-        _source("sneaky-move", "moved", new_url="java\tscript:alert(4)"),
-        _source(
+        _result("sneaky-move", Status.MOVED, new_url="java\tscript:alert(4)"),
+        _result(
             "landing",
-            "drifted",
-            title={
-                "expected": "The study",
-                "matched": False,
-                "found": "Publications <i>overview</i>",
-                "score": 41.5,
-                "where": None,
-                "snippet": None,
-            },
+            Status.DRIFTED,
+            expected="The study",
+            title=TitleEvidence(
+                expected="The study",
+                matched=False,
+                found="Publications <i>overview</i>",
+                score=41.5,
+            ),
         ),
-        _source("refused", "blocked", http_status=403),
-        _source(
+        _result("refused", Status.BLOCKED, http_status=403),
+        _result(
             "silent",
-            "unreachable",
+            Status.UNREACHABLE,
             http_status=None,
-            error={
-                "kind": "timeout",
-                "message": "no answer within 30 s",
-            },
+            failure=Failure(FailureKind.TIMEOUT, "no answer within 30 s"),
         ),
-        _source(
+        _result(
             "scanned",
-            "unverifiable",
-            archive={
-                "url": "data:text/html,<script>alert(5)</script>",
-                "timestamp": "2021",
-                "verified": None,
-                "detail": "",
-            },
+            Status.UNVERIFIABLE,
+            archive=ArchiveCopy(
+                url="data:text/html,<script>alert(5)</script>",
+                timestamp="2021",
+                captured_status=None,
+                verified=None,
+                detail="",
+            ),
         ),
-        _source("excluded", "skipped", http_status=None, cited_in=[]),
-    ]
-    counts = Counter(s["status"] for s in sources)
-    return {
-        "schema": SCHEMA_TAG,
-        "tool": {"name": "factlinks", "version": "9.9.9"},
-        "registry": "sources.toml",
-        "started_at": NOW,
-        "finished_at": "2026-11-26T03:00:12+00:00",
-        "fail_on": ["dead", "drifted"],
-        "passed": False,
-        "summary": {
-            "total": len(sources),
-            "failing": counts["dead"] + counts["drifted"],
-            "by_status": {status: counts.get(status, 0) for status in STATUSES},
-            "new_problems": ["evil"],
-            "recovered": [],
-        },
-        "documents": {
-            "brief": {s: n for s, n in counts.items() if s != "skipped"},
-            "<b>doc</b>": {"dead": 1},
-            "(no document)": {"skipped": 1},
-        },
-        "sources": sources,
-    }
+        _result("excluded", Status.SKIPPED, http_status=None, cited_in=()),
+    )
+    return Report(
+        results=results,
+        started_at=NOW,
+        finished_at=NOW + dt.timedelta(seconds=12),
+        tool_version="9.9.9",
+        registry="sources.toml",
+    )
+
+
+def by_status(report: Report) -> dict[str, int]:
+    return {status.value: n for status, n in report.counts.items()}
 
 
 def soup_of(html: str) -> BeautifulSoup:
@@ -250,7 +254,7 @@ def test_the_page_is_self_contained() -> None:
 def test_tiles_count_every_status() -> None:
     report = hostile_report()
     soup = soup_of(render_html(report))
-    assert tile_counts(soup) == report["summary"]["by_status"]
+    assert tile_counts(soup) == by_status(report)
     everything = soup.select_one('button.tile[data-status="all"] .tile-count')
     assert everything is not None
     assert everything.get_text() == "9"
@@ -264,7 +268,7 @@ def test_one_row_per_source_problems_first() -> None:
     report = hostile_report()
     rows = rows_of(soup_of(render_html(report)))
     assert sorted(str(r["data-status"]) for r in rows) == sorted(
-        s["status"] for s in report["sources"]
+        r.status.value for r in report.results
     )
     groups = [str(r["data-group"]) for r in rows]
     assert groups == sorted(groups, key=["failing", "warning", "healthy"].index)
@@ -392,8 +396,7 @@ def test_evidence_redirects_and_history() -> None:
 
 def test_without_history_there_is_no_runs_column() -> None:
     report = hostile_report()
-    for source in report["sources"]:
-        source["history"] = None
+    report = replace(report, results=tuple(replace(r, history=None) for r in report.results))
     soup = soup_of(render_html(report))
     assert "Runs" not in [th.get_text() for th in soup.select("#sources-table thead th")]
     assert not soup.select(".marks")
@@ -473,34 +476,29 @@ def _model_report() -> Report:
 
 def test_a_saved_report_json_renders_the_same() -> None:
     report = _model_report()
-    direct = render_html(report_to_dict(report))
-    assert render_html(json.loads(render_json(report))) == direct
+    direct = render_html(report)
+    assert render_html(load_report(json.loads(render_json(report)))) == direct
     check_self_contained(direct)
     soup = soup_of(direct)
     assert [r["id"] for r in rows_of(soup)] == ["source-gone", "source-moved-one"]
-    assert tile_counts(soup) == report_to_dict(report)["summary"]["by_status"]
+    assert tile_counts(soup) == by_status(report)
 
 
-def test_an_older_or_sparse_report_still_renders() -> None:
-    """Consumers ignore what they do not know, and survive what is missing."""
-    report = hostile_report()
-    for source in report["sources"]:
-        for key in ("action", "title", "document", "history", "redirects", "archive"):
-            source.pop(key)
-    report["sources"].append(_source("future", "mystery"))
-    del report["documents"]
-    soup = soup_of(render_html(report))
-    assert len(rows_of(soup)) == 10
-    assert tile_counts(soup)["mystery"] == 1  # not in the summary: counted from the rows
-    future = soup.select_one("#source-future")
-    assert future is not None
-    assert "Mystery" in future.get_text()
-
-
-@pytest.mark.parametrize("data", [{}, {"schema": "factlinks.report/2"}, {"schema": None}])
-def test_not_a_report_is_a_report_error(data: dict[str, Any]) -> None:
-    with pytest.raises(ReportError, match=r"factlinks\.report/1"):
-        render_html(data)
+def test_an_older_report_without_the_run_strip_still_renders() -> None:
+    """A report.json written before ``history.recent`` existed shows the previous run only."""
+    report = sample_report()
+    full = soup_of(render_html(report)).select_one("#source-dead-404 .marks")
+    assert full is not None
+    assert len(full.select(".mark")) == 4
+    data = json.loads(render_json(report))
+    for source in data["sources"]:
+        if source["history"] is not None:
+            del source["history"]["recent"]
+    soup = soup_of(render_html(load_report(data)))
+    assert len(rows_of(soup)) == len(report)
+    marks = soup.select_one("#source-dead-404 .marks")
+    assert marks is not None
+    assert marks["aria-label"] == "previous run: Dead; this run: Dead"
 
 
 def test_the_template_ships_as_package_data() -> None:
@@ -520,7 +518,7 @@ def browser() -> Iterator[Chromium]:
 
 @pytest.fixture(scope="module")
 def factsheet_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """The fact sheet's web checked end to end by the CLI, its report.json rendered to HTML."""
+    """The fact sheet's web checked end to end by the CLI, with its report.html."""
     out = tmp_path_factory.mktemp("html-report")
     with Farm() as farm:
         factsheet_web.build(farm)
@@ -531,7 +529,7 @@ def factsheet_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
                 "--out",
                 str(out),
                 "--format",
-                "json",
+                "json,html",
                 "--no-state",
                 "--no-archive",
                 "--timeout",
@@ -542,7 +540,8 @@ def factsheet_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     assert code == 1
     data: dict[str, Any] = json.loads((out / "report.json").read_text("utf-8"))
     page = out / "report.html"
-    page.write_text(render_html(data), encoding="utf-8")
+    # written by check from the Report; the saved report.json renders the very same page
+    assert render_html(load_report(out / "report.json")) == page.read_text("utf-8")
     return page, data
 
 
@@ -763,7 +762,7 @@ def test_the_watchdog_catches_a_page_that_loads_from_the_web(
 
 def test_dark_mode_renders(browser: Chromium, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
-    page.write_text(render_html(copy.deepcopy(hostile_report())), encoding="utf-8")
+    page.write_text(render_html(hostile_report()), encoding="utf-8")
     with browser.visit(page, dark=True) as seen:
         background = seen.page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background != "rgb(255, 255, 255)"

@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import factsheet_web  # noqa: E402
 from browser import visit  # noqa: E402
+from factlinks import load_report  # noqa: E402
 from factlinks._cli import main as factlinks_main  # noqa: E402
 from factlinks._report.html import render_html  # noqa: E402
 from farm import Farm  # noqa: E402
@@ -59,7 +60,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="factlinks-shot-") as folder:
         tmp = Path(folder)
         html = tmp / "report.html"
-        html.write_text(render_html(nightly_report(tmp)), encoding="utf-8")
+        html.write_text(render_html(load_report(nightly_report(tmp))), encoding="utf-8")
         if args.html:
             args.html.write_text(html.read_text("utf-8"), encoding="utf-8")
         with visit(html, width=args.width, height=args.height) as seen:

@@ -52,7 +52,7 @@ from ._models import (
 from ._options import CheckOptions, Remap, RetryPolicy
 from ._pipeline import Runtime, check, check_async
 from ._registry import Registry, load_sources, parse_sources
-from ._report import SCHEMA_TAG, render_json, render_markdown, write_report
+from ._report import SCHEMA_TAG, load_report, render_json, render_markdown, write_report
 from ._version import __version__
 
 __all__ = [
@@ -101,6 +101,7 @@ __all__ = [
     "check_async",
     "compare_with_registry",
     "extract_urls",
+    "load_report",
     "load_sources",
     "parse_sources",
     "render_json",

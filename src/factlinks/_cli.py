@@ -7,7 +7,6 @@ Exit codes: 0 no source in a failing status; 1 at least one; 2 usage or configur
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -49,7 +48,7 @@ from ._options import (
 from ._pipeline import Runtime, check
 from ._progress import Progress
 from ._registry import load_sources
-from ._report import FORMATS, SCHEMA_TAG, render_markdown, write_report, write_text
+from ._report import FORMATS, SCHEMA_TAG, load_report, render_markdown, write_report, write_text
 from ._version import __version__
 
 __all__ = ["main"]
@@ -324,18 +323,9 @@ def _run_report(args: argparse.Namespace) -> int:
     formats = _split(args.format)
     if formats != ["html"]:
         raise OptionsError("--format: a saved report can be re-rendered as html")
-    try:
-        data = json.loads(Path(args.report).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ReportError(f"{args.report}: cannot read the report: {exc}") from exc
-    from ._report.html import render_html
-
-    try:
-        html = render_html(data)
-    except ReportError as exc:
-        raise ReportError(f"{args.report}: {exc}") from exc
+    report = load_report(args.report)
     out = Path(args.out) if args.out else Path(args.report).parent
-    written = write_text(out / "report.html", html)
+    written = write_text(out / "report.html", FORMATS["html"][1](report))
     log.warning("report: %s", written)
     return EXIT_OK
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -66,6 +67,26 @@ class Status(StrEnum):
         """What the editor should do about a citation in this status, in one sentence."""
         return _ACTIONS[self]
 
+    @property
+    def label(self) -> str:
+        """The status as reports name it for people: ``"Dead"``, ``"OK"``, ..."""
+        return _LOOKS[self].label
+
+    @property
+    def symbol(self) -> str:
+        """A glyph shown beside the label, so colour is never the only signal (``"✕"``, ...)."""
+        return _LOOKS[self].symbol
+
+    @property
+    def description(self) -> str:
+        """What the status means, in one short sentence for people (a tooltip)."""
+        return _LOOKS[self].description
+
+    @property
+    def order(self) -> int:
+        """Rank in reports, the worst first: ``dead`` is 0, ``drifted`` 1, ..., ``skipped`` 7."""
+        return _ORDER[self]
+
 
 _ACTIONS: dict[Status, str] = {
     Status.OK: "Nothing to do.",
@@ -77,6 +98,25 @@ _ACTIONS: dict[Status, str] = {
     Status.UNVERIFIABLE: "Check by hand that the link still shows the cited document.",
     Status.SKIPPED: "Nothing to do (excluded by configuration).",
 }
+
+
+class _Looks(NamedTuple):
+    symbol: str
+    label: str
+    description: str
+
+
+_LOOKS: dict[Status, _Looks] = {  # in report order, the worst first
+    Status.DEAD: _Looks("\u2715", "Dead", "404, 410 or a soft 404: the document is gone."),
+    Status.DRIFTED: _Looks("\u2260", "Drifted", "Answers, but no longer shows the cited title."),
+    Status.MOVED: _Looks("\u2192", "Moved", "Permanently redirected; the content is right."),
+    Status.UNREACHABLE: _Looks("\u21af", "Unreachable", "No usable answer after the retries."),
+    Status.BLOCKED: _Looks("\u2298", "Blocked", "Refused to the checker, probably alive."),
+    Status.UNVERIFIABLE: _Looks("?", "Unverifiable", "Answers, but the title cannot be checked."),
+    Status.OK: _Looks("\u2713", "OK", "Answers and shows the cited document."),
+    Status.SKIPPED: _Looks("\u2013", "Skipped", "Excluded by configuration."),
+}
+_ORDER: dict[Status, int] = {status: rank for rank, status in enumerate(_LOOKS)}
 
 DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.DEAD, Status.DRIFTED})
 """The statuses that fail a run unless ``fail_on`` says otherwise."""

@@ -11,11 +11,13 @@ from .._files import default_mode, replace_atomically
 from .._models import Report
 from .json import SCHEMA_TAG, render_json, report_to_dict
 from .junit import render_junit
+from .load import load_report
 from .markdown import render_markdown
 
 __all__ = [
     "FORMATS",
     "SCHEMA_TAG",
+    "load_report",
     "render_json",
     "render_junit",
     "render_markdown",
@@ -28,7 +30,7 @@ __all__ = [
 def _render_html(report: Report) -> str:
     from .html import render_html
 
-    return render_html(report_to_dict(report))
+    return render_html(report)
 
 
 FORMATS: dict[str, tuple[str, Callable[[Report], str]]] = {

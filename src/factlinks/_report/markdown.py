@@ -9,24 +9,6 @@ from .._models import Report, SourceResult, Status
 
 __all__ = ["render_markdown"]
 
-_ORDER = (
-    Status.DEAD,
-    Status.DRIFTED,
-    Status.MOVED,
-    Status.UNREACHABLE,
-    Status.BLOCKED,
-    Status.UNVERIFIABLE,
-)
-_HEADINGS = {
-    Status.DEAD: "Dead",
-    Status.DRIFTED: "Drifted",
-    Status.MOVED: "Moved",
-    Status.UNREACHABLE: "Unreachable",
-    Status.BLOCKED: "Blocked",
-    Status.UNVERIFIABLE: "Unverifiable",
-}
-
-
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
 
@@ -115,12 +97,13 @@ def render_markdown(report: Report) -> str:
             failing = sum(n for s, n in counts.items() if s in report.fail_on)
             out.append(f"| {_cell(name)} | {problems} | {failing} | {sum(counts.values())} |")
         out.append("")
-    for status in sorted(_ORDER, key=lambda s: (s not in report.fail_on, _ORDER.index(s))):
+    looked_at = (s for s in Status if s.is_problem)
+    for status in sorted(looked_at, key=lambda s: (s not in report.fail_on, s.order)):
         results = report.with_status(status)
         if not results:
             continue
         marker = "fails the run" if status in report.fail_on else "warning"
-        out += [f"## {_HEADINGS[status]} ({len(results)}, {marker})", "", f"_{status.action}_", ""]
+        out += [f"## {status.label} ({len(results)}, {marker})", "", f"_{status.action}_", ""]
         out += [_line(r) for r in results]
         out.append("")
     healthy = report.with_status(Status.OK, Status.SKIPPED)
