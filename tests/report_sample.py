@@ -19,6 +19,8 @@ from factlinks import (
     Kind,
     Probe,
     ProbeVerdict,
+    Problem,
+    ProblemKind,
     Report,
     Source,
     SourceResult,
@@ -232,12 +234,23 @@ def sample_report() -> Report:
             reason="The PDF has no text layer; the title cannot be checked.",
             checked_at=T0,
             fetch=_fetch(f"{doc}/scan.pdf", content_type="application/pdf", bytes=5000),
-            inspection=Inspection(format=DocFormat.PDF, pages=3, problem="no text layer"),
+            inspection=Inspection(
+                format=DocFormat.PDF,
+                pages=3,
+                problem=Problem(ProblemKind.OTHER, "no text layer"),
+            ),
             history=History(
                 previous_status=Status.UNVERIFIABLE,
                 not_modified=T0 - dt.timedelta(days=7),
                 recent=(Status.UNVERIFIABLE,),
             ),
+        ),
+        SourceResult(
+            source=Source(id="internal-bug", url=f"{doc}/bug.html"),
+            status=Status.UNVERIFIABLE,
+            reason="Internal error: ZeroDivisionError: division by zero",
+            checked_at=T0,
+            error=Failure(FailureKind.INTERNAL, "ZeroDivisionError: division by zero"),
         ),
         SourceResult(
             source=Source(

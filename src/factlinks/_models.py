@@ -296,6 +296,8 @@ class ProblemKind(StrEnum):
     """The parse worker died (out of memory) or did not start."""
     NOT_INSPECTED = "not-inspected"
     """The body was not looked at (the pipeline had no reason to)."""
+    OTHER = "other"
+    """A reason without a kind: read back from a ``report.json``, which keeps only the detail."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,7 +190,7 @@ def _evidence(result: SourceResult) -> dict[str, Any]:
             "format": inspection.format.value,
             "title": inspection.display_title,
             "pages": inspection.pages,
-            "problem": inspection.problem,
+            "problem": inspection.problem.detail if inspection.problem else None,
         },
         "probe": None
         if probe is None

@@ -33,6 +33,8 @@ from .._models import (
     Kind,
     Probe,
     ProbeVerdict,
+    Problem,
+    ProblemKind,
     Report,
     Source,
     SourceResult,
@@ -313,7 +315,15 @@ def _result(item: Mapping[str, Any], path: _Path) -> SourceResult:
         new_url=item["new_url"],
         history=_history(item["history"], (*path, "history")),
         archive=_archive(item["archive"]),
+        error=_internal(item["error"]),
     )
+
+
+def _internal(error: Mapping[str, Any] | None) -> Failure | None:
+    """The check's own error (a bug), which the JSON keeps in ``error`` like a fetch's."""
+    if error is None or error["kind"] != FailureKind.INTERNAL.value:
+        return None
+    return Failure(FailureKind.INTERNAL, error["message"])
 
 
 def _fetch(item: Mapping[str, Any], url: str) -> FetchResult | None:
@@ -321,6 +331,8 @@ def _fetch(item: Mapping[str, Any], url: str) -> FetchResult | None:
     if item["final_url"] is None:
         return None
     error = item["error"]
+    if error is not None and error["kind"] == FailureKind.INTERNAL.value:
+        error = None  # the check's own error, not the fetch's: see _internal
     return FetchResult(
         url=url,
         final_url=item["final_url"],
@@ -343,7 +355,9 @@ def _inspection(document: Mapping[str, Any] | None) -> Inspection | None:
         format=DocFormat(document["format"]),
         titles=() if title is None else (TitleCandidate(FROM_REPORT, title),),
         pages=document["pages"],
-        problem=document["problem"],
+        problem=None
+        if document["problem"] is None
+        else Problem(ProblemKind.OTHER, document["problem"]),
     )
 
 
