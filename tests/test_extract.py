@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import factlinks
+from factlinks import DocFormat
 from factlinks._cli import main
-from factlinks._extract import urls_in_text
+from factlinks._extract import READERS, document_type, urls_in_text
 from pdfgen import make_pdf
 
 REPO = Path(__file__).resolve().parent.parent
@@ -166,3 +167,66 @@ def test_unreadable_document_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "cannot read" in capsys.readouterr().err
     assert main(["extract", str(FACTSHEET), "--write"]) == 2
     assert "--write needs --sources" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        pytest.param(b"%PDF-1.7\n", "paper.bin", DocFormat.PDF, id="pdf-by-bytes"),
+        pytest.param(b"  \n%PDF-1.4", "paper", DocFormat.PDF, id="pdf-after-white-space"),
+        pytest.param(b"", "paper.PDF", DocFormat.PDF, id="pdf-by-name"),
+        pytest.param(b"<html>", "page.htm", DocFormat.HTML, id="htm"),
+        pytest.param(b"<html>", "page.XHTML", DocFormat.HTML, id="xhtml"),
+        pytest.param(b"<html>", "page.txt", DocFormat.TEXT, id="html-bytes-named-txt-are-text"),
+        pytest.param(b"[a](https://a.example/)", "notes.md", DocFormat.TEXT, id="markdown"),
+    ],
+)
+def test_document_type(data: bytes, name: str, expected: DocFormat) -> None:
+    assert document_type(data, name) is expected
+
+
+def test_extract_urls_reads_through_the_reader_table(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def fake(data: bytes, document: str) -> list[factlinks.CitedUrl]:
+        cited = factlinks.CitedUrl(f"https://x.example/{len(data)}", document, "fake")
+        return [cited, cited]
+
+    monkeypatch.setitem(READERS, DocFormat.TEXT, fake)
+    doc = tmp_path / "notes.md"
+    doc.write_bytes(b"12345")
+    assert factlinks.extract_urls(doc) == [
+        factlinks.CitedUrl("https://x.example/5", "notes", "fake")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("before", "joint"),
+    [
+        pytest.param('# head\n[[source]]\nid = "a"\nurl = "https://a.example/x"\n', "\n", id="nl"),
+        pytest.param('[[source]]\nid = "a"\nurl = "https://a.example/x"', "\n", id="no-nl"),
+        pytest.param('[[source]]\nid = "a"\nurl = "https://a.example/x"\n\n', "\n", id="blank"),
+        pytest.param("", "\n\n", id="empty"),
+    ],
+)
+def test_add_to_registry_writes_the_same_bytes_as_ever(
+    tmp_path: Path, before: str, joint: str
+) -> None:
+    registry = tmp_path / "sources.toml"
+    registry.write_text(before, encoding="utf-8")
+    new = [
+        factlinks.CitedUrl('https://b.example/Stud"ie-ü.pdf', 'doc "x"', "page 3 link"),
+        factlinks.CitedUrl("https://www.c.example/a/b.html?x=1", "doc", "line 2"),
+    ]
+    assert factlinks.add_to_registry(registry, new, today=dt.date(2026, 11, 26)) == [
+        "b-stud-ie",
+        "c-b",
+    ]
+    assert registry.read_bytes().decode("utf-8") == before + joint + (
+        '# Added by factlinks extract from doc "x" (page 3 link) on 2026-11-26.\n'
+        '[[source]]\nid = "b-stud-ie"\nurl = "https://b.example/Stud\\"ie-ü.pdf"\n'
+        'kind = "pdf"\ncited_in = ["doc \\"x\\""]\n'
+        "\n# Added by factlinks extract from doc (line 2) on 2026-11-26.\n"
+        '[[source]]\nid = "c-b"\nurl = "https://www.c.example/a/b.html?x=1"\n'
+        'cited_in = ["doc"]\n'
+    )

@@ -6,8 +6,9 @@ Three steps, each callable on its own:
    ``report.json`` with :func:`results_from_report`): the ``url`` of a ``moved`` source becomes
    its ``new_url``; with ``archive=True`` a ``dead`` or ``drifted`` source gains the
    ``archive_url`` of its archive copy (its ``url`` stays: it is what was cited).
-2. :func:`apply_fixes` edits the registry text with tomlkit, so comments, blank lines, key order,
-   string quoting and line endings stay as they were; :func:`unified_diff` shows the change.
+2. :func:`apply_fixes` has the registry's format apply them to its text (tomlkit, for
+   ``sources.toml``), so comments, blank lines, key order, string quoting and line endings stay
+   as they were; :func:`unified_diff` shows the change.
 3. :func:`write_fixed` validates the new text and replaces the file atomically.
 
 Example::
@@ -31,14 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, overload
 
-import tomlkit
-import tomlkit.exceptions
-from tomlkit.items import AoT, Array, InlineTable, SingleKey, Table
-
 from ._errors import RegistryError, ReportError
 from ._files import default_mode, replace_atomically
 from ._models import Source, Status
-from ._registry import _check_url, parse_sources
+from ._registry import Edit, format_for, parse_sources
+from ._registry.validate import check_url
 from ._report.json import SCHEMA_TAG
 
 __all__ = [
@@ -387,7 +385,7 @@ def _timestamp(value: str) -> str:
 
 def _invalid_url(url: str, source_id: str, key: str) -> str | None:
     try:
-        _check_url(url, "<report>", source_id, None, key=key)
+        check_url(url, "<report>", source_id, None, key=key)
     except RegistryError as exc:
         return f"not a valid http(s) URL: {str(exc).removeprefix('<report>: ')}"
     return None
@@ -413,10 +411,11 @@ def _read(path: Path) -> str:
 def apply_fixes(path: str | os.PathLike[str], fixes: Iterable[Fix]) -> str:
     """The text of the registry file at ``path`` with ``fixes`` made; the file is not touched.
 
-    Each ``[[source]]`` table is found by its ``id``. A changed value keeps its key, its
-    spacing, its quoting style and its comment; a new ``archive_url`` goes right after ``url``,
-    aligned like it. Everything else (comments, blank lines, order, line endings) stays
-    byte for byte.
+    The fixes become :class:`~factlinks._registry.Edit` values that the file's format applies
+    (:meth:`~factlinks._registry.RegistryFormat.apply_edits`). For ``sources.toml``: each
+    ``[[source]]`` table is found by its ``id``; a changed value keeps its key, its spacing,
+    its quoting style and its comment; a new ``archive_url`` goes right after ``url``, aligned
+    like it. Everything else (comments, blank lines, order, line endings) stays byte for byte.
 
     Example::
 
@@ -428,88 +427,8 @@ def apply_fixes(path: str | os.PathLike[str], fixes: Iterable[Fix]) -> str:
     """
     file = Path(path)
     text = _read(file)
-    try:
-        document = tomlkit.parse(text)
-    except tomlkit.exceptions.TOMLKitError as exc:
-        raise RegistryError(f"{file}: invalid TOML: {exc}", path=str(file)) from None
-    tables = _source_tables(document.get("source"))
-    for fix in fixes:
-        table = tables.get(fix.source_id)
-        if table is None:
-            raise RegistryError(
-                f"{file}: no source with id {fix.source_id!r}",
-                path=str(file),
-                source_id=fix.source_id,
-            )
-        current = table.get(fix.key)
-        current_value = current.unwrap() if current is not None else None
-        if current_value != fix.old:
-            raise RegistryError(
-                f"{file}: source {fix.source_id!r}: {fix.key!r} is {current_value!r}, not "
-                f"{fix.old!r} as planned; the file changed since the plan was made",
-                path=str(file),
-                source_id=fix.source_id,
-                key=fix.key,
-            )
-        _set(table, fix.key, fix.new)
-    return document.as_string()
-
-
-def _source_tables(value: object) -> dict[str, Table | InlineTable]:
-    """The ``[[source]]`` tables (or inline tables of a ``source = [...]`` array) by id."""
-    tables: dict[str, Table | InlineTable] = {}
-    items: Iterable[object] = value.body if isinstance(value, AoT) else ()
-    if isinstance(value, Array):
-        items = value
-    for table in items:
-        if isinstance(table, Table | InlineTable):
-            source_id = table.get("id")
-            if isinstance(source_id, str):
-                tables.setdefault(str(source_id), table)
-    return tables
-
-
-def _set(table: Table | InlineTable, key: str, value: str) -> None:
-    existing = table.get(key)
-    if existing is not None:
-        literal = existing.as_string().startswith("'") and _fits_literal(value)
-        table[key] = tomlkit.string(value, literal=literal)
-        return
-    anchor = table.get("url")
-    if isinstance(table, InlineTable) or anchor is None or key == "url":
-        table[key] = value
-        return
-    item = tomlkit.string(value)
-    item.trivia.indent = anchor.trivia.indent
-    item.trivia.trail = "\r\n" if anchor.trivia.trail.endswith("\r\n") else "\n"
-    table.value._insert_after("url", _aligned_key(key, _key_of(table, "url")), item)
-
-
-def _fits_literal(value: str) -> bool:
-    """True when ``value`` can be written as a TOML literal string ('...')."""
-    return "'" not in value and all(c == "\t" or (c >= " " and c != "\x7f") for c in value)
-
-
-def _key_of(table: Table, name: str) -> SingleKey | None:
-    for key, _ in table.value.body:
-        if isinstance(key, SingleKey) and key.key == name:
-            return key
-    return None
-
-
-def _aligned_key(name: str, like: SingleKey | None) -> SingleKey:
-    """A key ``name`` whose ``=`` lines up with ``like``'s, where it can."""
-    if like is None:
-        return SingleKey(name)
-    original = like.as_string()
-    sep = like.sep
-    equals = sep.find("=")
-    if equals < 0:  # pragma: no cover - a parsed key always has its '='
-        return SingleKey(name)
-    column = len(original) + equals
-    gap = len(original) - len(original.rstrip()) + equals
-    padding = max(column - len(name), 1 if gap else 0)
-    return SingleKey(name, sep=" " * padding + sep[equals:])
+    edits = [Edit(fix.source_id, fix.key, fix.new, old=fix.old) for fix in fixes]
+    return format_for(file, text).apply_edits(text, edits, path=str(file))
 
 
 def write_fixed(path: str | os.PathLike[str], text: str) -> None:

@@ -152,6 +152,10 @@ class Source:
     """If set, the source is not checked, and this is the reason."""
     archive_url: str | None = None
     """An archived copy to cite when the original is gone (``factlinks fix --archive``)."""
+    line: int | None = field(default=None, compare=False)
+    """Where the source starts in its registry file (1-based line), if known; not compared."""
+    column: int | None = field(default=None, compare=False)
+    """The 1-based column of that start, if known; not compared."""
 
     def __post_init__(self) -> None:
         # Accept the registry's spellings from library callers: kind="pdf", cited_in=[...].

@@ -1,0 +1,63 @@
+"""PDF documents: the targets of link annotations, and URLs in the text layer of each page."""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from typing import TYPE_CHECKING
+
+from .._errors import DocumentError
+from .interface import CitedUrl
+from .urls import strip_url, urls_in_text, valid_url
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
+
+__all__ = ["MAX_PAGES", "read_pdf"]
+
+MAX_PAGES = 2000
+"""Pages after this many are not read."""
+
+
+def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
+    """The URLs a PDF links to and shows, page by page (``page 3 link``, ``page 3``)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    found: list[CitedUrl] = []
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise DocumentError(f"{document}: the PDF is encrypted")
+            for number, page in enumerate(reader.pages[:MAX_PAGES], start=1):
+                found.extend(_links(page, document, number))
+                text = page.extract_text() or ""
+                found.extend(urls_in_text(text, document, where=f"page {number}"))
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DocumentError(f"{document}: the PDF cannot be read ({exc})") from exc
+    finally:
+        logger.setLevel(level)
+    return found
+
+
+def _links(page: PageObject, document: str, number: int) -> list[CitedUrl]:
+    """The URI targets of the link annotations on one page."""
+    found = []
+    annotations = page.get("/Annots")
+    annotations = annotations.get_object() if annotations is not None else []
+    for annotation in annotations if isinstance(annotations, list) else []:
+        annotation = annotation.get_object()
+        action = annotation.get("/A") if isinstance(annotation, dict) else None
+        action = action.get_object() if action is not None else None
+        uri = action.get("/URI") if isinstance(action, dict) else None
+        if isinstance(uri, bytes):
+            uri = uri.decode("latin-1")
+        if uri is not None and valid_url(strip_url(str(uri).strip())):
+            found.append(CitedUrl(strip_url(str(uri).strip()), document, f"page {number} link"))
+    return found

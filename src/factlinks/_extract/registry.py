@@ -1,0 +1,89 @@
+"""A document's citations against the registry: what is missing, what is no longer cited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .._fix import write_fixed
+from .._models import Kind, Source
+from .._registry import Registry, format_for, load_sources
+from .interface import CitedUrl
+from .urls import unique
+
+__all__ = ["RegistryDiff", "add_to_registry", "compare_with_registry"]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryDiff:
+    """How a document's citations and a registry differ."""
+
+    unregistered: tuple[CitedUrl, ...]
+    """Cited in the document, not in the registry."""
+    uncited: tuple[Source, ...]
+    """In the registry as cited by the document (``cited_in``), but no longer in it."""
+
+
+def compare_with_registry(
+    cited: Sequence[CitedUrl], registry: Registry, documents: Iterable[str]
+) -> RegistryDiff:
+    """Compare the URLs of ``documents`` with the registry."""
+    names = set(documents)
+    registered = {source.url for source in registry}
+    found = {c.url for c in cited}
+    unregistered = tuple(c for c in unique(cited) if c.url not in registered)
+    uncited = tuple(s for s in registry if names & set(s.cited_in) and s.url not in found)
+    return RegistryDiff(unregistered, uncited)
+
+
+def _slug(url: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "source").removeprefix("www.").split(".")[0]
+    segments = [s for s in parts.path.split("/") if s]
+    last = segments[-1].rsplit(".", 1)[0] if segments else ""
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{host}-{last}".lower()).strip("-")
+    return slug[:60].rstrip("-") or "source"
+
+
+def add_to_registry(
+    registry_path: str | os.PathLike[str],
+    new: Sequence[CitedUrl],
+    *,
+    today: dt.date | None = None,
+) -> list[str]:
+    """Append a source per new URL to the registry file; return the ids given.
+
+    The registry's format only appends, so the file's comments and formatting stay as they
+    are; the result is validated before it replaces the file (atomically).
+    """
+    path = Path(registry_path)
+    taken = {source.id for source in load_sources(path)}
+    today = today or dt.date.today()
+    sources: list[Source] = []
+    notes: dict[str, str] = {}
+    for cited in new:
+        base = _slug(cited.url)
+        source_id, counter = base, 2
+        while source_id in taken:
+            source_id, counter = f"{base}-{counter}", counter + 1
+        taken.add(source_id)
+        pdf = urlsplit(cited.url).path.lower().endswith(".pdf")
+        sources.append(
+            Source(
+                source_id, cited.url, kind=Kind.PDF if pdf else Kind.ANY, cited_in=(cited.document,)
+            )
+        )
+        notes[source_id] = (
+            f"Added by factlinks extract from {cited.document} ({cited.where}) on {today}."
+        )
+    if not sources:
+        return []
+    text = path.read_text(encoding="utf-8-sig")
+    new_text = format_for(path, text).append(text, sources, path=path, notes=notes)
+    write_fixed(path, new_text)  # validated, atomic, mode and BOM kept
+    return [source.id for source in sources]

@@ -1,0 +1,91 @@
+"""Registries of cited sources: the formats, and loading a file in the one that fits.
+
+Each format implements :class:`RegistryFormat` (see :mod:`.interface`) and is registered with
+one line in :data:`FORMATS`; :func:`format_for` picks the format of a file by its name and
+confirms it by its content. ``sources.toml`` (:class:`TomlFormat`) is the first format.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import PurePath
+
+from .._errors import RegistryError
+from .interface import Edit, Registry, RegistryFormat, read_text
+from .toml import TomlFormat
+
+__all__ = [
+    "FORMATS",
+    "Edit",
+    "Registry",
+    "RegistryError",
+    "RegistryFormat",
+    "TomlFormat",
+    "format_for",
+    "load_sources",
+    "parse_sources",
+]
+
+FORMATS: dict[str, RegistryFormat] = {
+    TomlFormat.name: TomlFormat(),
+}
+"""The registry formats by name, in the order they are tried. Register one with one line:
+``FORMATS["csl-json"] = CslJsonFormat()``."""
+
+
+def format_for(path: str | os.PathLike[str], text: str | None = None) -> RegistryFormat:
+    """The format of the registry file ``path`` whose content is ``text``.
+
+    The file name's suffix proposes formats and the content confirms one
+    (:meth:`RegistryFormat.sniff`). A name no format claims is recognised by its content alone;
+    a content no format recognises goes to the first format the name proposes, whose parser
+    then says what is wrong with it.
+
+    Example::
+
+        registry = format_for("sources.toml", text).parse(text, path="sources.toml")
+
+    Raises:
+        RegistryError: no format fits the name and (without ``text``: cannot be confirmed by)
+            the content; the message names the file.
+    """
+    name = os.fspath(path)
+    suffix = PurePath(name).suffix.lower()
+    proposed = [f for f in FORMATS.values() if suffix and suffix in f.suffixes]
+    if text is None:
+        if proposed:
+            return proposed[0]
+        why = "its name does not tell the format and its content was not given"
+    else:
+        found = next((f for f in proposed if f.sniff(text)), None)
+        found = found or next((f for f in FORMATS.values() if f.sniff(text)), None)
+        if found or proposed:
+            return found or proposed[0]
+        why = "its content is in none of the known formats"
+    known = ", ".join(f"{f.name} ({', '.join(f.suffixes)})" for f in FORMATS.values())
+    raise RegistryError(f"{name}: not a registry file: {why} ({known})", path=name)
+
+
+def load_sources(path: str | os.PathLike[str]) -> Registry:
+    """Read and validate a registry file.
+
+    Example::
+
+        registry = factlinks.load_sources("sources.toml")
+        print(len(registry), registry[0].url)
+
+    Parameters:
+        path: the registry file, e.g. ``sources.toml``.
+
+    Raises:
+        RegistryError: the file is missing, unreadable, not in a known format, or breaks a
+            rule; the message names the file, the source id, the key and, where known, the line.
+    """
+    name = os.fspath(path)
+    text = read_text(name)
+    return format_for(name, text).parse(text, path=name)
+
+
+def parse_sources(text: str, *, path: str = "<string>") -> Registry:
+    """Validate registry ``text`` as :func:`load_sources` does a file named ``path``."""
+    return format_for(path, text).parse(text, path=path)

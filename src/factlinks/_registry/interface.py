@@ -1,0 +1,177 @@
+"""The registry seam: what a registry *format* implements, and what it produces.
+
+A format reads a file of cited sources into a :class:`Registry`, applies a list of
+:class:`Edit` to its text (``factlinks fix``) and appends new sources to it (``factlinks
+extract --write``), both keeping the file's comments and layout. ``sources.toml`` is the first
+format (:class:`~factlinks._registry.toml.TomlFormat`); a new one subclasses
+:class:`RegistryFormat` and is registered with one line in ``factlinks._registry.FORMATS``.
+
+Every problem with a registry raises :class:`~factlinks.RegistryError`, whose message names the
+file and, where there is one, the source id, the key and the line.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, overload
+
+from .._errors import OptionsError, RegistryError
+from .._models import Source
+from .._options import CheckOptions, parse_statuses
+
+__all__ = ["Edit", "Registry", "RegistryError", "RegistryFormat", "read_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Registry(Sequence[Source]):
+    """The sources of one registry file, in file order, with its ``[settings]``.
+
+    A registry is a sequence of :class:`Source`, so it can be passed wherever sources are.
+
+    Example::
+
+        registry = load_sources("sources.toml")
+        report = check(registry)            # uses registry.options()
+    """
+
+    sources: tuple[Source, ...]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """The validated ``[settings]`` table."""
+    path: str | None = None
+    """The file the registry came from."""
+
+    @overload
+    def __getitem__(self, index: int) -> Source: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Source]: ...
+    def __getitem__(self, index: int | slice) -> Source | Sequence[Source]:
+        return self.sources[index]
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __iter__(self) -> Iterator[Source]:
+        return iter(self.sources)
+
+    def get(self, source_id: str) -> Source | None:
+        """The source with id ``source_id``, or ``None``."""
+        return next((s for s in self.sources if s.id == source_id), None)
+
+    def options(self, base: CheckOptions | None = None) -> CheckOptions:
+        """``base`` (default: the defaults) with this registry's ``[settings]`` applied."""
+        base = base or CheckOptions()
+        changes: dict[str, Any] = dict(self.settings)
+        if "fail_on" in changes:
+            changes["fail_on"] = parse_statuses(changes["fail_on"])
+        try:
+            return base.replace(**changes)
+        except OptionsError as exc:
+            raise RegistryError(f"{self.path}: [settings]: {exc}", path=self.path) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One change to one key of one source in a registry file.
+
+    Example::
+
+        Edit("kfw-318", "url", "https://new.example/318.pdf", old="https://old.example/318.pdf")
+    """
+
+    source_id: str
+    """The ``id`` of the source to change."""
+    key: str
+    """The registry key to change, e.g. ``"url"`` or ``"archive_url"``."""
+    value: str | None
+    """The value to write; ``None`` removes the key."""
+    old: str | None = None
+    """The value the file must have now for the edit to apply (``None``: the key is absent).
+
+    A file that changed since the edit was planned is refused rather than overwritten.
+    """
+
+
+class RegistryFormat(ABC):
+    """A registry file format: read it, edit it in place, append to it.
+
+    Subclasses set :attr:`name` and :attr:`suffixes` and implement the abstract methods. Edits
+    and appends work on the file's text and return the new text; nothing here writes files
+    (``factlinks._fix.write_fixed`` validates and replaces a file atomically).
+    """
+
+    name: str
+    """A short name for the format, e.g. ``"toml"``: its key in ``FORMATS``."""
+    suffixes: tuple[str, ...]
+    """The file name endings that suggest the format, lower case with the dot: ``(".toml",)``."""
+
+    @abstractmethod
+    def sniff(self, text: str) -> bool:
+        """True when ``text`` could be a registry in this format (a cheap look, not a parse)."""
+
+    def load(self, path: str | os.PathLike[str]) -> Registry:
+        """Read and validate the registry file at ``path``.
+
+        Raises:
+            RegistryError: the file is missing, unreadable or not UTF-8, or breaks a rule.
+        """
+        name = os.fspath(path)
+        return self.parse(read_text(name), path=name)
+
+    @abstractmethod
+    def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
+        """Validate registry ``text``; ``path`` names it in error messages and on the result.
+
+        Raises:
+            RegistryError: the text is not in this format or breaks a rule of the registry.
+        """
+
+    @abstractmethod
+    def apply_edits(
+        self, text: str, edits: Sequence[Edit], *, path: str | os.PathLike[str] = "<string>"
+    ) -> str:
+        """``text`` with ``edits`` made, keeping comments and layout outside the edited values.
+
+        Raises:
+            RegistryError: the text cannot be parsed, an edit names an id the text does not
+                have, or a key does not hold the value the edit expects (:attr:`Edit.old`).
+        """
+
+    @abstractmethod
+    def append(
+        self,
+        text: str,
+        sources: Sequence[Source],
+        *,
+        path: str | os.PathLike[str] = "<string>",
+        notes: Mapping[str, str] | None = None,
+    ) -> str:
+        """``text`` with an entry per source added at the end; what was there stays as it is.
+
+        Parameters:
+            text: the registry's current text.
+            sources: the sources to add (their ids must be new; the result is not validated).
+            path: names the file in error messages.
+            notes: a comment per source id, written above its entry where the format has
+                comments.
+        """
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of a registry file, without a byte order mark, for :meth:`RegistryFormat.parse`.
+
+    Raises:
+        RegistryError: the file is missing, unreadable or not UTF-8; the message names it.
+    """
+    name = os.fspath(path)
+    try:
+        return Path(name).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise RegistryError(f"{name}: no such file", path=name) from None
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{name}: not UTF-8 text ({exc.reason})", path=name) from None
+    except OSError as exc:
+        raise RegistryError(f"{name}: cannot read: {exc.strerror or exc}", path=name) from None

@@ -1,0 +1,378 @@
+"""The rules of a registry, whatever its format: parsed tables in, :class:`Source` objects out.
+
+A format parses its file into plain values (dicts, lists, strings, dates) and hands them to
+:func:`registry_from_data`, or one source at a time to :func:`source_from_table`; the error
+messages name the file, the line where known, the source and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from .._errors import OptionsError, RegistryError
+from .._models import Kind, Source
+from .._options import CheckOptions, parse_statuses
+from .interface import Registry
+
+__all__ = [
+    "SETTINGS_KEYS",
+    "SOURCE_KEYS",
+    "TOP_KEYS",
+    "check_url",
+    "registry_from_data",
+    "settings_from_table",
+    "source_from_table",
+]
+
+SOURCE_KEYS = (
+    "id",
+    "url",
+    "title",
+    "kind",
+    "citation",
+    "cited_in",
+    "accessed",
+    "skip",
+    "archive_url",
+)
+TOP_KEYS = ("settings", "source")
+_ID_RE = re.compile(r"^[a-z0-9._-]+$")
+
+Position = tuple[int, int]
+"""A 1-based (line, column) in a registry file."""
+
+
+def registry_from_data(
+    data: Mapping[str, Any], path: str, positions: Sequence[Position] = ()
+) -> Registry:
+    """Validate a parsed registry: a ``settings`` table and a ``source`` list of tables.
+
+    ``positions`` holds where each source starts in the file, in order, where known.
+    """
+    for key in data:
+        if key not in TOP_KEYS:
+            _unknown(path, None, key, TOP_KEYS, None, "top-level key")
+    settings = settings_from_table(data.get("settings", {}), path)
+    raw_sources = data.get("source", [])
+    if not isinstance(raw_sources, list):
+        raise RegistryError(
+            f"{path}: 'source' must be an array of tables ([[source]])", path=path, key="source"
+        )
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_sources):
+        line, column = positions[index] if index < len(positions) else (None, None)
+        source = source_from_table(raw, index, path, line, column)
+        if source.id in seen:
+            raise RegistryError(
+                f"{_where(path, line)}: source {source.id!r}: duplicate id "
+                f"(also source #{seen[source.id] + 1})",
+                path=path,
+                source_id=source.id,
+                key="id",
+            )
+        seen[source.id] = index
+        sources.append(source)
+    return Registry(tuple(sources), settings, path)
+
+
+def _where(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line else path
+
+
+def _unknown(
+    path: str,
+    source_id: str | None,
+    key: str,
+    valid: Sequence[str],
+    line: int | None,
+    what: str = "unknown key",
+    *,
+    label: str | None = None,
+) -> None:
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
+    owner = f"source {source_id!r}: " if source_id else (f"{label}: " if label else "")
+    if what == "top-level key":
+        message = f"{_where(path, line)}: unknown top-level key {key!r}{hint}"
+    else:
+        message = f"{_where(path, line)}: {owner}unknown key {key!r}{hint}"
+    raise RegistryError(message, path=path, source_id=source_id, key=key)
+
+
+# -- [settings] -------------------------------------------------------------------------------
+
+
+def settings_from_table(raw: object, path: str) -> dict[str, Any]:
+    """Validate the ``[settings]`` table: known keys, each of the right type and range."""
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{path}: 'settings' must be a table", path=path, key="settings")
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        check = _SETTINGS.get(key)
+        if check is None:
+            close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(SETTINGS_KEYS)}"
+            )
+            raise RegistryError(
+                f"{path}: [settings]: unknown key {key!r}{hint}", path=path, key=key
+            )
+        value = check(key, value, path)
+        try:
+            CheckOptions().replace(**{key: parse_statuses(value) if key == "fail_on" else value})
+        except OptionsError as exc:
+            raise RegistryError(f"{path}: [settings]: {exc}", path=path, key=key) from None
+        out[key] = value
+    return out
+
+
+def _user_agent(key: str, value: object, path: str) -> Any:
+    _expect(value, str, "a string", path, None, key, None, "[settings]")
+    return value
+
+
+def _fail_on(key: str, value: object, path: str) -> Any:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RegistryError(
+            f"{path}: [settings]: 'fail_on' must be a list of status names", path=path, key=key
+        )
+    try:
+        parse_statuses(value)
+    except OptionsError as exc:
+        raise RegistryError(f"{path}: [settings]: {exc}", path=path, key=key) from None
+    return value
+
+
+def _timeout(key: str, value: object, path: str) -> Any:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise RegistryError(
+            f"{path}: [settings]: 'timeout' must be a positive number of seconds, not {value!r}",
+            path=path,
+            key=key,
+        )
+    return float(value)
+
+
+def _count(least: int) -> Callable[[str, object, str], Any]:
+    what = "a whole number >= 0" if least == 0 else "a positive integer"
+
+    def check(key: str, value: object, path: str) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise RegistryError(
+                f"{path}: [settings]: {key!r} must be {what}, not {value!r}", path=path, key=key
+            )
+        return value
+
+    return check
+
+
+_SETTINGS: dict[str, Callable[[str, object, str], Any]] = {
+    "user_agent": _user_agent,
+    "concurrency": _count(1),
+    "per_host": _count(1),
+    "timeout": _timeout,
+    "max_bytes": _count(1),
+    "max_redirects": _count(0),
+    "max_pages": _count(1),
+    "fail_on": _fail_on,
+}
+"""A validator per ``[settings]`` key: ``(key, value, path) -> value to keep``."""
+SETTINGS_KEYS = tuple(_SETTINGS)
+"""The keys ``[settings]`` may hold."""
+
+
+# -- [[source]] -------------------------------------------------------------------------------
+
+
+def _expect(
+    value: object,
+    types: type | tuple[type, ...],
+    described: str,
+    path: str,
+    source_id: str | None,
+    key: str,
+    line: int | None,
+    owner: str | None = None,
+) -> None:
+    if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        ok = False
+    else:
+        ok = isinstance(value, types)
+    if not ok:
+        who = owner or (f"source {source_id!r}" if source_id else "source")
+        raise RegistryError(
+            f"{_where(path, line)}: {who}: {key!r} must be {described}, "
+            f"not {type(value).__name__} {value!r}",
+            path=path,
+            source_id=source_id,
+            key=key,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _At:
+    """The source being validated: where its errors point."""
+
+    path: str
+    line: int | None
+    source_id: str
+
+    def fail(self, key: str, message: str) -> NoReturn:
+        raise RegistryError(
+            f"{_where(self.path, self.line)}: source {self.source_id!r}: {message}",
+            path=self.path,
+            source_id=self.source_id,
+            key=key,
+        )
+
+    def expect(
+        self, value: object, types: type | tuple[type, ...], described: str, key: str
+    ) -> None:
+        _expect(value, types, described, self.path, self.source_id, key, self.line)
+
+
+def source_from_table(
+    raw: object, index: int, path: str, line: int | None = None, column: int | None = None
+) -> Source:
+    """Validate the ``index``-th (0-based) source table, found at ``line`` and ``column``."""
+    label = f"source #{index + 1}"
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{_where(path, line)}: {label} must be a table", path=path)
+    raw_id = raw.get("id")
+    source_id = raw_id if isinstance(raw_id, str) else None
+    for key in raw:
+        if key not in SOURCE_KEYS:
+            _unknown(path, source_id, key, SOURCE_KEYS, line, label=label)
+    if "id" not in raw:
+        raise RegistryError(
+            f"{_where(path, line)}: {label}: missing required key 'id'", path=path, key="id"
+        )
+    _expect(raw_id, str, "a string", path, None, "id", line, label)
+    assert isinstance(raw_id, str)
+    at = _At(path, line, raw_id)
+    if not _ID_RE.match(raw_id):
+        at.fail("id", "'id' may only hold lower-case letters, digits, '.', '_' and '-'")
+    if "url" not in raw:
+        at.fail("url", "missing required key 'url'")
+    url = raw["url"]
+    at.expect(url, str, "a string", "url")
+    check_url(url, path, raw_id, line)
+    values = {key: check(raw.get(key), at) for key, check in _SOURCE_FIELDS.items()}
+    return Source(id=raw_id, url=url, **values, line=line, column=column)
+
+
+def _title(value: object, at: _At) -> str | None:
+    if value is None:
+        return None
+    at.expect(value, str, "a string", "title")
+    assert isinstance(value, str)
+    if not value.strip():
+        at.fail("title", "'title' is empty; leave it out to check reachability only")
+    return value.strip()
+
+
+def _kind(value: object, at: _At) -> Kind:
+    kind = "any" if value is None else value
+    at.expect(kind, str, "a string", "kind")
+    assert isinstance(kind, str)
+    try:
+        return Kind(kind)
+    except ValueError:
+        valid = ", ".join(repr(k.value) for k in Kind)
+        close = difflib.get_close_matches(kind.lower(), [k.value for k in Kind], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        at.fail("kind", f"'kind' must be one of {valid}, not {kind!r}{hint}")
+
+
+def _citation(value: object, at: _At) -> str | None:
+    if value is None:
+        return None
+    at.expect(value, str, "a string", "citation")
+    assert isinstance(value, str)
+    return value
+
+
+def _cited_in(value: object, at: _At) -> tuple[str, ...]:
+    cited_in = [value] if isinstance(value, str) else ([] if value is None else value)
+    if not isinstance(cited_in, list) or not all(isinstance(c, str) for c in cited_in):
+        at.fail("cited_in", "'cited_in' must be a list of strings")
+    return tuple(cited_in)
+
+
+def _accessed(value: object, at: _At) -> dt.date | None:
+    if value is None:
+        return None
+    accessed = value.date() if isinstance(value, dt.datetime) else value
+    at.expect(accessed, dt.date, "a date (e.g. 2021-02-15)", "accessed")
+    assert isinstance(accessed, dt.date)
+    return accessed
+
+
+def _archive_url(value: object, at: _At) -> str | None:
+    if value is None:
+        return None
+    at.expect(value, str, "a string", "archive_url")
+    assert isinstance(value, str)
+    check_url(value, at.path, at.source_id, at.line, key="archive_url")
+    return value
+
+
+def _skip(value: object, at: _At) -> str | None:
+    if value is None:
+        return None
+    at.expect(value, (bool, str), "true or a reason string", "skip")
+    if not value:
+        return None
+    return value if isinstance(value, str) else "skipped in the registry"
+
+
+_SOURCE_FIELDS: dict[str, Callable[[object, _At], Any]] = {
+    "title": _title,
+    "kind": _kind,
+    "citation": _citation,
+    "cited_in": _cited_in,
+    "accessed": _accessed,
+    "archive_url": _archive_url,
+    "skip": _skip,
+}
+"""A validator per optional source key, in the order errors are looked for: ``(value, at)``
+gives the value of the :class:`Source` field of the same name."""
+
+
+def check_url(url: str, path: str, source_id: str, line: int | None, *, key: str = "url") -> None:
+    """Raise :class:`RegistryError` unless ``url`` is an http(s) URL with a host and no space."""
+
+    def fail(why: str) -> None:
+        raise RegistryError(
+            f"{_where(path, line)}: source {source_id!r}: {key!r} {why}: {url!r}",
+            path=path,
+            source_id=source_id,
+            key=key,
+        )
+
+    if url != url.strip() or any(c.isspace() for c in url):
+        fail("contains white space (a URL wrapped across lines?)")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        scheme = parts.scheme or "no scheme"
+        fail(f"must be http or https, not {scheme}")
+    try:
+        hostname = parts.hostname
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        fail("has an invalid port")
+    if not hostname:
+        fail("has no host name")
