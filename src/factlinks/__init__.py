@@ -25,7 +25,16 @@ from ._errors import (
 )
 from ._extract import CitedUrl, RegistryDiff, add_to_registry, compare_with_registry, extract_urls
 from ._history import SCHEMA_VERSION as HISTORY_SCHEMA_VERSION
-from ._history import HistoryStore
+from ._history import (
+    HistoryBackend,
+    HistoryStore,
+    PastResult,
+    ResultRow,
+    SourceHistory,
+    StoredArchive,
+    StoredVerification,
+    open_history,
+)
 from ._models import (
     DEFAULT_FAIL_ON,
     DocFormat,
@@ -66,12 +75,14 @@ __all__ = [
     "FailureKind",
     "FetchResult",
     "History",
+    "HistoryBackend",
     "HistoryStore",
     "Hop",
     "Inspection",
     "Kind",
     "OfflineError",
     "OptionsError",
+    "PastResult",
     "Probe",
     "ProbeVerdict",
     "Problem",
@@ -82,12 +93,16 @@ __all__ = [
     "Remap",
     "Report",
     "ReportError",
+    "ResultRow",
     "RetryPolicy",
     "Runtime",
     "Source",
+    "SourceHistory",
     "SourceResult",
     "StateError",
     "Status",
+    "StoredArchive",
+    "StoredVerification",
     "TitleCandidate",
     "TitleEvidence",
     "__version__",
@@ -97,6 +112,7 @@ __all__ = [
     "compare_with_registry",
     "extract_urls",
     "load_sources",
+    "open_history",
     "parse_sources",
     "render_json",
     "render_markdown",
