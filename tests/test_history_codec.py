@@ -376,6 +376,26 @@ def test_the_cli_names_the_supported_schemes(
     code = main(["check", str(registry), "--state", "postgresql://db/x"])
     assert code == 2
     assert "no history backend for postgresql://" in capsys.readouterr().err
+    code = main(["fix", str(registry), "--state", "postgresql://db/x"])
+    assert code == 2
+    assert "no history backend for postgresql://" in capsys.readouterr().err
+
+
+def test_fix_reads_the_history_named_by_a_sqlite_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = tmp_path / "sources.toml"
+    registry.write_text(f'[[source]]\nid = "annual"\nurl = "{SOURCE.url}"\n')
+    with open_history(tmp_path / "state.db") as store:
+        store.record_run(
+            started_at=DAY0,
+            finished_at=DAY0,
+            tool_version="t",
+            registry=str(registry),
+            rows=[encode_result(MOVED, SourceHistory())],
+        )
+    assert main(["fix", str(registry), "--state", f"sqlite:///{tmp_path / 'state.db'}"]) == 0
+    assert "https://docs.example.org/b.pdf" in capsys.readouterr().out
 
 
 # -- a second backend, registered in one line ----------------------------------------------------

@@ -346,14 +346,14 @@ def _run_fix(args: argparse.Namespace) -> int:
     if args.report:
         results = results_from_report(args.report)
     else:
-        state = Path(args.state or DEFAULT_STATE)
-        if not state.exists():
+        state = args.state or DEFAULT_STATE  # a path, or a URL for open_history: not a Path
+        if "://" not in state and not Path(state).exists():
             raise OptionsError(f"no history at {state}: run 'factlinks check' first, or --report")
         with open_history(state) as history:
             latest = [report_source(row) for row in history.latest_results(args.sources)]
             results = results_from_data(
                 {"schema": SCHEMA_TAG, "sources": latest},
-                path=str(state),
+                path=state,
             )
     plan = plan_fixes(registry, results, archive=args.archive)
     for skipped in plan.skipped:
