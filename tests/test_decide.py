@@ -33,7 +33,7 @@ from factlinks import (
     TitleEvidence,
 )
 from factlinks._decide import Prior, decide, needs_parse
-from factlinks._history import PastResult, SourceHistory
+from factlinks._history import PastResult, SourceHistory, StoredVerification
 
 NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
 URL = "https://example.org/docs/report.pdf"
@@ -73,7 +73,7 @@ HTML = Inspection(DocFormat.HTML, (TitleCandidate("<title>", "Welcome"),))
 def past(status: str, when: dt.datetime, **changes: Any) -> PastResult:
     values: dict[str, Any] = {
         "run_id": 1,
-        "status": status,
+        "status": Status(status),
         "url": URL,
         "http_status": 200 if status in ("ok", "moved") else None,
         "final_url": URL,
@@ -88,30 +88,21 @@ def past(status: str, when: dt.datetime, **changes: Any) -> PastResult:
     return PastResult(**values)
 
 
-GOOD_VERIFICATION = {
-    "status": "ok",
-    "reason": "Title found in page 1.",
-    "new_url": None,
-    "title": {
-        "expected": TITLE,
-        "matched": True,
-        "score": 100.0,
-        "where": "page 1",
-        "snippet": TITLE,
-        "found": None,
-    },
-    "inspection": {
-        "format": "pdf",
-        "titles": [["page 1", TITLE]],
-        "pages": 3,
-        "text_sha256": "aa",
-    },
-}
+GOOD_VERIFICATION = StoredVerification(
+    Status.OK,
+    "Title found in page 1.",
+    title=TitleEvidence(TITLE, matched=True, score=100.0, where="page 1", snippet=TITLE),
+    inspection=Inspection(
+        DocFormat.PDF, (TitleCandidate("page 1", TITLE),), pages=3, text_sha256="aa"
+    ),
+)
 
 
 def good_history(**changes: Any) -> SourceHistory:
     good = past("ok", days_ago(1), etag='"v1"', verification=GOOD_VERIFICATION, **changes)
-    return SourceHistory(last=good, last_good=good, first_seen=days_ago(30).date(), recent=("ok",))
+    return SourceHistory(
+        last=good, last_good=good, first_seen=days_ago(30).date(), recent=(Status.OK,)
+    )
 
 
 def failing_history(*ages: float) -> SourceHistory:
@@ -121,7 +112,7 @@ def failing_history(*ages: float) -> SourceHistory:
         last=failures[-1] if failures else None,
         failures=failures,
         first_seen=days_ago(60).date(),
-        recent=tuple("unreachable" for _ in ages),
+        recent=tuple(Status.UNREACHABLE for _ in ages),
     )
 
 

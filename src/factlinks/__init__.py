@@ -26,7 +26,16 @@ from ._errors import (
 )
 from ._extract import CitedUrl, RegistryDiff, add_to_registry, compare_with_registry, extract_urls
 from ._history import SCHEMA_VERSION as HISTORY_SCHEMA_VERSION
-from ._history import HistoryStore
+from ._history import (
+    HistoryBackend,
+    HistoryStore,
+    PastResult,
+    ResultRow,
+    SourceHistory,
+    StoredArchive,
+    StoredVerification,
+    open_history,
+)
 from ._models import (
     DEFAULT_FAIL_ON,
     ArchiveCopy,
@@ -71,12 +80,14 @@ __all__ = [
     "FailureKind",
     "FetchResult",
     "History",
+    "HistoryBackend",
     "HistoryStore",
     "Hop",
     "Inspection",
     "Kind",
     "OfflineError",
     "OptionsError",
+    "PastResult",
     "Probe",
     "ProbeVerdict",
     "Problem",
@@ -87,12 +98,16 @@ __all__ = [
     "Remap",
     "Report",
     "ReportError",
+    "ResultRow",
     "RetryPolicy",
     "Runtime",
     "Source",
+    "SourceHistory",
     "SourceResult",
     "StateError",
     "Status",
+    "StoredArchive",
+    "StoredVerification",
     "TitleCandidate",
     "TitleEvidence",
     "__version__",
@@ -103,6 +118,7 @@ __all__ = [
     "extract_urls",
     "load_report",
     "load_sources",
+    "open_history",
     "parse_sources",
     "render_json",
     "render_markdown",

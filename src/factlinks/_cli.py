@@ -33,7 +33,8 @@ from ._fix import (
     unified_diff,
     write_fixed,
 )
-from ._history import HistoryStore
+from ._history import open_history
+from ._history.codec import report_source
 from ._models import FailureKind, Report, SourceResult, Status
 from ._options import (
     DEFAULT_CONCURRENCY,
@@ -282,7 +283,7 @@ def _run_check(args: argparse.Namespace) -> int:
         if args.no_state:
             report = check(registry, options, Runtime(on_result=progress))
         else:
-            with HistoryStore(args.state) as history:
+            with open_history(args.state) as history:
                 report = check(registry, options, Runtime(on_result=progress, history=history))
     _log_internal_errors(report, debug=args.debug)
     written = write_report(report, args.out, formats)
@@ -335,13 +336,14 @@ def _run_fix(args: argparse.Namespace) -> int:
     if args.report:
         results = results_from_report(args.report)
     else:
-        state = Path(args.state or DEFAULT_STATE)
-        if not state.exists():
+        state = args.state or DEFAULT_STATE  # a path, or a URL for open_history: not a Path
+        if "://" not in state and not Path(state).exists():
             raise OptionsError(f"no history at {state}: run 'factlinks check' first, or --report")
-        with HistoryStore(state) as history:
+        with open_history(state) as history:
+            latest = [report_source(row) for row in history.latest_results(args.sources)]
             results = results_from_data(
-                {"schema": SCHEMA_TAG, "sources": history.latest_results(args.sources)},
-                path=str(state),
+                {"schema": SCHEMA_TAG, "sources": latest},
+                path=state,
             )
     plan = plan_fixes(registry, results, archive=args.archive)
     for skipped in plan.skipped:

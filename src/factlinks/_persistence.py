@@ -1,26 +1,23 @@
 """What the history changes about a result: conditional requests, reuse on 304, the
-persistence policy for failures, change detection, and the rows the history stores.
+persistence policy for failures, and change detection.
 
-Pure functions of the result and the :class:`~factlinks._history.SourceHistory`.
+Pure functions of the result and the :class:`~factlinks._history.SourceHistory` (whose stored
+verification :mod:`factlinks._history.codec` has already decoded). The rows the history
+stores are built by :func:`factlinks._history.codec.encode_result`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from ._classify import new_url_of
 from ._history import SourceHistory
 from ._models import (
-    DocFormat,
     FetchResult,
     History,
     Inspection,
-    SourceResult,
     Status,
-    TitleCandidate,
     TitleEvidence,
 )
 
@@ -28,7 +25,6 @@ __all__ = [
     "Reused",
     "apply_policy",
     "conditional_headers",
-    "result_row",
     "reuse_on_not_modified",
 ]
 
@@ -65,27 +61,14 @@ def reuse_on_not_modified(fetch: FetchResult, history: SourceHistory) -> Reused 
         return None
     if fetch.final_url != good.final_url:
         return None  # the 304 came from another page (a new redirect): not what was verified
-    stored = good.verification
-    title = stored.get("title")
-    evidence = TitleEvidence(**title) if title else None
-    document = stored.get("inspection")
-    inspection = (
-        Inspection(
-            DocFormat(document["format"]),
-            tuple(TitleCandidate(w, t) for w, t in document["titles"]),
-            pages=document["pages"],
-            text_sha256=document["text_sha256"],
-        )
-        if document
-        else None
-    )
+    stored = good.verification  # decoded by the history's codec
     when = good.checked_at
     return Reused(
-        status=Status(stored["status"]),
-        reason=f"Not modified since the check of {when:%Y-%m-%d}: {stored['reason']}",
-        new_url=new_url_of(fetch.url, fetch) if stored["status"] == "moved" else None,
-        evidence=evidence,
-        inspection=inspection,
+        status=stored.status,
+        reason=f"Not modified since the check of {when:%Y-%m-%d}: {stored.reason}",
+        new_url=new_url_of(fetch.url, fetch) if stored.status is Status.MOVED else None,
+        evidence=stored.title,
+        inspection=stored.inspection,
         checked_at=when,
     )
 
@@ -122,10 +105,11 @@ def apply_policy(
     good = history.last_good
     changed = False
     if status in (Status.OK, Status.MOVED) and good is not None and not_modified is None:
-        before = (good.verification or {}).get("inspection") or {}
+        before = good.verification.inspection if good.verification is not None else None
+        before_text = before.text_sha256 if before is not None else None
         now_text = inspection.text_sha256 if inspection is not None else None
-        if now_text and before.get("text_sha256"):
-            changed = now_text != before["text_sha256"]
+        if now_text and before_text:
+            changed = now_text != before_text
         elif fetch is not None and fetch.sha256 and good.body_sha256:
             changed = fetch.sha256 != good.body_sha256
     last_success = now if status in (Status.OK, Status.MOVED) else None
@@ -145,69 +129,3 @@ def apply_policy(
             recent=tuple(Status(s) for s in history.recent),
         ),
     )
-
-
-def _verification(result: SourceResult) -> dict[str, Any] | None:
-    if result.status not in (Status.OK, Status.MOVED):
-        return None
-    title = result.title
-    inspection = result.inspection
-    return {
-        "status": result.status.value,
-        "reason": result.reason,
-        "new_url": result.new_url,
-        "title": None
-        if title is None
-        else {
-            "expected": title.expected,
-            "matched": title.matched,
-            "score": title.score,
-            "where": title.where,
-            "snippet": title.snippet,
-            "found": title.found,
-        },
-        "inspection": None
-        if inspection is None
-        else {
-            "format": inspection.format.value,
-            "titles": [[c.where, c.text] for c in inspection.titles],
-            "pages": inspection.pages,
-            "text_sha256": inspection.text_sha256,
-        },
-    }
-
-
-def result_row(result: SourceResult, previous: SourceHistory) -> dict[str, Any]:
-    """The history row of ``result`` (a 304 keeps the validators and body it confirmed)."""
-    fetch = result.fetch
-    reused = result.history is not None and result.history.not_modified is not None
-    good = previous.last_good
-    headers = fetch.headers if fetch is not None else {}
-    return {
-        "source_id": result.id,
-        "url": result.url,
-        "status": result.status.value,
-        "http_status": fetch.status_code if fetch else None,
-        "final_url": fetch.final_url if fetch else None,
-        "checked_at": result.checked_at.isoformat(),
-        "etag": good.etag if reused and good else headers.get("etag"),
-        "last_modified": good.last_modified if reused and good else headers.get("last-modified"),
-        "body_sha256": good.body_sha256 if reused and good else (fetch.sha256 if fetch else None),
-        "text_sha256": result.inspection.text_sha256 if result.inspection else None,
-        # A 304 confirmed the stored verification: keep it as it was, not the reused reason.
-        "verification": _json(good.verification if reused and good else _verification(result)),
-        "archive": _json(
-            None
-            if result.archive is None
-            else {
-                "url": result.archive.url,
-                "timestamp": result.archive.timestamp,
-                "verified": result.archive.verified,
-                "detail": result.archive.detail,
-            }
-        ),
-    }
-
-
-def _json(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)

@@ -23,7 +23,8 @@ from ._classify import is_site_root, judge_probe, sibling_url
 from ._decide import Decision, Prior, decide, needs_parse
 from ._errors import OfflineError
 from ._fetch import Fetcher, make_client
-from ._history import HistoryStore, SourceHistory, StoredArchiveCache
+from ._history import HistoryBackend, SourceHistory, StoredArchiveCache
+from ._history.codec import encode_result
 from ._inspect import sniff_format
 from ._models import (
     Failure,
@@ -39,7 +40,7 @@ from ._models import (
 )
 from ._options import CheckOptions
 from ._parse import Parser
-from ._persistence import conditional_headers, result_row, reuse_on_not_modified
+from ._persistence import conditional_headers, reuse_on_not_modified
 from ._registry import Registry
 from ._retry import Sleep
 from ._version import __version__
@@ -79,7 +80,7 @@ class Runtime:
     """Called with each result as it is ready (for progress displays)."""
     strict: bool = False
     """Re-raise unexpected exceptions instead of recording them as ``internal`` failures."""
-    history: HistoryStore | None = None
+    history: HistoryBackend | None = None
     """An open history: conditional requests, the persistence policy and change detection
     use it, and the run is recorded in it (unless the run finds the network offline)."""
 
@@ -209,7 +210,7 @@ async def _check_all(
     return [item for item in checked if item is not None]
 
 
-def _record(history: HistoryStore, report: Report, checked: list[_Checked]) -> None:
+def _record(history: HistoryBackend, report: Report, checked: list[_Checked]) -> None:
     """Record the run in the history (skipped sources are not part of it)."""
     history.record_run(
         started_at=report.started_at,
@@ -217,7 +218,7 @@ def _record(history: HistoryStore, report: Report, checked: list[_Checked]) -> N
         tool_version=report.tool_version,
         registry=report.registry,
         rows=[
-            result_row(item.result, item.past or SourceHistory())
+            encode_result(item.result, item.past or SourceHistory())
             for item in checked
             if item.result.status is not Status.SKIPPED
         ],

@@ -1,4 +1,4 @@
-"""The history store: every run and every result in SQLite (``.factlinks/state.db``).
+"""The SQLite history backend: every run and every result in ``.factlinks/state.db``.
 
 A run's results are written in one transaction when the run is complete, so a run that is
 killed half-way leaves the previous state as it was. While a run uses the database it holds
@@ -8,7 +8,8 @@ schema is versioned and migrated forward when an older database is opened.
 The history gives each source its memory: validators for conditional requests, the last
 verification (reused when the server answers 304), the first failure and the number of
 consecutive failures (an ``unreachable`` source becomes ``dead`` only when it stays so), and
-the last success.
+the last success. Rows are encoded and decoded by :mod:`factlinks._history.codec`, by column
+name.
 """
 
 from __future__ import annotations
@@ -18,20 +19,26 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ._archive import LookupAnswer
-from ._errors import StateError
+from .._archive import LookupAnswer
+from .._errors import StateError
+from .codec import RESULT_COLUMNS, decode_past, decode_row, encode_row, registry_key
+from .interface import HistoryBackend, ResultRow, SourceHistory
 
-__all__ = ["SCHEMA_VERSION", "HistoryStore", "PastResult", "SourceHistory", "StoredArchiveCache"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "HistoryStore",
+    "SqliteHistory",
+    "StoredArchiveCache",
+    "open_path",
+    "open_url",
+]
 
 SCHEMA_VERSION = 2
-RECENT_RUNS = 9
-"""How many earlier runs a result's history lists."""
 _MIGRATIONS: dict[int, str] = {
     1: """
         CREATE TABLE runs (
@@ -69,51 +76,13 @@ _MIGRATIONS: dict[int, str] = {
         ALTER TABLE results ADD COLUMN archive TEXT
     """,
 }
-_FAILING = ("unreachable", "dead")
-_GOOD = ("ok", "moved")
 
 
-@dataclass(frozen=True, slots=True)
-class PastResult:
-    """One stored result of an earlier run."""
-
-    run_id: int
-    status: str
-    url: str
-    http_status: int | None
-    final_url: str | None
-    checked_at: dt.datetime
-    etag: str | None
-    last_modified: str | None
-    body_sha256: str | None
-    text_sha256: str | None
-    verification: dict[str, Any] | None
-    """The stored title evidence, inspection, reason and new URL of a good check."""
-
-
-@dataclass(frozen=True, slots=True)
-class SourceHistory:
-    """What the history knows about one source before this run."""
-
-    last: PastResult | None = None
-    """The most recent result."""
-    last_good: PastResult | None = None
-    """The most recent ``ok``/``moved`` result."""
-    failures: tuple[PastResult, ...] = ()
-    """The current run of consecutive failing results, oldest first."""
-    first_seen: dt.date | None = None
-    """The date of the oldest stored result (``None`` for a new source)."""
-    recent: tuple[str, ...] = ()
-    """The statuses of the last runs (at most :data:`RECENT_RUNS`), oldest first."""
-
-    @property
-    def first_failure(self) -> dt.datetime | None:
-        """When the current run of failures began."""
-        return self.failures[0].checked_at if self.failures else None
-
-
-class HistoryStore:
+class SqliteHistory:
     """The SQLite history at ``path``; use as a context manager around one run.
+
+    ``with SqliteHistory(path) as history:`` opens it (so does :meth:`open`, or
+    :func:`factlinks.open_history`); it implements :class:`HistoryBackend`.
 
     Raises:
         StateError: the database is locked by another run, corrupt, or from a newer
@@ -125,8 +94,9 @@ class HistoryStore:
         self._lock: Any = None
         self._db: sqlite3.Connection | None = None
 
-    def __enter__(self) -> HistoryStore:
-        self.open()
+    def __enter__(self) -> SqliteHistory:
+        if self._db is None:  # open_history() returns it open
+            self.open()
         return self
 
     def __exit__(
@@ -146,6 +116,7 @@ class HistoryStore:
         self._acquire_lock()
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.row_factory = sqlite3.Row  # rows are read by column name
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -214,72 +185,30 @@ class HistoryStore:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _row(self, row: tuple[Any, ...]) -> PastResult:
-        verification = json.loads(row[11]) if row[11] else None
-        return PastResult(
-            run_id=row[0],
-            status=row[3],
-            url=row[2],
-            http_status=row[4],
-            final_url=row[5],
-            checked_at=dt.datetime.fromisoformat(row[6]),
-            etag=row[7],
-            last_modified=row[8],
-            body_sha256=row[9],
-            text_sha256=row[10],
-            verification=verification,
-        )
-
     def history(self, source_id: str, url: str) -> SourceHistory:
         """What earlier runs saw of ``source_id`` at ``url`` (a changed URL starts afresh)."""
         rows = self.db.execute(
-            "SELECT run_id, source_id, url, status, http_status, final_url, checked_at, etag,"
-            " last_modified, body_sha256, text_sha256, verification"
-            " FROM results WHERE source_id = ? AND url = ? ORDER BY run_id DESC",
+            f"SELECT run_id, {_COLUMNS} FROM results"
+            " WHERE source_id = ? AND url = ? ORDER BY run_id DESC",
             (source_id, url),
         ).fetchall()
-        if not rows:
-            return SourceHistory()
-        past = [self._row(row) for row in rows]
-        failures: list[PastResult] = []
-        for result in past:
-            if result.status not in _FAILING:
-                break
-            failures.append(result)
-        last_good = next((r for r in past if r.status in _GOOD), None)
-        return SourceHistory(
-            past[0],
-            last_good,
-            tuple(reversed(failures)),
-            past[-1].checked_at.date(),
-            tuple(r.status for r in reversed(past[:RECENT_RUNS])),
-        )
+        return SourceHistory.from_results([decode_past(row) for row in rows])
 
-    def latest_results(self, registry: str | None = None) -> list[dict[str, Any]]:
-        """Each source's most recent result (of runs of ``registry``, if given): id, url,
-        status, new URL and archive copy. A later run with ``--only`` hides nothing."""
-        key = _registry_key(registry)
+    def latest_results(self, registry: str | None = None) -> list[ResultRow]:
+        """Each source's most recent result (of runs of ``registry``, if given).
+
+        A later run with ``--only`` hides nothing.
+        """
+        columns = ", ".join(f"r.{name}" for name in RESULT_COLUMNS)
         rows = self.db.execute(
-            "SELECT r.source_id, r.url, r.status, r.verification, r.archive"
-            " FROM results r JOIN runs ON runs.id = r.run_id"
+            f"SELECT {columns} FROM results r JOIN runs ON runs.id = r.run_id"
             " WHERE (:registry IS NULL OR runs.registry = :registry)"
             " AND r.run_id = (SELECT max(r2.run_id) FROM results r2"
             "   JOIN runs x ON x.id = r2.run_id WHERE r2.source_id = r.source_id"
             "   AND (:registry IS NULL OR x.registry = :registry))",
-            {"registry": key},
+            {"registry": registry_key(registry)},
         ).fetchall()
-        return [
-            {
-                "id": source_id,
-                "url": url,
-                "status": status,
-                "new_url": (json.loads(verification) or {}).get("new_url")
-                if verification
-                else None,
-                "archive": json.loads(archive) if archive else None,
-            }
-            for source_id, url, status, verification, archive in rows
-        ]
+        return [decode_row(row) for row in rows]
 
     def runs(self) -> int:
         """How many runs are stored."""
@@ -294,7 +223,7 @@ class HistoryStore:
         finished_at: dt.datetime,
         tool_version: str,
         registry: str | None,
-        rows: Iterable[dict[str, Any]],
+        rows: Sequence[ResultRow],
     ) -> int:
         """Store one complete run and its results in one transaction; return the run id."""
         with self._transaction():
@@ -305,18 +234,13 @@ class HistoryStore:
                     started_at.isoformat(),
                     finished_at.isoformat(),
                     tool_version,
-                    _registry_key(registry),
+                    registry_key(registry),
                 ),
             )
             run_id = int(cursor.lastrowid or 0)
             self.db.executemany(
-                "INSERT INTO results (run_id, source_id, url, status, http_status, final_url,"
-                " checked_at, etag, last_modified, body_sha256, text_sha256, verification,"
-                " archive)"
-                " VALUES (:run_id, :source_id, :url, :status, :http_status, :final_url,"
-                " :checked_at, :etag, :last_modified, :body_sha256, :text_sha256,"
-                " :verification, :archive)",
-                [{**row, "run_id": run_id} for row in rows],
+                f"INSERT INTO results (run_id, {_COLUMNS}) VALUES (:run_id, {_PARAMETERS})",
+                [{**encode_row(row), "run_id": run_id} for row in rows],
             )
         return run_id
 
@@ -338,15 +262,42 @@ class HistoryStore:
         )
 
 
-def _registry_key(registry: str | None) -> str | None:
-    """Registries are told apart by their absolute path."""
-    return None if registry is None else os.path.abspath(registry)
+HistoryStore = SqliteHistory
+"""The name of :class:`SqliteHistory` in factlinks 0.x (public, kept)."""
+
+_COLUMNS = ", ".join(RESULT_COLUMNS)
+_PARAMETERS = ", ".join(f":{name}" for name in RESULT_COLUMNS)
+
+
+def open_path(path: str | os.PathLike[str]) -> SqliteHistory:
+    """The SQLite history at the file ``path``, open and locked.
+
+    Raises:
+        StateError: it is locked by another run, corrupt, or from a newer factlinks.
+    """
+    store = SqliteHistory(path)
+    store.open()
+    return store
+
+
+def open_url(url: str) -> SqliteHistory:
+    """The SQLite history named by ``sqlite:///relative/path`` or ``sqlite:////absolute/path``.
+
+    Raises:
+        StateError: ``url`` names no file, or :func:`open_path` refuses it.
+    """
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise StateError(
+            f"{url}: a SQLite history URL is sqlite:///relative/path or sqlite:////absolute/path"
+        )
+    return open_path(url[len(prefix) :])
 
 
 class StoredArchiveCache:
-    """The archive look-up cache of a :class:`HistoryStore` (keyed by API, URL and day)."""
+    """The archive look-up cache of a history backend (keyed by API, URL and day)."""
 
-    def __init__(self, store: HistoryStore, api: str) -> None:
+    def __init__(self, store: HistoryBackend, api: str) -> None:
         self._store = store
         self._api = api
 

@@ -1,0 +1,85 @@
+"""The history: what earlier runs saw of each source, behind one seam.
+
+- :mod:`.interface`: :class:`HistoryBackend` (the Protocol a backend implements), the rows
+  and histories it deals in, and its error, :class:`~factlinks.StateError`.
+- :mod:`.codec`: the one encoding of a result into a row, and of a row into columns.
+- :mod:`.sqlite`: the SQLite backend (``.factlinks/state.db``).
+
+A new backend is one module implementing :class:`HistoryBackend` plus one line in
+:data:`BACKENDS`; :func:`open_history` picks it by the URL scheme.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+
+from .._errors import StateError
+from . import sqlite
+from .interface import (
+    RECENT_RUNS,
+    HistoryBackend,
+    PastResult,
+    ResultRow,
+    SourceHistory,
+    StoredArchive,
+    StoredVerification,
+)
+from .sqlite import SCHEMA_VERSION, HistoryStore, SqliteHistory, StoredArchiveCache
+
+__all__ = [
+    "BACKENDS",
+    "RECENT_RUNS",
+    "SCHEMA_VERSION",
+    "HistoryBackend",
+    "HistoryStore",
+    "PastResult",
+    "ResultRow",
+    "SourceHistory",
+    "SqliteHistory",
+    "StoredArchive",
+    "StoredArchiveCache",
+    "StoredVerification",
+    "open_history",
+]
+
+BACKENDS: dict[str, Callable[[str], HistoryBackend]] = {
+    "path": sqlite.open_path,
+    "sqlite": sqlite.open_url,
+}
+"""How to open a history, by URL scheme (``"path"``: a plain file path); each factory gets
+the whole path or URL and returns the backend open."""
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def open_history(path_or_url: str | os.PathLike[str]) -> HistoryBackend:
+    """Open the history at ``path_or_url``: a file path or ``sqlite:///path`` for SQLite.
+
+    Example::
+
+        with factlinks.open_history(".factlinks/state.db") as history:
+            report = factlinks.check(sources, runtime=factlinks.Runtime(history=history))
+
+    Parameters:
+        path_or_url: a path to a SQLite file (created if missing), or a URL whose scheme is
+            one of :data:`BACKENDS` (``sqlite:///relative/path``, ``sqlite:////absolute/path``).
+
+    Returns:
+        The backend, open (and locked, for SQLite); close it, or use it as a context manager.
+
+    Raises:
+        StateError: the scheme is not supported, or the backend cannot be opened (locked,
+            corrupt, from a newer factlinks).
+    """
+    text = os.fspath(path_or_url)
+    match = _SCHEME.match(text)
+    scheme = match.group(1).lower() if match else "path"
+    factory = BACKENDS.get(scheme) if scheme != "path" or match is None else None
+    if factory is None:
+        supported = ", ".join(f"{name}://" for name in sorted(BACKENDS) if name != "path")
+        raise StateError(
+            f"{text}: no history backend for {scheme}:// (supported: a file path, {supported})"
+        )
+    return factory(text)
