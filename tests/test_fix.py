@@ -15,7 +15,16 @@ import pytest
 
 import factlinks
 from conftest import FIXED_NOW
-from factlinks import FetchResult, Hop, RegistryError, ReportError, Source, SourceResult, Status
+from factlinks import (
+    ArchiveCopy,
+    FetchResult,
+    Hop,
+    RegistryError,
+    ReportError,
+    Source,
+    SourceResult,
+    Status,
+)
 from factlinks._fix import (
     Fix,
     ReportedResult,
@@ -84,11 +93,20 @@ ARCHIVES: dict[str, dict[str, Any]] = {
     "dead-study": {"url": SNAPSHOT, "timestamp": "20210214000000", "verified": True},
     "dead-unverified": {"url": BAD_SNAPSHOT, "timestamp": "20230101000000", "verified": False},
     "drifted-page": {"url": DRIFT_SNAPSHOT, "timestamp": "20200101000000", "verified": None},
-    "fine": {"url": "https://web.archive.org/web/2021/https://fine.example.org/", "verified": True},
+    "fine": {
+        "url": "https://web.archive.org/web/20210101000000/https://fine.example.org/",
+        "timestamp": "20210101000000",
+        "verified": True,
+    },
 }
 
 
-def _result(source: Source, status: Status, new_url: str | None = None) -> SourceResult:
+def _result(
+    source: Source,
+    status: Status,
+    new_url: str | None = None,
+    archive: dict[str, Any] | None = None,
+) -> SourceResult:
     if status is Status.MOVED:
         assert new_url is not None
         fetch = FetchResult(source.url, new_url, 200, redirects=(Hop(source.url, 301, new_url),))
@@ -96,7 +114,20 @@ def _result(source: Source, status: Status, new_url: str | None = None) -> Sourc
         fetch = FetchResult(source.url, source.url, 404)
     else:
         fetch = FetchResult(source.url, source.url, 200)
-    return SourceResult(source, status, "test", FIXED_NOW, fetch=fetch, new_url=new_url)
+    copy = (
+        None
+        if archive is None
+        else ArchiveCopy(
+            url=archive["url"],
+            timestamp=archive["timestamp"],
+            captured_status="200",
+            verified=archive["verified"],
+            detail="test",
+        )
+    )
+    return SourceResult(
+        source, status, "test", FIXED_NOW, fetch=fetch, new_url=new_url, archive=copy
+    )
 
 
 def _save_report(
@@ -106,20 +137,21 @@ def _save_report(
     new_urls: dict[str, str],
     archives: dict[str, dict[str, Any]] | None = None,
 ) -> Path:
-    """Write report.json with the real renderer, then add ``archive`` objects as a run would."""
+    """Write report.json with the real renderer, archive copies included as a run has them."""
     results = tuple(
-        _result(source, statuses.get(source.id, Status.OK), new_urls.get(source.id))
+        _result(
+            source,
+            statuses.get(source.id, Status.OK),
+            new_urls.get(source.id),
+            (archives or {}).get(source.id),
+        )
         for source in registry
     )
     report = factlinks.Report(
         results=results, started_at=FIXED_NOW, finished_at=FIXED_NOW, tool_version="0"
     )
-    data = json.loads(factlinks.render_json(report))
-    for item in data["sources"]:
-        if archives is not None:
-            item["archive"] = archives.get(item["id"])
     path = folder / "report.json"
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    path.write_text(factlinks.render_json(report), encoding="utf-8")
     return path
 
 
@@ -202,30 +234,44 @@ def test_a_wrong_schema_tag_is_a_report_error(
     assert isinstance(caught.value, factlinks.FactlinksError)
 
 
+def _one_source(**changes: Any) -> str:
+    """A valid report.json of one dead source with an archive copy, then ``changes``."""
+    source = Source(id="a", url="https://a.example/")
+    copy = {"url": "https://a.example/", "timestamp": "20200101000000", "verified": True}
+    report = factlinks.Report(
+        results=(_result(source, Status.DEAD, archive=copy),),
+        started_at=FIXED_NOW,
+        finished_at=FIXED_NOW,
+        tool_version="0",
+    )
+    data = json.loads(factlinks.render_json(report))
+    for key, value in changes.items():
+        target = data["sources"][0]
+        *parents, last = key.split(".")
+        for parent in parents:
+            target = target[parent]
+        target[last] = value
+    return json.dumps(data)
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
         pytest.param(None, "no such report file", id="missing"),
         pytest.param('{"schema": "factlinks.report/1", ', "not a JSON report", id="cut-off"),
         pytest.param("[1, 2]", "not an object", id="not-an-object"),
-        pytest.param('{"schema": "factlinks.report/1"}', "'sources' must be a list", id="empty"),
+        pytest.param('{"schema": "factlinks.report/1"}', "is missing the field", id="empty"),
         pytest.param(
-            '{"schema": "factlinks.report/1", "sources": [{"id": "a", "status": "dead", '
-            '"archive": {"url": 7}}]}',
-            "source 'a': archive: 'url' must be a string",
+            _one_source(**{"archive.url": 7}),
+            "source 'a' (sources[0]): 'archive.url' must be a string",
             id="archive-url-not-a-string",
         ),
         pytest.param(
-            '{"schema": "factlinks.report/1", "sources": [{"id": "a", "status": "dead", '
-            '"archive": {"url": "https://a.example/", "verified": "yes"}}]}',
-            "'verified' must be true or false",
+            _one_source(**{"archive.verified": "yes"}),
+            "'archive.verified' must be",
             id="verified-not-a-bool",
         ),
-        pytest.param(
-            '{"schema": "factlinks.report/1", "sources": [{"status": "dead"}]}',
-            "sources[0]: 'id' must be a string",
-            id="no-id",
-        ),
+        pytest.param(_one_source(id=None), "sources[0]", id="no-id"),
     ],
 )
 def test_a_broken_report_is_a_report_error(
@@ -527,8 +573,8 @@ def test_the_repository_registry_keeps_every_comment(tmp_path: Path) -> None:
 
 
 def test_results_from_data_takes_a_parsed_report() -> None:
-    data = {"schema": "factlinks.report/1", "sources": [{"id": "a", "status": "ok"}]}
-    assert results_from_data(data) == [ReportedResult("a", "ok")]
+    data = json.loads(_one_source(status="ok", archive=None))
+    assert results_from_data(data) == [ReportedResult("a", "ok", url="https://a.example/")]
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ from factlinks import (
     open_history,
 )
 from factlinks._cli import main
+from factlinks._fix import ReportedResult
 from factlinks._history import BACKENDS, SqliteHistory
 from factlinks._history.codec import (
     RESULT_COLUMNS,
@@ -42,7 +43,6 @@ from factlinks._history.codec import (
     decode_verification,
     encode_result,
     encode_row,
-    report_source,
 )
 from factlinks._models import ArchiveCopy
 from farm import closed_port
@@ -272,19 +272,16 @@ def test_a_broken_stored_verification_is_a_state_error() -> None:
         decode_row({**OLD_COLUMNS, "status": "sideways"})
 
 
-def test_report_source_is_what_fix_reads() -> None:
-    assert report_source(encode_result(MOVED, SourceHistory())) == {
-        "id": "annual",
-        "url": "https://docs.example.org/a.pdf",
-        "status": "moved",
-        "new_url": "https://docs.example.org/b.pdf",
-        "archive": {
-            "url": "https://web.archive.org/web/20210215093000/x",
-            "timestamp": "20210215093000",
-            "verified": True,
-            "detail": "the archive copy shows it",
-        },
-    }
+def test_a_row_gives_what_fix_reads() -> None:
+    assert ReportedResult.of_row(encode_result(MOVED, SourceHistory())) == ReportedResult(
+        id="annual",
+        status="moved",
+        new_url="https://docs.example.org/b.pdf",
+        archive_url="https://web.archive.org/web/20210215093000/x",
+        archive_verified=True,
+        url="https://docs.example.org/a.pdf",
+        archive_timestamp="20210215093000",
+    )
 
 
 # -- databases written before this change --------------------------------------------------------

@@ -28,13 +28,12 @@ from ._extract import add_to_registry, compare_with_registry, extract_urls
 from ._fix import (
     apply_fixes,
     plan_fixes,
-    results_from_data,
+    results_from_history,
     results_from_report,
     unified_diff,
     write_fixed,
 )
 from ._history import open_history
-from ._history.codec import report_source
 from ._models import FailureKind, Report, SourceResult, Status
 from ._options import (
     DEFAULT_CONCURRENCY,
@@ -49,7 +48,7 @@ from ._options import (
 from ._pipeline import Runtime, check
 from ._progress import Progress
 from ._registry import load_sources
-from ._report import FORMATS, SCHEMA_TAG, load_report, render_markdown, write_report, write_text
+from ._report import FORMATS, load_report, render_markdown, write_report, write_text
 from ._version import __version__
 
 __all__ = ["main"]
@@ -340,11 +339,7 @@ def _run_fix(args: argparse.Namespace) -> int:
         if "://" not in state and not Path(state).exists():
             raise OptionsError(f"no history at {state}: run 'factlinks check' first, or --report")
         with open_history(state) as history:
-            latest = [report_source(row) for row in history.latest_results(args.sources)]
-            results = results_from_data(
-                {"schema": SCHEMA_TAG, "sources": latest},
-                path=state,
-            )
+            results = results_from_history(history.latest_results(args.sources))
     plan = plan_fixes(registry, results, archive=args.archive)
     for skipped in plan.skipped:
         log.warning("%s: %s not changed: %s", skipped.source_id, skipped.key, skipped.reason)

@@ -24,7 +24,6 @@ Example::
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import stat
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -32,12 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, overload
 
-from ._errors import RegistryError, ReportError
+from ._errors import RegistryError
 from ._files import default_mode, replace_atomically
-from ._models import Source, Status
+from ._history import ResultRow
+from ._models import Source, SourceResult, Status
 from ._registry import Edit, format_for, parse_sources
 from ._registry.validate import check_url
-from ._report.json import SCHEMA_TAG
+from ._report import load_report
 
 __all__ = [
     "ARCHIVE_STATUSES",
@@ -81,6 +81,34 @@ class ReportedResult:
     """The URL that was checked; a fix is only planned while the registry still cites it."""
     archive_timestamp: str | None = None
     """When the archive copy was captured (Wayback ``YYYYMMDDhhmmss``), if known."""
+
+    @classmethod
+    def of_result(cls, result: SourceResult) -> ReportedResult:
+        """What ``result`` (of a run, or of a loaded report) says that fixes need."""
+        archive = result.archive
+        return cls(
+            id=result.id,
+            status=result.status.value,
+            new_url=result.new_url,
+            archive_url=archive.url if archive is not None else None,
+            archive_verified=archive.verified if archive is not None else None,
+            url=result.url,
+            archive_timestamp=archive.timestamp if archive is not None else None,
+        )
+
+    @classmethod
+    def of_row(cls, row: ResultRow) -> ReportedResult:
+        """What a history row says that fixes need."""
+        archive = row.archive
+        return cls(
+            id=row.source_id,
+            status=row.status.value,
+            new_url=row.verification.new_url if row.verification is not None else None,
+            archive_url=archive.url if archive is not None else None,
+            archive_verified=archive.verified if archive is not None else None,
+            url=row.url,
+            archive_timestamp=archive.timestamp if archive is not None else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +168,11 @@ class FixPlan(Sequence[Fix]):
         return iter(self.fixes)
 
 
-# -- reading a saved report -------------------------------------------------------------------
+# -- reading what a run said -----------------------------------------------------------------
 
 
 def results_from_report(path: str | os.PathLike[str]) -> list[ReportedResult]:
-    """Read the per-source results of a saved ``report.json``.
+    """Read the per-source results of a saved ``report.json`` (through :func:`load_report`).
 
     Example::
 
@@ -157,89 +185,21 @@ def results_from_report(path: str | os.PathLike[str]) -> list[ReportedResult]:
         ReportError: the file is missing, is not JSON, is not a ``factlinks.report/1`` report,
             or a source in it has a field of the wrong type.
     """
-    name = os.fspath(path)
-    try:
-        raw = Path(name).read_bytes()
-    except FileNotFoundError:
-        raise ReportError(f"{name}: no such report file") from None
-    except OSError as exc:
-        raise ReportError(f"{name}: cannot read the report: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ReportError(f"{name}: not a JSON report (not UTF-8: {exc.reason})") from None
-    except json.JSONDecodeError as exc:
-        raise ReportError(
-            f"{name}:{exc.lineno}:{exc.colno}: not a JSON report ({exc.msg})"
-        ) from None
-    return results_from_data(data, path=name)
+    return [ReportedResult.of_result(result) for result in load_report(path).results]
 
 
-def results_from_data(data: object, *, path: str = "<report>") -> list[ReportedResult]:
+def results_from_data(data: Mapping[str, Any]) -> list[ReportedResult]:
     """:func:`results_from_report` for a report already parsed from JSON.
 
     Raises:
-        ReportError: ``data`` is not a ``factlinks.report/1`` report; the message names ``path``.
+        ReportError: ``data`` is not a ``factlinks.report/1`` report.
     """
-    if not isinstance(data, dict):
-        raise ReportError(f"{path}: not a factlinks report (the JSON is not an object)")
-    tag = data.get("schema")
-    if tag != SCHEMA_TAG:
-        found = f"schema {tag!r}" if tag is not None else "no 'schema' tag"
-        raise ReportError(
-            f"{path}: not a factlinks report of a known version ({found}; expected "
-            f"{SCHEMA_TAG!r}); run 'factlinks check --format json' again to write one"
-        )
-    sources = data.get("sources")
-    if not isinstance(sources, list):
-        raise ReportError(f"{path}: 'sources' must be a list")
-    return [_reported(item, index, path) for index, item in enumerate(sources)]
+    return [ReportedResult.of_result(result) for result in load_report(data).results]
 
 
-def _reported(item: object, index: int, path: str) -> ReportedResult:
-    where = f"{path}: sources[{index}]"
-    if not isinstance(item, dict):
-        raise ReportError(f"{where}: must be an object")
-    source_id = item.get("id")
-    if not isinstance(source_id, str):
-        raise ReportError(f"{where}: 'id' must be a string")
-    where = f"{path}: source {source_id!r}"
-    status = item.get("status")
-    if not isinstance(status, str):
-        raise ReportError(f"{where}: 'status' must be a string")
-    url = _optional(item, "url", str, where)
-    new_url = _optional(item, "new_url", str, where)
-    archive = item.get("archive")
-    archive_url = timestamp = verified = None
-    if archive is not None:
-        if not isinstance(archive, dict):
-            raise ReportError(f"{where}: 'archive' must be an object or null")
-        archive_url = _optional(archive, "url", str, f"{where}: archive")
-        timestamp = _optional(archive, "timestamp", str, f"{where}: archive")
-        verified = _optional(archive, "verified", bool, f"{where}: archive")
-    return ReportedResult(
-        id=source_id,
-        status=status,
-        new_url=new_url,
-        archive_url=archive_url,
-        archive_verified=verified,
-        url=url,
-        archive_timestamp=timestamp,
-    )
-
-
-@overload
-def _optional(data: Mapping[str, Any], key: str, kind: type[str], where: str) -> str | None: ...
-@overload
-def _optional(data: Mapping[str, Any], key: str, kind: type[bool], where: str) -> bool | None: ...
-def _optional(
-    data: Mapping[str, Any], key: str, kind: type[str] | type[bool], where: str
-) -> str | bool | None:
-    value = data.get(key)
-    if value is None or isinstance(value, kind):
-        return value
-    described = "a string" if kind is str else "true or false"
-    raise ReportError(f"{where}: {key!r} must be {described} or null, not {value!r}")
+def results_from_history(rows: Iterable[ResultRow]) -> list[ReportedResult]:
+    """The latest result of each source as the history recorded it."""
+    return [ReportedResult.of_row(row) for row in rows]
 
 
 # -- planning ---------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def apply_policy(
     last_success = now if status in (Status.OK, Status.MOVED) else None
     if last_success is None and good is not None:
         last_success = good.checked_at
-    previous = Status(history.last.status) if history.last is not None else None
+    previous = history.last.status if history.last is not None else None
     return (
         status,
         reason,
@@ -126,6 +126,6 @@ def apply_policy(
             last_success=last_success,
             changed=changed,
             not_modified=not_modified,
-            recent=tuple(Status(s) for s in history.recent),
+            recent=history.recent,
         ),
     )

@@ -40,7 +40,6 @@ __all__ = [
     "encode_row",
     "encode_verification",
     "registry_key",
-    "report_source",
 ]
 
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -291,22 +290,3 @@ def _json(value: dict[str, Any]) -> str:
 def registry_key(registry: str | None) -> str | None:
     """How runs are told apart by registry: by its absolute path."""
     return None if registry is None else os.path.abspath(registry)
-
-
-def report_source(row: ResultRow) -> dict[str, Any]:
-    """``row`` as a source of ``report.json`` (the fields that ``fix`` reads)."""
-    archive = row.archive
-    return {
-        "id": row.source_id,
-        "url": row.url,
-        "status": row.status.value,
-        "new_url": row.verification.new_url if row.verification is not None else None,
-        "archive": None
-        if archive is None
-        else {
-            "url": archive.url,
-            "timestamp": archive.timestamp,
-            "verified": archive.verified,
-            "detail": archive.detail,
-        },
-    }
