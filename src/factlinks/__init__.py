@@ -60,7 +60,7 @@ from ._models import (
 )
 from ._options import CheckOptions, Remap, RetryPolicy
 from ._pipeline import Runtime, check, check_async
-from ._registry import Registry, load_sources, parse_sources
+from ._registry import Registry, RegistryFormat, load_sources, parse_sources
 from ._report import SCHEMA_TAG, load_report, render_json, render_markdown, write_report
 from ._version import __version__
 
@@ -95,6 +95,7 @@ __all__ = [
     "Registry",
     "RegistryDiff",
     "RegistryError",
+    "RegistryFormat",
     "Remap",
     "Report",
     "ReportError",

@@ -169,6 +169,12 @@ def _build_parser() -> argparse.ArgumentParser:
     check_p.add_argument(
         "--archive-moved", action="store_true", help="look up archive copies of moved sources too"
     )
+    check_p.add_argument(
+        "--archive-service",
+        default="wayback",
+        metavar="NAME",
+        help="the archive service that --archive-api speaks (default: %(default)s)",
+    )
     check_p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     check_p.add_argument("-v", "--verbose", action="store_true", help="print every result")
 
@@ -247,6 +253,7 @@ def _options(args: argparse.Namespace, base: CheckOptions) -> CheckOptions:
         changes["only"] = frozenset(args.only)
     changes["archive_api"] = None if args.no_archive else args.archive_api
     changes["archive_moved"] = args.archive_moved
+    changes["archive_service"] = args.archive_service
     return base.replace(**changes)
 
 

@@ -159,6 +159,8 @@ class CheckOptions:
     (the CLI's default is the public one); ``None`` for no look-ups."""
     archive_moved: bool = False
     """Look up archive copies of moved sources too."""
+    archive_service: str = "wayback"
+    """Which registered archive service (``factlinks._archive.SERVICES``) ``archive_api`` is."""
     dead_after_runs: int = 3
     """With a history: ``unreachable`` becomes ``dead`` after this many failing runs ..."""
     dead_after_days: float = 3.0

@@ -62,9 +62,10 @@ def make_service(
     *,
     fetch: Fetch,
     cache: ArchiveCache,
-    name: str = WaybackService.name,
+    name: str | None = None,
 ) -> ArchiveService | None:
-    """The archive service ``name`` for ``options``; ``None`` when archive look-ups are off.
+    """The archive service ``name`` (default: ``options.archive_service``) for ``options``;
+    ``None`` when archive look-ups are off.
 
     Look-ups are off when ``options.archive_api`` is ``None`` (``--no-archive``).
 
@@ -73,6 +74,7 @@ def make_service(
     """
     if options.archive_api is None:
         return None
+    name = options.archive_service if name is None else name
     factory = SERVICES.get(name)
     if factory is None:
         known = ", ".join(sorted(SERVICES))
