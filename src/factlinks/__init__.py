@@ -28,6 +28,7 @@ from ._history import SCHEMA_VERSION as HISTORY_SCHEMA_VERSION
 from ._history import HistoryStore
 from ._models import (
     DEFAULT_FAIL_ON,
+    ArchiveCopy,
     DocFormat,
     Failure,
     FailureKind,
@@ -55,6 +56,7 @@ __all__ = [
     "DEFAULT_FAIL_ON",
     "HISTORY_SCHEMA_VERSION",
     "SCHEMA_TAG",
+    "ArchiveCopy",
     "CheckOptions",
     "CitedUrl",
     "DocFormat",
