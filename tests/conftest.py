@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,23 @@ from factlinks import CheckOptions, Kind, Report, RetryPolicy, Source
 from factlinks._fetch import make_client
 
 FIXED_NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files under tests/golden/ instead of comparing with them",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when golden files are to be rewritten: ``--update-golden`` or
+    ``FACTLINKS_UPDATE_GOLDEN=1``."""
+    return bool(request.config.getoption("--update-golden")) or (
+        os.environ.get("FACTLINKS_UPDATE_GOLDEN") == "1"
+    )
 
 
 def make_source(
