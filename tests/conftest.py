@@ -28,6 +28,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The coverage floor (``--cov-fail-under`` in pyproject.toml) is for the whole suite.
+
+    A run of chosen tests (file or node arguments, ``-k``, ``-m``, ``--lf``, ``--deselect``)
+    or ``--collect-only`` still measures coverage but does not fail for it; ``--no-cov``
+    skips measuring.
+    """
+    plugin = config.pluginmanager.get_plugin("_cov")  # pytest-cov's plugin object
+    chosen = (
+        config.args_source is not pytest.Config.ArgsSource.TESTPATHS
+        or config.option.keyword
+        or config.option.markexpr
+        or config.option.deselect
+        or config.getoption("lf", False)
+        or config.option.collectonly
+    )
+    if plugin is not None and chosen and hasattr(plugin, "options"):
+        plugin.options.cov_fail_under = None
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when golden files are to be rewritten: ``--update-golden`` or
