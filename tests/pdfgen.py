@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape as _escape_xml
 
 __all__ = ["make_pdf", "make_pdf_without_text", "make_slow_pdf"]
@@ -128,19 +128,7 @@ def _build(
         metadata = new_object(_stream(xmp, b" /Type /Metadata /Subtype /XML"))
         catalog_extra = b" /Metadata %d 0 R" % metadata
 
-    annots = b""
-    if links:
-        refs = []
-        for number, url in enumerate(links):
-            y = _PAGE_HEIGHT - _MARGIN - 20 * (number + 1)
-            refs.append(
-                new_object(
-                    b"<< /Type /Annot /Subtype /Link /Rect [%d %d %d %d] /Border [0 0 0]"
-                    b" /A << /S /URI /URI %s >> >>"
-                    % (_MARGIN, y, _MARGIN + 200, y + 12, _literal(url.encode("ascii")))
-                )
-            )
-        annots = b" /Annots [%s]" % b" ".join(b"%d 0 R" % ref for ref in refs)
+    annots = _link_annotations(links, new_object)
 
     kids: list[int] = []
     for index, content in enumerate(contents):
@@ -168,6 +156,28 @@ def _build(
         len(kids),
     )
 
+    return _serialise(objects)
+
+
+def _link_annotations(links: Sequence[str], new_object: Callable[[bytes], int]) -> bytes:
+    """One link annotation object per URL (stacked down the page); the page's ``/Annots``."""
+    if not links:
+        return b""
+    refs = []
+    for number, url in enumerate(links):
+        y = _PAGE_HEIGHT - _MARGIN - 20 * (number + 1)
+        refs.append(
+            new_object(
+                b"<< /Type /Annot /Subtype /Link /Rect [%d %d %d %d] /Border [0 0 0]"
+                b" /A << /S /URI /URI %s >> >>"
+                % (_MARGIN, y, _MARGIN + 200, y + 12, _literal(url.encode("ascii")))
+            )
+        )
+    return b" /Annots [%s]" % b" ".join(b"%d 0 R" % ref for ref in refs)
+
+
+def _serialise(objects: Sequence[bytes]) -> bytes:
+    """The file: header, the objects numbered from 1, the cross-reference table, the trailer."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets: list[int] = []
     for number, body in enumerate(objects, start=1):

@@ -12,9 +12,9 @@ The pure helpers of :mod:`factlinks._classify` get small tables of their own at 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as dt
 import re
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,23 +23,31 @@ import httpx
 import pytest
 import respx
 
-import factlinks
 import pdfgen
-from conftest import SleepRecorder, make_source
+from conftest import CheckRunner, make_source
 from factlinks import (
     CheckOptions,
     DocFormat,
     FailureKind,
     FetchResult,
     Hop,
+    Inspection,
     ProbeVerdict,
     Report,
+    RetryPolicy,
     Source,
     SourceResult,
     Status,
+    TitleEvidence,
 )
-from factlinks._classify import find_challenge, is_site_root, new_url_of, sibling_url
-from factlinks._fetch import make_client
+from factlinks._classify import (
+    classify,
+    find_challenge,
+    is_site_root,
+    judge_probe,
+    new_url_of,
+    sibling_url,
+)
 
 # -- helpers ---------------------------------------------------------------------------------
 
@@ -137,28 +145,15 @@ class Run:
         return self.report.results[0]
 
 
-def run_check(
+def run_routes(
+    run_check: CheckRunner,
     sources: list[Source],
     routes: Mapping[str | re.Pattern[str], Reply],
     options: CheckOptions,
     *,
-    sleeps: SleepRecorder,
-    clock: Callable[[], dt.datetime],
-    executor: concurrent.futures.Executor,
     probe: Reply = NOT_FOUND,
 ) -> Run:
     """Check ``sources`` through the real pipeline with every URL answered by respx."""
-
-    async def go() -> Report:
-        async with make_client(options) as client:
-            return await factlinks.check_async(
-                sources,
-                options,
-                runtime=factlinks.Runtime(
-                    client=client, executor=executor, sleep=sleeps, clock=clock, strict=True
-                ),
-            )
-
     with respx.mock(assert_all_called=False) as router:
         probe_route = router.get(url__regex=PROBE.pattern)
         install(probe_route, probe)
@@ -169,7 +164,7 @@ def run_check(
                 else router.get(url)
             )
             install(route, reply)
-        report = asyncio.run(go())
+        report = run_check(sources, options)
         requested = [str(call.request.url) for call in router.calls]
         return Run(report, requested, probe_route.call_count)
 
@@ -776,18 +771,11 @@ ROWS = [
 def test_classification(
     row: Row,
     options: CheckOptions,
-    sleeps: SleepRecorder,
+    run_check: CheckRunner,
     clock: Callable[[], dt.datetime],
-    executor: concurrent.futures.Executor,
 ) -> None:
-    run = run_check(
-        [row.source],
-        row.routes,
-        options.replace(**row.options),
-        sleeps=sleeps,
-        clock=clock,
-        executor=executor,
-        probe=row.probe,
+    run = run_routes(
+        run_check, [row.source], row.routes, options.replace(**row.options), probe=row.probe
     )
     result = run.result
 
@@ -821,23 +809,16 @@ def test_classification(
         row.check(result)
 
 
-def test_only_checks_the_selected_sources(
-    options: CheckOptions,
-    sleeps: SleepRecorder,
-    clock: Callable[[], dt.datetime],
-    executor: concurrent.futures.Executor,
-) -> None:
+def test_only_checks_the_selected_sources(options: CheckOptions, run_check: CheckRunner) -> None:
     sources = [
         make_source(DEEP_PDF, id="wanted", title=TITLE),
         make_source("https://example.org/docs/other.pdf", id="other", title=TITLE),
     ]
-    report = run_check(
+    report = run_routes(
+        run_check,
         sources,
         {DEEP_PDF: REPORT_PDF, "https://example.org/docs/other.pdf": REPORT_PDF},
         options.replace(only=frozenset({"wanted"})),
-        sleeps=sleeps,
-        clock=clock,
-        executor=executor,
     )
     assert [(r.id, r.status) for r in report.report.results] == [
         ("wanted", Status.OK),
@@ -993,3 +974,128 @@ def _answer(
 )
 def test_find_challenge(fetch: FetchResult, expected: str | None) -> None:
     assert find_challenge(fetch) == expected
+
+
+# -- from the first review (issue 2): captcha forms, "404" in a path, echoing 404 pages --------
+
+TITLE_2021 = "Annual report on widget safety 2021"
+RECAPTCHA_FORM = (
+    "<form action='/newsletter'><input name='email'>"
+    "<div class='g-recaptcha' data-sitekey='6Lc'></div></form>"
+)
+
+
+def test_healthy_page_with_a_recaptcha_form_is_ok() -> None:
+    url = "https://example.org/docs/report.html"
+    body = (
+        f"<!doctype html><html><head><title>{TITLE_2021}</title></head>"
+        f"<body><h1>{TITLE_2021}</h1><p>Text.</p>{RECAPTCHA_FORM}</body></html>"
+    ).encode()
+    fetch = FetchResult(url, url, 200, content_type="text/html", body=body)
+    evidence = TitleEvidence(TITLE_2021, matched=True, score=100.0, where="<title>")
+    verdict = classify(
+        make_source(url, title=TITLE_2021), fetch, Inspection(DocFormat.HTML), evidence
+    )
+    assert verdict.status is Status.OK, verdict.reason
+
+
+def test_404_page_with_a_captcha_form_is_dead() -> None:
+    url = "https://example.org/docs/report.pdf"
+    body = (
+        "<!doctype html><html><head><title>Not found</title></head>"
+        f"<body><h1>Page not found</h1>{RECAPTCHA_FORM}</body></html>"
+    ).encode()
+    fetch = FetchResult(url, url, 404, content_type="text/html", body=body)
+    assert classify(make_source(url), fetch).status is Status.DEAD
+
+
+def test_404_as_a_directory_name_is_not_an_error_url() -> None:
+    cited = "http://dserver.bundestag.de/btd/19/404/1940400.pdf"
+    final = "https://dserver.bundestag.de/btd/19/404/1940400.pdf"
+    fetch = FetchResult(
+        cited,
+        final,
+        200,
+        redirects=(Hop(cited, 301, final),),
+        content_type="application/pdf",
+        body=b"%PDF-1.4",
+    )
+    evidence = TitleEvidence("Drucksache 19/404", matched=True, score=100.0, where="page 1")
+    verdict = classify(
+        make_source(cited, title="Drucksache 19/404", kind="pdf"),
+        fetch,
+        Inspection(DocFormat.PDF),
+        evidence,
+    )
+    assert verdict.status is Status.MOVED, verdict.reason
+
+
+def _echo_404(path: str) -> bytes:
+    return (
+        "<!doctype html><html><head><title>Seite nicht gefunden</title></head><body>"
+        "<h1>Fehler 404</h1>"
+        f"<p>Die angeforderte Seite {path} wurde leider nicht gefunden.</p>"
+        "<p>Bitte nutzen Sie die Suche.</p></body></html>"
+    ).encode()
+
+
+def test_soft_404_page_that_echoes_the_requested_path_is_detected() -> None:
+    directory = "/SharedDocs/Downloads/DE/Publikationen/Digitale-Welt/"
+    cited_url = f"https://www.example.de{directory}ki-im-mittelstand-studie.pdf"
+    token = "factlinks-probe-0123456789ab"
+    probe_url = f"https://www.example.de{directory}{token}.pdf"
+    cited = FetchResult(
+        cited_url,
+        cited_url,
+        200,
+        content_type="text/html",
+        body=_echo_404(f"{directory}ki-im-mittelstand-studie.pdf"),
+    )
+    probe = FetchResult(
+        probe_url,
+        probe_url,
+        200,
+        content_type="text/html",
+        body=_echo_404(f"{directory}{token}.pdf"),
+    )
+    assert judge_probe(cited, probe).verdict is ProbeVerdict.SOFT_404
+
+
+# -- from the first review (issue 2): expired domains, strict mode ----------------------------
+
+
+def _nxdomain(request: httpx.Request) -> httpx.Response:
+    cause = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    raise httpx.ConnectError("[Errno -2] Name or service not known", request=request) from cause
+
+
+def test_expired_domains_are_reported_not_taken_for_an_offline_machine(
+    run_check: CheckRunner,
+) -> None:
+    sources = [
+        make_source("https://expired-one.test/docs/a.pdf", id="a"),
+        make_source("https://expired-two.test/docs/b.pdf", id="b"),
+    ]
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://expired-(one|two)\.test/").mock(side_effect=_nxdomain)
+        report = run_check(sources, CheckOptions(retry=RetryPolicy(attempts=1)))
+    assert {r.status for r in report.results} <= {Status.UNREACHABLE, Status.DEAD}
+
+
+class _Boom(httpx.AsyncBaseTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("boom")
+
+
+def test_strict_reraises_the_original_exception(run_check: CheckRunner) -> None:
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=_Boom()) as client:
+            await run_check.run_async(
+                [make_source("https://a.test/x", id="x")],
+                CheckOptions(retry=RetryPolicy(attempts=1)),
+                client=client,
+                strict=True,
+            )
+
+    with pytest.raises(RuntimeError, match="boom"):
+        asyncio.run(go())

@@ -7,8 +7,8 @@ the hops, and the pipeline's ``new_url``) names the URL as the web names it.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as dt
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,10 +17,11 @@ import pytest
 import respx
 
 import factlinks
-from conftest import SleepRecorder, make_source
+from conftest import CheckRunner, SleepRecorder, make_source
 from factlinks import CheckOptions, FailureKind, FetchResult, Hop, Remap, RetryPolicy, Status
 from factlinks._fetch import Fetcher, make_client
 from factlinks._options import DEFAULT_USER_AGENT
+from farm import Host, Reply, closed_port
 
 ONE_TRY = RetryPolicy(attempts=1)
 
@@ -326,11 +327,7 @@ def test_remap_with_group_reference(
     assert (result.final_url, result.status_code) == ("https://one.test/a", 200)
 
 
-def test_remap_moved_source_new_url_names_the_web_url(
-    sleeps: SleepRecorder,
-    clock: Callable[[], dt.datetime],
-    executor: concurrent.futures.Executor,
-) -> None:
+def test_remap_moved_source_new_url_names_the_web_url(run_check: CheckRunner) -> None:
     options = CheckOptions(timeout=5, remap=REMAP)
     source = make_source("https://www.kfw.test/docs/report.html", title="Widget Safety Report")
     page = "<html><head><title>Widget Safety Report</title></head><body></body></html>"
@@ -341,18 +338,7 @@ def test_remap_moved_source_new_url_names_the_web_url(
         router.get("http://assets-mock.local:8002/reports/widgets.html").mock(
             return_value=httpx.Response(200, html=page)
         )
-
-        async def go() -> factlinks.Report:
-            async with make_client(options) as client:
-                return await factlinks.check_async(
-                    [source],
-                    options,
-                    runtime=factlinks.Runtime(
-                        client=client, executor=executor, sleep=sleeps, clock=clock, strict=True
-                    ),
-                )
-
-        report = asyncio.run(go())
+        report = run_check([source], options)
 
     (result,) = report.results
     assert result.status is Status.MOVED
@@ -578,3 +564,82 @@ def test_elapsed_ms_comes_from_the_monotonic_clock(
         router.get("https://a.test/x").mock(return_value=httpx.Response(200))
         result = asyncio.run(go())
     assert result.elapsed_ms == 250
+
+
+# -- from the first review (issue 2): per-host waits, the caller's client, proxies -----------
+
+
+def test_waiting_for_a_per_host_slot_does_not_count_towards_the_timeout(
+    run_check: CheckRunner,
+) -> None:
+    async def answer(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.3)  # each request takes 0.3 s, well within the 0.5 s timeout
+        return httpx.Response(200, text="fine")
+
+    options = CheckOptions(
+        timeout=0.5, per_host=1, concurrency=4, retry=ONE_TRY, probe_soft_404=False
+    )
+    sources = [make_source(f"https://a.test/docs/{n}.html", id=f"s{n}") for n in range(3)]
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://a\.test/docs/\d\.html$").mock(side_effect=answer)
+        report = run_check(sources, options)
+    assert [r.status for r in report.results] == [Status.OK] * 3, [r.reason for r in report.results]
+
+
+def test_check_leaves_the_callers_client_as_it_was(run_check: CheckRunner) -> None:
+    async def go() -> str | None:
+        async with httpx.AsyncClient() as client:
+            await run_check.run_async(
+                [make_source("https://a.test/", id="root")],
+                CheckOptions(retry=ONE_TRY),
+                client=client,
+                strict=True,
+            )
+            response = await client.get("https://a.test/old")
+            location: str | None = response.headers.get("location")
+            return location
+
+    with respx.mock() as router:
+        router.get("https://a.test/").mock(return_value=httpx.Response(200, text="home"))
+        router.get("https://a.test/old").mock(
+            return_value=httpx.Response(301, headers={"Location": "/new"})
+        )
+        assert asyncio.run(go()) == "/new"
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("no_proxy_env")
+def test_proxy_from_the_environment_is_used(
+    monkeypatch: pytest.MonkeyPatch, run_check: CheckRunner
+) -> None:
+    def no_dns(host: object, *args: object, **kwargs: object) -> object:
+        if host in ("127.0.0.1", "localhost"):
+            return real_getaddrinfo(host, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, "test guard: no name resolution here")
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)  # a regression must not reach DNS
+    with Host("proxy.example", fallback=Reply.html("via proxy")) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url)
+        monkeypatch.setenv("http_proxy", proxy.base_url)
+        # Only the proxy can answer for this name; it is never resolved.
+        url = "http://docs.example.test/docs/page.html"
+        options = CheckOptions(retry=ONE_TRY, probe_soft_404=False, timeout=5)
+        report = run_check([make_source(url, id="p")], options)
+        assert proxy.requests, report.results[0].reason
+    assert report.results[0].status is Status.OK
+    assert proxy.requests[0].path == url  # absolute-form request line, as proxies get it
+
+
+def test_loopback_never_goes_through_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    with Host("direct.example", fallback=Reply.html("direct")) as host:
+        options = CheckOptions(retry=ONE_TRY, probe_soft_404=False, timeout=5)
+        report = factlinks.check([make_source(host.url("/page"), id="d")], options)
+    assert report.results[0].status is Status.OK

@@ -25,6 +25,7 @@ from factlinks import (
     SourceResult,
     Status,
 )
+from factlinks._cli import main
 from factlinks._fix import (
     Fix,
     ReportedResult,
@@ -36,6 +37,7 @@ from factlinks._fix import (
     write_fixed,
 )
 from factsheet_web import BMWK_NEW, EUROSTAT_NEW, PLS_VIDEOS_NEW
+from farm import Farm, Reply
 
 REPO_SOURCES = Path(__file__).resolve().parents[1] / "sources.toml"
 
@@ -591,3 +593,72 @@ def test_a_new_archive_url_is_laid_out_like_url(tmp_path: Path, url_line: str, a
     path.write_text(f'[[source]]\nid = "a"\n{url_line}\nkind = "pdf"\n', encoding="utf-8")
     new = apply_fixes(path, [Fix("a", "archive_url", None, SNAPSHOT, "dead")])
     assert new == f'[[source]]\nid = "a"\n{url_line}\n{added.format(SNAPSHOT)}\nkind = "pdf"\n'
+
+
+# -- from the second review: fix --state reads "the last run", whatever it checked -------------
+
+TITLE = "Jahresbericht der Beispielstiftung 2021"
+
+
+def _moved_farm(farm: Farm) -> None:
+    farm.add_host(
+        "docs.example.org",
+        {
+            "/old.html": Reply.redirect("/new.html"),
+            "/new.html": Reply.html(f"<h1>{TITLE}</h1>", title=TITLE),
+            "/other.html": Reply.html("<h1>Other</h1>", title="Other"),
+        },
+    )
+
+
+def _title(source_id: str) -> str:
+    return TITLE if source_id == "study" else "Other"
+
+
+def _registry(path: Path, entries: dict[str, str]) -> Path:
+    text = "".join(
+        f'[[source]]\nid = "{sid}"\nurl = "{url}"\ntitle = "{_title(sid)}"\n\n'
+        for sid, url in entries.items()
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.integration
+def test_fix_from_state_still_sees_moves_after_an_only_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = _registry(
+        tmp_path / "sources.toml",
+        {
+            "study": "https://docs.example.org/old.html",
+            "other": "https://docs.example.org/other.html",
+        },
+    )
+    state = tmp_path / "state.db"
+    with Farm() as farm:
+        _moved_farm(farm)
+        base = ["check", str(registry), "--state", str(state), "--no-archive", "-q"]
+        base += ["--out", str(tmp_path / "out"), *farm.remap_args()]
+        assert main(base) == 0  # study is moved
+        assert main([*base, "--only", "other"]) == 0  # a quick re-check of one source
+    capsys.readouterr()
+    assert main(["fix", str(registry), "--state", str(state)]) == 0
+    assert '+url = "https://docs.example.org/new.html"' in capsys.readouterr().out
+
+
+@pytest.mark.integration
+def test_fix_from_state_uses_the_last_run_of_this_registry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _registry(tmp_path / "a.toml", {"study": "https://docs.example.org/old.html"})
+    second = _registry(tmp_path / "b.toml", {"other": "https://docs.example.org/other.html"})
+    state = tmp_path / "state.db"
+    with Farm() as farm:
+        _moved_farm(farm)
+        args = ["--state", str(state), "--no-archive", "-q", *farm.remap_args()]
+        assert main(["check", str(first), "--out", str(tmp_path / "a"), *args]) == 0
+        assert main(["check", str(second), "--out", str(tmp_path / "b"), *args]) == 0
+    capsys.readouterr()
+    assert main(["fix", str(first), "--state", str(state)]) == 0
+    assert '+url = "https://docs.example.org/new.html"' in capsys.readouterr().out

@@ -274,3 +274,72 @@ def test_a_source_that_stays_moved_has_not_recovered() -> None:
     assert report(result(Status.OK, Status.MOVED)).recovered != ()
     assert report(result(Status.DEAD, None)).new_problems == ()  # first seen: not "new"
     assert report(result(Status.DEAD, Status.OK)).new_problems != ()
+
+
+# -- from the second review: 304 reuse after a redirect to a different URL ---------------------
+
+LAST_MODIFIED = "Mon, 01 Feb 2021 10:00:00 GMT"
+
+
+def _not_modified_if_asked(body: Reply) -> Callable[[Request], Reply]:
+    """A static page that honours If-Modified-Since (as nginx/Apache do for static files)."""
+
+    def answer(request: Request) -> Reply:
+        if "if-modified-since" in request.headers or "if-none-match" in request.headers:
+            return Reply(status=304, headers={"Last-Modified": LAST_MODIFIED})
+        return body
+
+    return answer
+
+
+@pytest.mark.integration
+def test_a_304_from_the_home_page_after_a_new_redirect_is_not_reused(tmp_path: Path) -> None:
+    source = Source(id="annual", url="https://docs.example.org/reports/annual.html", title=TITLE)
+    page = Reply.html(f"<h1>{TITLE}</h1>", title=TITLE, headers={"Last-Modified": LAST_MODIFIED})
+    home = Reply.html("<h1>Willkommen</h1>", title="Beispielstiftung")
+    with (
+        Host(
+            "docs.example.org",
+            {
+                "/reports/annual.html": [page, Reply.redirect("/", status=302)],
+                "/": _not_modified_if_asked(home),
+            },
+        ) as host,
+        HistoryStore(tmp_path / "state.db") as store,
+    ):
+        first = run(store, [source], host.remap_rule(), DAY0)
+        second = run(store, [source], host.remap_rule(), DAY0 + dt.timedelta(days=1))
+    assert first.results[0].status is Status.OK
+    result = second.results[0]
+    assert result.fetch is not None
+    assert result.fetch.final_url == "https://docs.example.org/"
+    # The citation now redirects to the home page: whatever the verdict, it is not a
+    # reuse of last night's verification of another URL.
+    assert result.history is not None
+    assert result.history.not_modified is None
+    assert result.status is not Status.OK
+
+
+@pytest.mark.integration
+def test_a_moved_source_whose_redirect_changed_gets_the_new_target(tmp_path: Path) -> None:
+    source = Source(id="study", url="https://docs.example.org/old.html", title=TITLE)
+    page = Reply.html(f"<h1>{TITLE}</h1>", title=TITLE, headers={"Last-Modified": LAST_MODIFIED})
+    with (
+        Host(
+            "docs.example.org",
+            {
+                "/old.html": [Reply.redirect("/v2.html"), Reply.redirect("/v3.html")],
+                "/v2.html": page,
+                "/v3.html": _not_modified_if_asked(page),
+            },
+        ) as host,
+        HistoryStore(tmp_path / "state.db") as store,
+    ):
+        first = run(store, [source], host.remap_rule(), DAY0)
+        second = run(store, [source], host.remap_rule(), DAY0 + dt.timedelta(days=1))
+    assert first.results[0].status is Status.MOVED
+    assert first.results[0].new_url == "https://docs.example.org/v2.html"
+    result = second.results[0]
+    assert result.status is Status.MOVED
+    # 'fix' would otherwise rewrite the registry to a URL that itself redirects now.
+    assert result.new_url == "https://docs.example.org/v3.html"

@@ -27,6 +27,7 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 NIGHTLY = WORKFLOWS / "nightly.yml"
 CI = WORKFLOWS / "ci.yml"
 DEPENDABOT = ROOT / ".github" / "dependabot.yml"
+CI_RUN = ROOT / ".ci" / "run"
 
 STATE_DB = ".factlinks/state.db"
 REPORT_DIR = "factlinks-report"
@@ -484,12 +485,11 @@ def test_top_level_permissions_and_no_expressions_in_scripts(path: Path) -> None
 def test_ci_runs_the_quality_gates_on_python_311_to_313(ci: dict[str, Any]) -> None:
     assert {"push", "pull_request"} <= set(ci["on"])
     versions = set()
-    scripts = ""
     for job in ci["jobs"].values():
         matrix = (job.get("strategy") or {}).get("matrix") or {}
         versions |= set(matrix.get("python-version", []))
-        scripts += job_script(job) + "\n"
     assert {"3.11", "3.12", "3.13"} <= versions
+    script = CI_RUN.read_text(encoding="utf-8")
     for command in (
         "ruff check .",
         "ruff format --check .",
@@ -497,7 +497,37 @@ def test_ci_runs_the_quality_gates_on_python_311_to_313(ci: dict[str, Any]) -> N
         "pytest",
         ".ci/lint-workflows",
     ):
-        assert command in scripts, command
+        assert command in script, command
+
+
+def test_ci_runs_ci_run_in_every_job_of_the_matrix(ci: dict[str, Any]) -> None:
+    """One CI: GitHub runs .ci/run itself, so it cannot drift from what CI means here."""
+    test_jobs = [job for job in ci["jobs"].values() if "python-version" in str(job)]
+    assert test_jobs
+    for job in test_jobs:
+        assert "python-version" in job["strategy"]["matrix"]
+        runs = [str(step.get("run", "")).strip() for step in steps(job)]
+        assert ".ci/run" in runs, runs
+        setup = find_step(job, lambda step: action(step) == "actions/setup-python")
+        assert setup < runs.index(".ci/run")  # .ci/run's python3 is the matrix version
+    for job_name, job in ci["jobs"].items():
+        # Nothing runs the gates beside .ci/run, where they could skip or differ.
+        assert not re.search(r"\b(pytest|ruff|mypy)\b", job_script(job)), job_name
+
+
+def test_ci_run_requires_the_browser_and_runs_the_readme_command() -> None:
+    script = CI_RUN.read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = (
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+    )
+    assert command in readme
+    assert re.search(rf"^{re.escape(command)}$", script, re.MULTILINE)
+    assert re.search(r"^export FACTLINKS_REQUIRE_BROWSER=1$", script, re.MULTILINE)
+    assert script.index("FACTLINKS_REQUIRE_BROWSER=1") < script.index(command)
+    assert "apt-get install -y -qq chromium" in script
+    assert "sudo -n" in script  # GitHub's runners are not root
+    assert "playwright install" not in script.replace("'playwright install'", "")
 
 
 def test_dependabot_keeps_the_action_pins_current() -> None:

@@ -192,16 +192,7 @@ class Fetcher:
                 found[f"{package}={version}"] = deb
         if todo:
             print(f"downloading {len(todo)} package(s) into {DEBS.relative_to(HERE.parent)}/")
-            # One call for all is fast; when it fails, go one by one to find the culprit.
-            if apt_download([f"{p}={v}" for p, v in todo]).returncode != 0:
-                for package, version in todo:
-                    result = apt_download([f"{package}={version}"])
-                    if result.returncode != 0:
-                        self.update()
-                        result = apt_download([f"{package}={version}"])
-                    if result.returncode != 0:
-                        message = (result.stderr.strip() or result.stdout.strip())[-300:]
-                        errors.append(f"download {package}={version} failed: {message}")
+            self.download(todo, errors)
             for package, version in todo:
                 deb = cached_deb(package, version)
                 if deb is not None:
@@ -210,6 +201,20 @@ class Fetcher:
                 elif not any(e.startswith(f"download {package}={version} ") for e in errors):
                     errors.append(f"download {package}={version}: no .deb after apt-get download")
         return found
+
+    def download(self, todo: list[tuple[str, str]], errors: list[str]) -> None:
+        """Download the packages of ``todo`` into the cache; list each one that fails."""
+        # One call for all is fast; when it fails, go one by one to find the culprit.
+        if apt_download([f"{p}={v}" for p, v in todo]).returncode == 0:
+            return
+        for package, version in todo:
+            result = apt_download([f"{package}={version}"])
+            if result.returncode != 0:
+                self.update()
+                result = apt_download([f"{package}={version}"])
+            if result.returncode != 0:
+                message = (result.stderr.strip() or result.stdout.strip())[-300:]
+                errors.append(f"download {package}={version} failed: {message}")
 
 
 def resolve_in_tree(root: Path, member: str) -> Path | None:
@@ -306,6 +311,76 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@dataclass
+class Outcome:
+    """What the documents on disk are after a build."""
+
+    per_manifest: dict[str, int]
+    """Verified documents per manifest file name."""
+    total_bytes: int
+    mismatches: list[str]
+
+
+def build(documents: list[Document], fetcher: Fetcher, errors: list[str]) -> int:
+    """Download, extract and install every document that is not current; return how many were."""
+    pending: dict[tuple[str, str], list[Document]] = defaultdict(list)
+    for doc in documents:
+        if not is_current(doc):
+            pending[(doc.package, doc.version)].append(doc)
+    reused = len(documents) - sum(len(docs) for docs in pending.values())
+
+    debs = fetcher.fetch(sorted(pending), errors)
+    for (package, version), docs in sorted(pending.items()):
+        deb = debs.get(f"{package}={version}")
+        if deb is not None:
+            extract_and_install(deb, docs, errors)
+    return reused
+
+
+def verify(documents: list[Document], errors: list[str]) -> Outcome:
+    """Check the sha256 of every built document; add the documents not built to ``errors``."""
+    outcome = Outcome(defaultdict(int), 0, [])
+    for doc in documents:
+        if not doc.target.is_file():
+            continue
+        actual = sha256_of(doc.target)
+        if actual != doc.sha256:
+            outcome.mismatches.append(
+                f"{doc.name}: sha256 {actual} (manifest: {doc.sha256 or 'empty'})"
+            )
+            continue
+        outcome.per_manifest[doc.manifest] += 1
+        outcome.total_bytes += doc.target.stat().st_size
+    missing = [
+        doc.name
+        for doc in documents
+        if not doc.target.is_file() and not any(e.startswith(doc.name + ":") for e in errors)
+    ]
+    errors.extend(f"{name}: not built" for name in missing)
+    return outcome
+
+
+def print_summary(
+    manifests: list[Path],
+    documents: list[Document],
+    outcome: Outcome,
+    errors: list[str],
+    line: str,
+) -> None:
+    """The summary line, the count per manifest, then every error and every mismatch."""
+    print(line)
+    for manifest in manifests:
+        listed = sum(1 for doc in documents if doc.manifest == manifest.name)
+        if listed:
+            verified = outcome.per_manifest.get(manifest.name, 0)
+            print(f"  {manifest.name}: {verified}/{listed} verified")
+    for title, problems in (("error(s)", errors), ("sha256 mismatch(es)", outcome.mismatches)):
+        if problems:
+            print(f"{len(problems)} {title}:")
+            for problem in problems:
+                print(f"  {problem}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
@@ -323,59 +398,20 @@ def main(argv: list[str] | None = None) -> int:
     BUILD.mkdir(parents=True, exist_ok=True)
 
     errors: list[str] = []
-    pending: dict[tuple[str, str], list[Document]] = defaultdict(list)
-    for doc in documents:
-        if not is_current(doc):
-            pending[(doc.package, doc.version)].append(doc)
-    reused = len(documents) - sum(len(docs) for docs in pending.values())
-
     fetcher = Fetcher()
-    debs = fetcher.fetch(sorted(pending), errors)
-    for (package, version), docs in sorted(pending.items()):
-        deb = debs.get(f"{package}={version}")
-        if deb is not None:
-            extract_and_install(deb, docs, errors)
-
-    mismatches: list[str] = []
-    per_manifest: dict[str, int] = defaultdict(int)
-    total_bytes = 0
-    for doc in documents:
-        if not doc.target.is_file():
-            continue
-        actual = sha256_of(doc.target)
-        if actual != doc.sha256:
-            mismatches.append(f"{doc.name}: sha256 {actual} (manifest: {doc.sha256 or 'empty'})")
-            continue
-        per_manifest[doc.manifest] += 1
-        total_bytes += doc.target.stat().st_size
-    missing = [
-        doc.name
-        for doc in documents
-        if not doc.target.is_file() and not any(e.startswith(doc.name + ":") for e in errors)
-    ]
-    errors.extend(f"{name}: not built" for name in missing)
+    reused = build(documents, fetcher, errors)
+    outcome = verify(documents, errors)
 
     packages = {(doc.package, doc.version) for doc in documents}
-    verified = sum(per_manifest.values())
-    print(
+    verified = sum(outcome.per_manifest.values())
+    line = (
         f"{verified}/{len(documents)} documents verified in {DOCS.relative_to(HERE.parent)}/"
-        f" ({human(total_bytes)}) from {len(packages)} packages;"
+        f" ({human(outcome.total_bytes)}) from {len(packages)} packages;"
         f" {reused} already current, {fetcher.downloaded} package(s) downloaded,"
         f" {time.monotonic() - started:.1f} s"
     )
-    for manifest in manifests:
-        listed = sum(1 for doc in documents if doc.manifest == manifest.name)
-        if listed:
-            print(f"  {manifest.name}: {per_manifest.get(manifest.name, 0)}/{listed} verified")
-    if errors:
-        print(f"{len(errors)} error(s):")
-        for error in errors:
-            print(f"  {error}")
-    if mismatches:
-        print(f"{len(mismatches)} sha256 mismatch(es):")
-        for mismatch in mismatches:
-            print(f"  {mismatch}")
-    return 1 if errors or mismatches else 0
+    print_summary(manifests, documents, outcome, errors, line)
+    return 1 if errors or outcome.mismatches else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,137 @@
+"""The public namespace: ``factlinks.__all__`` is pinned, importable, and closed over the model.
+
+Adding a public name is a decision: add it to :data:`PUBLIC` (one literal, sorted) in the same
+change. Every type a caller meets on a :class:`factlinks.SourceResult` or a
+:class:`factlinks.Report` (walking the dataclass field annotations) must be exported, so that
+code can name it without importing a private module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import importlib
+import types
+import typing
+
+import pytest
+
+import factlinks
+
+PUBLIC = [
+    "ArchiveCopy",
+    "ArchiveService",
+    "Capture",
+    "CheckOptions",
+    "CitedUrl",
+    "DEFAULT_FAIL_ON",
+    "DocFormat",
+    "DocumentError",
+    "FactlinksError",
+    "Failure",
+    "FailureKind",
+    "FetchResult",
+    "HISTORY_SCHEMA_VERSION",
+    "History",
+    "HistoryBackend",
+    "HistoryStore",
+    "Hop",
+    "Inspection",
+    "Kind",
+    "OfflineError",
+    "OptionsError",
+    "PastResult",
+    "Probe",
+    "ProbeVerdict",
+    "Problem",
+    "ProblemKind",
+    "Registry",
+    "RegistryDiff",
+    "RegistryError",
+    "RegistryFormat",
+    "Remap",
+    "Report",
+    "ReportError",
+    "ResultRow",
+    "RetryPolicy",
+    "Runtime",
+    "SCHEMA_TAG",
+    "Source",
+    "SourceHistory",
+    "SourceResult",
+    "StateError",
+    "Status",
+    "StoredArchive",
+    "StoredVerification",
+    "TitleCandidate",
+    "TitleEvidence",
+    "__version__",
+    "add_to_registry",
+    "check",
+    "check_async",
+    "compare_with_registry",
+    "extract_urls",
+    "load_report",
+    "load_sources",
+    "open_history",
+    "parse_sources",
+    "render_json",
+    "render_markdown",
+    "write_report",
+]
+"""``factlinks.__all__``, sorted with :func:`sorted`."""
+
+
+def test_all_is_the_pinned_list() -> None:
+    assert sorted(factlinks.__all__) == PUBLIC
+    assert len(set(factlinks.__all__)) == len(factlinks.__all__)
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_every_public_name_is_importable(name: str) -> None:
+    assert hasattr(importlib.import_module("factlinks"), name), name
+
+
+def _own_types(annotation: object) -> set[type]:
+    """The factlinks classes named anywhere in a (resolved) annotation."""
+    found: set[type] = set()
+    if isinstance(annotation, type) and annotation.__module__.startswith("factlinks"):
+        found.add(annotation)
+    for argument in typing.get_args(annotation):
+        found |= _own_types(argument)
+    return found
+
+
+def _reachable(*roots: type) -> set[type]:
+    """Every factlinks type reachable from ``roots`` through dataclass field annotations."""
+    seen: set[type] = set()
+    todo = list(roots)
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        if dataclasses.is_dataclass(cls):
+            hints = typing.get_type_hints(cls)
+            for field in dataclasses.fields(cls):
+                todo.extend(_own_types(hints[field.name]))
+    return seen
+
+
+def test_every_type_reachable_from_a_result_or_a_report_is_exported() -> None:
+    reachable = _reachable(factlinks.SourceResult, factlinks.Report)
+    # The walk itself works: it finds the nested types, not only the roots.
+    assert {factlinks.ArchiveCopy, factlinks.Hop, factlinks.Failure} <= reachable
+    missing = sorted(cls.__name__ for cls in reachable if cls.__name__ not in factlinks.__all__)
+    assert missing == []
+    for cls in reachable:
+        assert getattr(factlinks, cls.__name__) is cls
+        assert isinstance(cls, type)
+        assert dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum), cls
+
+
+def test_annotations_walk_unions_and_containers() -> None:
+    annotation = typing.get_type_hints(factlinks.FetchResult)["redirects"]
+    assert _own_types(annotation) == {factlinks.Hop}
+    assert _own_types(factlinks.Status | None) == {factlinks.Status}
+    assert isinstance(factlinks.Status | None, types.UnionType)
