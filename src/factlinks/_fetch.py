@@ -3,6 +3,14 @@
 Every transport problem becomes a :class:`Failure` value on the result; nothing here raises
 for a URL that does not answer. Redirects are followed by hand so that every hop is recorded
 under the name the web gives it, while the request itself goes to the remapped address.
+
+One attempt at a URL is three steps, each in its own place:
+
+- :class:`_Chain` follows the redirects: it resolves each ``Location``, records the hop and
+  tells a loop, a redirect limit or a target that is no web address;
+- :meth:`Fetcher._read` reads the body of the answer, up to the size cap;
+- :func:`_failure` is the one boundary where an exception from httpx, asyncio or the URL
+  parser becomes a ``Failure(kind, detail)``.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -42,6 +50,48 @@ def make_client(options: CheckOptions) -> httpx.AsyncClient:
         follow_redirects=False,
         trust_env=False,
     )
+
+
+@dataclass(slots=True)
+class _Chain:
+    """One attempt's way through the redirects: where it is and every hop on the way."""
+
+    url: str
+    """The URL the attempt started at (the cited one)."""
+    current: str
+    """The URL being fetched now (as the web names it)."""
+    max_redirects: int
+    """How many redirects may be followed."""
+    hops: list[Hop] = field(default_factory=list)
+    """The redirects followed so far, in order."""
+    visits: dict[str, int] = field(default_factory=dict)
+    """How often each URL was fetched in this attempt."""
+    started: float | None = None
+    """The monotonic time the first request could go out; ``None`` before that."""
+    deadline: float | None = None
+    """The event-loop time by which the whole chain must have answered."""
+
+    def arrive(self) -> Failure | None:
+        """Count a visit of :attr:`current`; a third one is a redirect loop."""
+        self.visits[self.current] = self.visits.get(self.current, 0) + 1
+        if self.visits[self.current] > 2:
+            return Failure(FailureKind.REDIRECT_LOOP, f"redirect loop back to {self.current}")
+        return None
+
+    def follow(self, status: int, location: str) -> Failure | None:
+        """Record the hop to ``location`` and move on to it, or say why it cannot be followed."""
+        target = _resolve(self.current, location)
+        self.hops.append(Hop(self.current, status, target or location))
+        if target is None:
+            return Failure(FailureKind.INVALID_URL, f"redirected to an invalid URL: {location}")
+        if urlsplit(target).scheme not in ("http", "https"):
+            return Failure(FailureKind.INVALID_URL, f"redirected to a non-http URL: {target}")
+        if len(self.hops) > self.max_redirects:
+            return Failure(
+                FailureKind.TOO_MANY_REDIRECTS, f"more than {self.max_redirects} redirects"
+            )
+        self.current = target
+        return None
 
 
 class Fetcher:
@@ -117,90 +167,41 @@ class Fetcher:
             yield
 
     async def _attempt(self, url: str, extra: Mapping[str, str] | None) -> FetchResult:
-        options = self._options
-        hops: list[Hop] = []
-        visits: dict[str, int] = {}
-        current = url
-        started: float | None = None
-        loop = asyncio.get_running_loop()
-        deadline: float | None = None
-
-        def failed(kind: FailureKind, detail: str, status: int | None = None) -> FetchResult:
-            return FetchResult(
-                url=url,
-                final_url=current,
-                status_code=status,
-                redirects=tuple(hops),
-                elapsed_ms=self._elapsed(started),
-                failure=Failure(kind, detail),
-            )
-
+        """One try at ``url``: request after request along its redirects, to an answer."""
+        chain = _Chain(url, url, self._options.max_redirects)
         try:
             while True:
-                visits[current] = visits.get(current, 0) + 1
-                if visits[current] > 2:
-                    return failed(FailureKind.REDIRECT_LOOP, f"redirect loop back to {current}")
-                transport = options.transport_url(current)
-                async with self._slot(transport):
-                    # The deadline starts once the request may go out: waiting for a busy
-                    # host's slot is not the host's slowness.
-                    if deadline is None:
-                        started = self._monotonic()
-                        deadline = loop.time() + options.timeout
-                    async with asyncio.timeout_at(deadline):
-                        self.requests += 1
-                        request = self._client.build_request("GET", transport, headers=extra)
-                        response = await self._client.send(request, stream=True)
-                        try:
-                            location = response.extensions.get(_LOCATION)
-                            if response.status_code in REDIRECT_STATUSES and location:
-                                target = _resolve(current, location)
-                                hops.append(Hop(current, response.status_code, target or location))
-                                if target is None:
-                                    return failed(
-                                        FailureKind.INVALID_URL,
-                                        f"redirected to an invalid URL: {location}",
-                                    )
-                                if urlsplit(target).scheme not in ("http", "https"):
-                                    return failed(
-                                        FailureKind.INVALID_URL,
-                                        f"redirected to a non-http URL: {target}",
-                                    )
-                                if len(hops) > options.max_redirects:
-                                    return failed(
-                                        FailureKind.TOO_MANY_REDIRECTS,
-                                        f"more than {options.max_redirects} redirects",
-                                    )
-                                current = target
-                                continue
-                            body, truncated = await self._read(response)
-                        finally:
-                            await response.aclose()
-                    headers = {k.lower(): v for k, v in response.headers.items()}
-                    return FetchResult(
-                        url=url,
-                        final_url=current,
-                        status_code=response.status_code,
-                        redirects=tuple(hops),
-                        content_type=headers.get("content-type"),
-                        headers=headers,
-                        body=body,
-                        bytes=len(body),
-                        sha256=hashlib.sha256(body).hexdigest(),
-                        truncated=truncated,
-                        elapsed_ms=self._elapsed(started),
-                    )
-        except TimeoutError:
-            return failed(FailureKind.TIMEOUT, f"no complete answer within {options.timeout:g} s")
-        except httpx.TimeoutException:
-            return failed(FailureKind.TIMEOUT, f"no complete answer within {options.timeout:g} s")
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
-            return failed(FailureKind.INVALID_URL, str(exc) or type(exc).__name__)
-        except httpx.ConnectError as exc:
-            kind, detail = _classify_connect_error(exc)
-            return failed(kind, detail)
-        except httpx.HTTPError as exc:
-            return failed(FailureKind.NETWORK, _describe(exc))
+                result = await self._request(chain, extra)
+                if result is not None:
+                    return result
+        except _TRANSLATED as exc:
+            return self._failed(chain, _failure(exc, self._options.timeout))
+
+    async def _request(self, chain: _Chain, extra: Mapping[str, str] | None) -> FetchResult | None:
+        """Request ``chain.current``: the result, or ``None`` when a redirect was followed."""
+        looped = chain.arrive()
+        if looped is not None:
+            return self._failed(chain, looped)
+        transport = self._options.transport_url(chain.current)
+        async with self._slot(transport):
+            # The deadline starts once the request may go out: waiting for a busy host's
+            # slot is not the host's slowness.
+            if chain.deadline is None:
+                chain.started = self._monotonic()
+                chain.deadline = asyncio.get_running_loop().time() + self._options.timeout
+            async with asyncio.timeout_at(chain.deadline):
+                self.requests += 1
+                request = self._client.build_request("GET", transport, headers=extra)
+                response = await self._client.send(request, stream=True)
+                try:
+                    location = response.extensions.get(_LOCATION)
+                    if response.status_code in REDIRECT_STATUSES and location:
+                        stop = chain.follow(response.status_code, location)
+                        return None if stop is None else self._failed(chain, stop)
+                    body, truncated = await self._read(response)
+                finally:
+                    await response.aclose()
+            return self._answer(chain, response, body, truncated)
 
     async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
         """Read the (decoded) body up to ``max_bytes``; say whether it was cut off."""
@@ -214,8 +215,56 @@ class Fetcher:
                 return b"".join(chunks)[:limit], True
         return b"".join(chunks), False
 
+    def _answer(
+        self, chain: _Chain, response: httpx.Response, body: bytes, truncated: bool
+    ) -> FetchResult:
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return FetchResult(
+            url=chain.url,
+            final_url=chain.current,
+            status_code=response.status_code,
+            redirects=tuple(chain.hops),
+            content_type=headers.get("content-type"),
+            headers=headers,
+            body=body,
+            bytes=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+            truncated=truncated,
+            elapsed_ms=self._elapsed(chain.started),
+        )
+
+    def _failed(self, chain: _Chain, failure: Failure) -> FetchResult:
+        return FetchResult(
+            url=chain.url,
+            final_url=chain.current,
+            status_code=None,
+            redirects=tuple(chain.hops),
+            elapsed_ms=self._elapsed(chain.started),
+            failure=failure,
+        )
+
     def _elapsed(self, started: float | None) -> int:
         return 0 if started is None else round((self._monotonic() - started) * 1000)
+
+
+_TRANSLATED = (TimeoutError, ValueError, httpx.InvalidURL, httpx.HTTPError)
+"""What :func:`_failure` translates; anything else is a bug and propagates."""
+
+
+def _failure(exc: Exception, timeout: float) -> Failure:
+    """The failure that ``exc``, raised while fetching, stands for.
+
+    The one boundary where foreign exceptions become values: the deadline (asyncio's or
+    httpx's own timeouts), URLs httpx cannot request, connection errors told apart by their
+    chained causes, and every other transport error described by its deepest cause.
+    """
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return Failure(FailureKind.TIMEOUT, f"no complete answer within {timeout:g} s")
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | ValueError):
+        return Failure(FailureKind.INVALID_URL, str(exc) or type(exc).__name__)
+    if isinstance(exc, httpx.ConnectError):
+        return Failure(*_classify_connect_error(exc))
+    return Failure(FailureKind.NETWORK, _describe(exc))
 
 
 async def _hold_location(response: httpx.Response) -> None:
