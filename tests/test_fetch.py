@@ -849,3 +849,87 @@ def test_transport_errors_become_failures_described_by_their_causes(
         {},
         b"",
     )
+
+
+# -- a client passed in ----------------------------------------------------------------------
+
+
+def test_a_client_passed_in_is_left_exactly_as_it_was_given(
+    sleeps: SleepRecorder, clock: Callable[[], dt.datetime], executor: concurrent.futures.Executor
+) -> None:
+    seen: list[tuple[int, str | None]] = []
+
+    async def own_hook(response: httpx.Response) -> None:
+        seen.append((response.status_code, response.headers.get("location")))
+
+    hooks_during: list[dict[str, list[Any]]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        hooks_during.append({name: list(hooks) for name, hooks in client.event_hooks.items()})
+        if request.url.path == "/old":
+            return redirect(301, "/new")
+        return httpx.Response(200, html="<title>Widget Safety Report</title>")
+
+    client = httpx.AsyncClient(event_hooks={"response": [own_hook]})
+    response_hooks = client.event_hooks["response"]
+    before = {name: list(hooks) for name, hooks in client.event_hooks.items()}
+
+    async def go() -> factlinks.Report:
+        async with client:
+            return await factlinks.check_async(
+                [make_source("https://a.test/old", title="Widget Safety Report")],
+                CheckOptions(timeout=5, retry=ONE_TRY, probe_soft_404=False),
+                runtime=factlinks.Runtime(
+                    client=client, executor=executor, sleep=sleeps, clock=clock, strict=True
+                ),
+            )
+
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://a\.test/(old|new)$").mock(side_effect=answer)
+        report = asyncio.run(go())
+
+    assert {name: list(hooks) for name, hooks in client.event_hooks.items()} == before
+    assert client.event_hooks["response"] is response_hooks
+    assert hooks_during == [before, before]
+    assert seen == [(301, "/new"), (200, None)]  # the caller's hook saw the real headers
+    (result,) = report.results
+    assert result.status is Status.MOVED
+    assert result.fetch is not None
+    assert result.fetch.redirects == (Hop("https://a.test/old", 301, "https://a.test/new"),)
+
+
+@pytest.mark.parametrize(
+    ("location", "detail"),
+    [
+        pytest.param(
+            "mailto:a@b.test",
+            "For absolute URLs, path must be empty or begin with '/'",
+            id="mailto",
+        ),
+        pytest.param(
+            "http://a.test:abc/",
+            "redirected to an invalid URL (Invalid URL in location header: Invalid port: 'abc'.)",
+            id="bad-port",
+        ),
+    ],
+)
+def test_with_a_client_passed_in_a_location_httpx_cannot_parse_is_an_invalid_url(
+    location: str, detail: str, sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
+) -> None:
+    # With a client made by make_client the fetcher records the hop and names the Location
+    # (see above); with a caller's client httpx reads the header first, and its error is the
+    # failure: still an invalid URL, and not retried, but without the hop.
+    options = CheckOptions(timeout=5)
+
+    async def go() -> FetchResult:
+        async with httpx.AsyncClient() as client:
+            return await Fetcher(client, options, sleep=sleeps, clock=clock).fetch(
+                "https://a.test/x"
+            )
+
+    with respx.mock() as router:
+        route = router.get("https://a.test/x").mock(return_value=redirect(302, location))
+        result = asyncio.run(go())
+        assert route.call_count == 1
+    assert result.failure == Failure(FailureKind.INVALID_URL, detail)
+    assert (result.attempts, result.redirects) == (1, ())

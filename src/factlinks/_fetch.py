@@ -42,14 +42,55 @@ _LOCATION = "factlinks.location"
 
 def make_client(options: CheckOptions) -> httpx.AsyncClient:
     """The one client a run shares: per-host pools, the run's User-Agent, no auto-redirects."""
+    pools = PerHostTransport(options.per_host, max_pools=max(64, options.concurrency))
     return httpx.AsyncClient(
-        event_hooks={"response": [_hold_location]},
         headers={"User-Agent": options.user_agent, "Accept": "*/*"},
         timeout=httpx.Timeout(options.timeout),
-        transport=PerHostTransport(options.per_host, max_pools=max(64, options.concurrency)),
+        transport=_HoldLocation(pools),
         follow_redirects=False,
         trust_env=False,
     )
+
+
+class _HoldLocation(httpx.AsyncBaseTransport):
+    """Takes ``Location`` off redirects before httpx parses it.
+
+    httpx builds the next request of a redirect even when it does not follow it, and a
+    ``Location`` it cannot parse (``mailto:…``, ``http://a.test:abc/``) raises before the
+    fetcher sees the hop. The fetcher follows redirects itself, so the transport of the
+    run's own client moves the header into the response's extensions, where
+    :func:`_take_location` finds it. A client passed in is left as it is: there httpx sees
+    the header, and :func:`_failure` names what it cannot parse.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the inner transport; hold a redirect's ``Location``."""
+        response = await self._inner.handle_async_request(request)
+        location = response.headers.get("location")
+        if response.status_code in REDIRECT_STATUSES and location is not None:
+            response.extensions[_LOCATION] = location
+            del response.headers["location"]
+        return response
+
+    async def aclose(self) -> None:
+        """Close the inner transport."""
+        await self._inner.aclose()
+
+
+def _take_location(response: httpx.Response) -> str | None:
+    """The stripped ``Location`` of a redirect (taken off its headers); else ``None``."""
+    if response.status_code not in REDIRECT_STATUSES:
+        return None
+    location = response.extensions.get(_LOCATION)
+    if location is None:
+        location = response.headers.get("location")  # a client not made by make_client
+        if location is None:
+            return None
+        del response.headers["location"]
+    return str(location).strip()
 
 
 @dataclass(slots=True)
@@ -97,6 +138,8 @@ class _Chain:
 class Fetcher:
     """Fetches URLs for one run, within the run's limits.
 
+    The client is used as it is given: the fetcher adds no hooks and changes no settings.
+
     Parameters:
         client: the shared ``httpx.AsyncClient`` (see :func:`make_client`).
         options: limits, remap rules and the retry policy.
@@ -115,10 +158,6 @@ class Fetcher:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        hooks = client.event_hooks["response"]
-        self._added_hook = _hold_location not in hooks
-        if self._added_hook:
-            client.event_hooks["response"] = [*hooks, _hold_location]
         self._options = options
         self._sleep = sleep
         self._clock = clock
@@ -129,11 +168,7 @@ class Fetcher:
         """Requests sent so far, retries and redirect hops included."""
 
     def close(self) -> None:
-        """Leave the client as it was given: take our redirect hook off again."""
-        if self._added_hook:
-            hooks = self._client.event_hooks["response"]
-            self._client.event_hooks["response"] = [h for h in hooks if h is not _hold_location]
-            self._added_hook = False
+        """Nothing to undo: the fetcher never changes the client it was given."""
 
     async def fetch(
         self, url: str, *, retries: bool = True, headers: Mapping[str, str] | None = None
@@ -194,8 +229,8 @@ class Fetcher:
                 request = self._client.build_request("GET", transport, headers=extra)
                 response = await self._client.send(request, stream=True)
                 try:
-                    location = response.extensions.get(_LOCATION)
-                    if response.status_code in REDIRECT_STATUSES and location:
+                    location = _take_location(response)
+                    if location:
                         stop = chain.follow(response.status_code, location)
                         return None if stop is None else self._failed(chain, stop)
                     body, truncated = await self._read(response)
@@ -264,20 +299,13 @@ def _failure(exc: Exception, timeout: float) -> Failure:
         return Failure(FailureKind.INVALID_URL, str(exc) or type(exc).__name__)
     if isinstance(exc, httpx.ConnectError):
         return Failure(*_classify_connect_error(exc))
+    if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_LOCATION):
+        return Failure(FailureKind.INVALID_URL, f"redirected to an invalid URL ({exc})")
     return Failure(FailureKind.NETWORK, _describe(exc))
 
 
-async def _hold_location(response: httpx.Response) -> None:
-    """Take ``Location`` off redirects before httpx parses it.
-
-    httpx builds the next request of a redirect even when it does not follow it, and a
-    ``Location`` it cannot parse (``mailto:…``, ``http://[broken``) would raise before we see
-    the hop. We follow redirects ourselves, so the header is moved into the extensions.
-    """
-    location = response.headers.get("location")
-    if response.status_code in REDIRECT_STATUSES and location is not None:
-        response.extensions[_LOCATION] = location.strip()
-        del response.headers["location"]
+_BAD_LOCATION = "Invalid URL in location header"
+"""How httpx starts its error for a ``Location`` it cannot parse (with a client passed in)."""
 
 
 def _resolve(base: str, location: str) -> str | None:
