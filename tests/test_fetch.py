@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -18,7 +20,16 @@ import respx
 
 import factlinks
 from conftest import CheckRunner, SleepRecorder, make_source
-from factlinks import CheckOptions, FailureKind, FetchResult, Hop, Remap, RetryPolicy, Status
+from factlinks import (
+    CheckOptions,
+    Failure,
+    FailureKind,
+    FetchResult,
+    Hop,
+    Remap,
+    RetryPolicy,
+    Status,
+)
 from factlinks._fetch import Fetcher, make_client
 from factlinks._options import DEFAULT_USER_AGENT
 from farm import Host, Reply, closed_port
@@ -643,3 +654,343 @@ def test_loopback_never_goes_through_a_proxy(monkeypatch: pytest.MonkeyPatch) ->
         options = CheckOptions(retry=ONE_TRY, probe_soft_404=False, timeout=5)
         report = factlinks.check([make_source(host.url("/page"), id="d")], options)
     assert report.results[0].status is Status.OK
+
+
+# -- every field of a result -----------------------------------------------------------------
+
+
+def _fields(result: FetchResult) -> tuple[FetchResult, dict[str, str], bytes]:
+    """``result`` with its elapsed time zeroed, plus the fields equality ignores."""
+    return replace(result, elapsed_ms=0), dict(result.headers), result.body
+
+
+def test_an_answer_fills_every_field(
+    options: CheckOptions, sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
+) -> None:
+    with respx.mock() as router:
+        router.get("https://a.test/x").mock(return_value=redirect(301, "/y"))
+        router.get("https://a.test/y").mock(
+            return_value=httpx.Response(
+                200, content=b"hello", headers={"Content-Type": "text/html", "ETag": '"v1"'}
+            )
+        )
+        result = fetch_one("https://a.test/x", options, sleeps=sleeps, clock=clock)
+    assert _fields(result) == (
+        FetchResult(
+            url="https://a.test/x",
+            final_url="https://a.test/y",
+            status_code=200,
+            redirects=(Hop("https://a.test/x", 301, "https://a.test/y"),),
+            content_type="text/html",
+            bytes=5,
+            sha256=hashlib.sha256(b"hello").hexdigest(),
+        ),
+        {"content-type": "text/html", "etag": '"v1"', "content-length": "5"},
+        b"hello",
+    )
+
+
+@pytest.mark.parametrize(
+    ("location", "detail"),
+    [
+        pytest.param(
+            "http://[broken/r", "redirected to an invalid URL: http://[broken/r", id="invalid"
+        ),
+        pytest.param(
+            "  mailto:x@y.test ", "redirected to a non-http URL: mailto:x@y.test", id="non-http"
+        ),
+    ],
+)
+def test_a_failed_redirect_fills_every_field(
+    location: str,
+    detail: str,
+    options: CheckOptions,
+    sleeps: SleepRecorder,
+    clock: Callable[[], dt.datetime],
+) -> None:
+    with respx.mock() as router:
+        router.get("https://a.test/x").mock(return_value=redirect(302, location))
+        result = fetch_one("https://a.test/x", options, sleeps=sleeps, clock=clock)
+    assert _fields(result) == (
+        FetchResult(
+            url="https://a.test/x",
+            final_url="https://a.test/x",
+            status_code=None,
+            redirects=(Hop("https://a.test/x", 302, location.strip()),),
+            failure=Failure(FailureKind.INVALID_URL, detail),
+        ),
+        {},
+        b"",
+    )
+
+
+def test_a_loop_over_two_urls_names_where_it_came_back(
+    options: CheckOptions, sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
+) -> None:
+    with respx.mock() as router:
+        router.get("https://a.test/x").mock(return_value=redirect(302, "/y"))
+        router.get("https://a.test/y").mock(return_value=redirect(302, "/x"))
+        result = fetch_one("https://a.test/x", options, sleeps=sleeps, clock=clock)
+    assert result.failure == Failure(
+        FailureKind.REDIRECT_LOOP, "redirect loop back to https://a.test/x"
+    )
+    assert (result.final_url, result.status_code, result.attempts) == (
+        "https://a.test/x",
+        None,
+        1,
+    )
+    assert (
+        hops(result)
+        == [
+            ("https://a.test/x", 302, "https://a.test/y"),
+            ("https://a.test/y", 302, "https://a.test/x"),
+        ]
+        * 2
+    )
+
+
+def test_too_many_redirects_ends_at_the_last_url_fetched(
+    sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
+) -> None:
+    options = CheckOptions(timeout=5, max_redirects=2)
+    with respx.mock(assert_all_called=False) as router:
+        for number in range(5):
+            router.get(f"https://a.test/n/{number}").mock(
+                return_value=redirect(302, f"/n/{number + 1}")
+            )
+        result = fetch_one("https://a.test/n/0", options, sleeps=sleeps, clock=clock)
+    assert result.failure == Failure(FailureKind.TOO_MANY_REDIRECTS, "more than 2 redirects")
+    assert (result.final_url, result.status_code) == ("https://a.test/n/2", None)
+    assert [h.location for h in result.redirects] == [f"https://a.test/n/{n}" for n in (1, 2, 3)]
+
+
+@pytest.mark.parametrize(
+    ("status", "location", "has_location"),
+    [
+        pytest.param(301, "   ", False, id="blank-location-on-a-redirect"),
+        pytest.param(302, "", False, id="empty-location-on-a-redirect"),
+        pytest.param(201, "/made", True, id="location-on-a-created"),
+        pytest.param(300, "/choice", True, id="location-on-multiple-choices"),
+    ],
+)
+def test_an_answer_with_a_location_that_is_not_followed(
+    status: int,
+    location: str,
+    has_location: bool,
+    options: CheckOptions,
+    sleeps: SleepRecorder,
+    clock: Callable[[], dt.datetime],
+) -> None:
+    with respx.mock() as router:
+        router.get("https://a.test/x").mock(
+            return_value=httpx.Response(status, headers={"Location": location}, text="body")
+        )
+        result = fetch_one("https://a.test/x", options, sleeps=sleeps, clock=clock)
+    assert (result.status_code, result.redirects, result.failure) == (status, (), None)
+    assert result.body == b"body"
+    assert ("location" in result.headers) is has_location
+
+
+def test_the_deadline_covers_the_whole_redirect_chain(
+    sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
+) -> None:
+    options = CheckOptions(timeout=0.3, retry=ONE_TRY)
+
+    async def slow_redirect(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.12)  # each hop well within the timeout, three of them not
+        number = int(request.url.path.rsplit("/", 1)[1])
+        return redirect(302, f"/n/{number + 1}")
+
+    with respx.mock(assert_all_called=False) as router:
+        router.get(url__regex=r"^https://a\.test/n/\d+$").mock(side_effect=slow_redirect)
+        result = fetch_one("https://a.test/n/0", options, sleeps=sleeps, clock=clock)
+    assert result.failure == Failure(FailureKind.TIMEOUT, "no complete answer within 0.3 s")
+    assert result.final_url == "https://a.test/n/2"
+    assert len(result.redirects) == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        pytest.param(
+            "not a url",
+            "Request URL is missing an 'http://' or 'https://' protocol.",
+            id="no-scheme",
+        ),
+        pytest.param(
+            "ftp://a.test/x",
+            "Request URL has an unsupported protocol 'ftp://'.",
+            id="unsupported-scheme",
+        ),
+    ],
+)
+def test_a_url_httpx_cannot_request_is_an_invalid_url(
+    url: str,
+    detail: str,
+    options: CheckOptions,
+    sleeps: SleepRecorder,
+    clock: Callable[[], dt.datetime],
+) -> None:
+    result = fetch_one(url, options, sleeps=sleeps, clock=clock)  # refused before any I/O
+    assert result.failure == Failure(FailureKind.INVALID_URL, detail)
+    assert (result.final_url, result.status_code, result.attempts) == (url, None, 1)
+
+
+def _raised_from(error: Exception, cause: BaseException, *, implicit: bool = False) -> Exception:
+    """``error`` chained to ``cause``: ``raise ... from`` or, with ``implicit``, raised in an
+    ``except`` block."""
+    try:
+        if implicit:
+            try:
+                raise cause
+            except BaseException:
+                raise error  # noqa: B904 - the implicit context is the point
+        raise error from cause
+    except Exception as raised:
+        return raised
+
+
+@pytest.mark.parametrize(
+    ("error", "failure"),
+    [
+        pytest.param(
+            httpx.ReadError("Connection reset by peer"),
+            Failure(FailureKind.NETWORK, "Connection reset by peer"),
+            id="own-text",
+        ),
+        pytest.param(
+            _raised_from(httpx.ReadError(""), OSError("deep reason")),
+            Failure(FailureKind.NETWORK, "deep reason"),
+            id="empty-text-explicit-cause",
+        ),
+        pytest.param(
+            _raised_from(httpx.ReadError(""), OSError("context reason"), implicit=True),
+            Failure(FailureKind.NETWORK, "context reason"),
+            id="empty-text-implicit-context",
+        ),
+        pytest.param(
+            _raised_from(httpx.ReadError("outer"), OSError("inner")),
+            Failure(FailureKind.NETWORK, "inner"),
+            id="the-deepest-text-wins",
+        ),
+        pytest.param(
+            httpx.ReadError(""), Failure(FailureKind.NETWORK, "ReadError"), id="no-text-at-all"
+        ),
+        pytest.param(
+            _raised_from(httpx.ConnectError(""), OSError("host down")),
+            Failure(FailureKind.CONNECT, "cannot connect: host down"),
+            id="connect",
+        ),
+        pytest.param(
+            httpx.DecodingError("bad gzip"),
+            Failure(FailureKind.NETWORK, "bad gzip"),
+            id="decoding",
+        ),
+        pytest.param(ValueError("odd"), Failure(FailureKind.INVALID_URL, "odd"), id="value-error"),
+        pytest.param(
+            ValueError(), Failure(FailureKind.INVALID_URL, "ValueError"), id="value-error-no-text"
+        ),
+    ],
+)
+def test_transport_errors_become_failures_described_by_their_causes(
+    error: Exception, failure: Failure, sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
+) -> None:
+    options = CheckOptions(timeout=5, retry=ONE_TRY)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    async def go() -> FetchResult:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await Fetcher(client, options, sleep=sleeps, clock=clock).fetch(
+                "https://a.test/x"
+            )
+
+    result = asyncio.run(go())
+    assert _fields(result) == (
+        FetchResult(
+            url="https://a.test/x", final_url="https://a.test/x", status_code=None, failure=failure
+        ),
+        {},
+        b"",
+    )
+
+
+# -- a client passed in ----------------------------------------------------------------------
+
+
+def test_a_client_passed_in_is_left_exactly_as_it_was_given(run_check: CheckRunner) -> None:
+    seen: list[tuple[int, str | None]] = []
+
+    async def own_hook(response: httpx.Response) -> None:
+        seen.append((response.status_code, response.headers.get("location")))
+
+    hooks_during: list[dict[str, list[Any]]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        hooks_during.append({name: list(hooks) for name, hooks in client.event_hooks.items()})
+        if request.url.path == "/old":
+            return redirect(301, "/new")
+        return httpx.Response(200, html="<title>Widget Safety Report</title>")
+
+    client = httpx.AsyncClient(event_hooks={"response": [own_hook]})
+    response_hooks = client.event_hooks["response"]
+    before = {name: list(hooks) for name, hooks in client.event_hooks.items()}
+
+    async def go() -> factlinks.Report:
+        async with client:
+            return await run_check.run_async(
+                [make_source("https://a.test/old", title="Widget Safety Report")],
+                CheckOptions(timeout=5, retry=ONE_TRY, probe_soft_404=False),
+                client=client,
+            )
+
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://a\.test/(old|new)$").mock(side_effect=answer)
+        report = asyncio.run(go())
+
+    assert {name: list(hooks) for name, hooks in client.event_hooks.items()} == before
+    assert client.event_hooks["response"] is response_hooks
+    assert hooks_during == [before, before]
+    assert seen == [(301, "/new"), (200, None)]  # the caller's hook saw the real headers
+    (result,) = report.results
+    assert result.status is Status.MOVED
+    assert result.fetch is not None
+    assert result.fetch.redirects == (Hop("https://a.test/old", 301, "https://a.test/new"),)
+
+
+@pytest.mark.parametrize(
+    ("location", "detail"),
+    [
+        pytest.param(
+            "mailto:a@b.test",
+            "For absolute URLs, path must be empty or begin with '/'",
+            id="mailto",
+        ),
+        pytest.param(
+            "http://a.test:abc/",
+            "redirected to an invalid URL (Invalid URL in location header: Invalid port: 'abc'.)",
+            id="bad-port",
+        ),
+    ],
+)
+def test_with_a_client_passed_in_a_location_httpx_cannot_parse_is_an_invalid_url(
+    location: str, detail: str, sleeps: SleepRecorder, clock: Callable[[], dt.datetime]
+) -> None:
+    # With a client made by make_client the fetcher records the hop and names the Location
+    # (see above); with a caller's client httpx reads the header first, and its error is the
+    # failure: still an invalid URL, and not retried, but without the hop.
+    options = CheckOptions(timeout=5)
+
+    async def go() -> FetchResult:
+        async with httpx.AsyncClient() as client:
+            return await Fetcher(client, options, sleep=sleeps, clock=clock).fetch(
+                "https://a.test/x"
+            )
+
+    with respx.mock() as router:
+        route = router.get("https://a.test/x").mock(return_value=redirect(302, location))
+        result = asyncio.run(go())
+        assert route.call_count == 1
+    assert result.failure == Failure(FailureKind.INVALID_URL, detail)
+    assert (result.attempts, result.redirects) == (1, ())

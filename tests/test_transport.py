@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from factlinks import Source
-from factlinks._fetch import PerHostTransport
 from factlinks._pipeline import _interleaved_by_host
+from factlinks._transport import PerHostTransport
 from farm import Farm, Reply
 
 

@@ -3,6 +3,14 @@
 Every transport problem becomes a :class:`Failure` value on the result; nothing here raises
 for a URL that does not answer. Redirects are followed by hand so that every hop is recorded
 under the name the web gives it, while the request itself goes to the remapped address.
+
+One attempt at a URL is three steps, each in its own place:
+
+- :class:`_Chain` follows the redirects: it resolves each ``Location``, records the hop and
+  tells a loop, a redirect limit or a target that is no web address;
+- :meth:`Fetcher._read` reads the body of the answer, up to the size cap;
+- :func:`_failure` is the one boundary where an exception from httpx, asyncio or the URL
+  parser becomes a ``Failure(kind, detail)``.
 """
 
 from __future__ import annotations
@@ -11,14 +19,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
-import ipaddress
 import socket
 import ssl
 import time
-import urllib.request
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -26,6 +31,7 @@ import httpx
 from ._models import Failure, FailureKind, FetchResult, Hop
 from ._options import CheckOptions
 from ._retry import Clock, Sleep, build_retrying
+from ._transport import PerHostTransport
 
 __all__ = ["REDIRECT_STATUSES", "Fetcher", "make_client"]
 
@@ -36,126 +42,103 @@ _LOCATION = "factlinks.location"
 
 def make_client(options: CheckOptions) -> httpx.AsyncClient:
     """The one client a run shares: per-host pools, the run's User-Agent, no auto-redirects."""
+    pools = PerHostTransport(options.per_host, max_pools=max(64, options.concurrency))
     return httpx.AsyncClient(
-        event_hooks={"response": [_hold_location]},
         headers={"User-Agent": options.user_agent, "Accept": "*/*"},
         timeout=httpx.Timeout(options.timeout),
-        transport=PerHostTransport(options.per_host, max_pools=max(64, options.concurrency)),
+        transport=_HoldLocation(pools),
         follow_redirects=False,
         trust_env=False,
     )
 
 
-class PerHostTransport(httpx.AsyncBaseTransport):
-    """One small connection pool per host, behind one transport.
+class _HoldLocation(httpx.AsyncBaseTransport):
+    """Takes ``Location`` off redirects before httpx parses it.
 
-    httpcore's pool scans every connection it holds for every request, so one pool shared by
-    many hosts costs time that grows with its size, and hosts evict each other's idle
-    connections. Pools of ``per_host`` connections keep that cheap and reuse connections per
-    host. At most ``max_pools`` pools are kept; the least recently used idle one is closed
-    when a new host needs a pool. All pools share one TLS context.
-
-    With ``trust_env`` (the default), ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and
-    ``NO_PROXY`` are honoured as curl and httpx do, except that loopback addresses always go
-    direct (a proxy's loopback is not ours).
+    httpx builds the next request of a redirect even when it does not follow it, and a
+    ``Location`` it cannot parse (``mailto:…``, ``http://a.test:abc/``) raises before the
+    fetcher sees the hop. The fetcher follows redirects itself, so the transport of the
+    run's own client moves the header into the response's extensions, where
+    :func:`_take_location` finds it. A client passed in is left as it is: there httpx sees
+    the header, and :func:`_failure` names what it cannot parse.
     """
 
-    def __init__(self, per_host: int, *, max_pools: int = 64, trust_env: bool = True) -> None:
-        self._per_host = per_host
-        self._max_pools = max_pools
-        self._ssl = httpx.create_ssl_context()
-        self._proxies = urllib.request.getproxies_environment() if trust_env else {}
-        self._pools: OrderedDict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = (
-            OrderedDict()
-        )
-        self._busy: dict[tuple[str, str, int | None], int] = {}
-
-    def _pool(self, key: tuple[str, str, int | None]) -> httpx.AsyncHTTPTransport:
-        pool = self._pools.get(key)
-        if pool is not None:
-            self._pools.move_to_end(key)
-            return pool
-        pool = httpx.AsyncHTTPTransport(
-            proxy=self._proxy_for(key[0], key[1]),
-            verify=self._ssl,
-            limits=httpx.Limits(
-                max_connections=self._per_host, max_keepalive_connections=self._per_host
-            ),
-        )
-        self._pools[key] = pool
-        return pool
-
-    def _proxy_for(self, scheme: str, host: str) -> str | None:
-        if not self._proxies or _is_loopback(host):
-            return None
-        if urllib.request.proxy_bypass_environment(host, self._proxies):  # type: ignore[attr-defined]
-            return None
-        proxy = self._proxies.get(scheme) or self._proxies.get("all")
-        return proxy if proxy and proxy.startswith(("http://", "https://")) else None
-
-    async def _evict(self) -> None:
-        """Close the least recently used idle pools, to make room for one more."""
-        idle = [key for key in self._pools if not self._busy.get(key)]
-        for key in idle[: max(0, len(self._pools) - self._max_pools + 1)]:
-            await self._pools.pop(key).aclose()
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` through its host's pool."""
-        key = (request.url.scheme, request.url.host, request.url.port)
-        if key not in self._pools and len(self._pools) >= self._max_pools:
-            await self._evict()
-        pool = self._pool(key)
-        self._busy[key] = self._busy.get(key, 0) + 1
-        try:
-            response = await pool.handle_async_request(request)
-        except BaseException:
-            self._release(key)
-            raise
-        return httpx.Response(
-            status_code=response.status_code,
-            headers=response.headers,
-            stream=_Released(response.stream, lambda: self._release(key)),
-            extensions=response.extensions,
-        )
-
-    def _release(self, key: tuple[str, str, int | None]) -> None:
-        self._busy[key] -= 1
-        if not self._busy[key]:
-            del self._busy[key]
+        """Send ``request`` through the inner transport; hold a redirect's ``Location``."""
+        response = await self._inner.handle_async_request(request)
+        location = response.headers.get("location")
+        if response.status_code in REDIRECT_STATUSES and location is not None:
+            response.extensions[_LOCATION] = location
+            del response.headers["location"]
+        return response
 
     async def aclose(self) -> None:
-        """Close every pool."""
-        pools, self._pools = list(self._pools.values()), OrderedDict()
-        for pool in pools:
-            await pool.aclose()
+        """Close the inner transport."""
+        await self._inner.aclose()
 
 
-class _Released(httpx.AsyncByteStream):
-    """A response stream that tells its transport when it is closed."""
+def _take_location(response: httpx.Response) -> str | None:
+    """The stripped ``Location`` of a redirect (taken off its headers); else ``None``."""
+    if response.status_code not in REDIRECT_STATUSES:
+        return None
+    location = response.extensions.get(_LOCATION)
+    if location is None:
+        location = response.headers.get("location")  # a client not made by make_client
+        if location is None:
+            return None
+        del response.headers["location"]
+    return str(location).strip()
 
-    def __init__(
-        self, stream: httpx.SyncByteStream | httpx.AsyncByteStream, done: Callable[[], None]
-    ):
-        self._stream = stream
-        self._done: Callable[[], None] | None = done
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._stream, httpx.AsyncByteStream)
-        async for chunk in self._stream:
-            yield chunk
+@dataclass(slots=True)
+class _Chain:
+    """One attempt's way through the redirects: where it is and every hop on the way."""
 
-    async def aclose(self) -> None:
-        try:
-            if isinstance(self._stream, httpx.AsyncByteStream):
-                await self._stream.aclose()
-        finally:
-            if self._done is not None:
-                done, self._done = self._done, None
-                done()
+    url: str
+    """The URL the attempt started at (the cited one)."""
+    current: str
+    """The URL being fetched now (as the web names it)."""
+    max_redirects: int
+    """How many redirects may be followed."""
+    hops: list[Hop] = field(default_factory=list)
+    """The redirects followed so far, in order."""
+    visits: dict[str, int] = field(default_factory=dict)
+    """How often each URL was fetched in this attempt."""
+    started: float | None = None
+    """The monotonic time the first request could go out; ``None`` before that."""
+    deadline: float | None = None
+    """The event-loop time by which the whole chain must have answered."""
+
+    def arrive(self) -> Failure | None:
+        """Count a visit of :attr:`current`; a third one is a redirect loop."""
+        self.visits[self.current] = self.visits.get(self.current, 0) + 1
+        if self.visits[self.current] > 2:
+            return Failure(FailureKind.REDIRECT_LOOP, f"redirect loop back to {self.current}")
+        return None
+
+    def follow(self, status: int, location: str) -> Failure | None:
+        """Record the hop to ``location`` and move on to it, or say why it cannot be followed."""
+        target = _resolve(self.current, location)
+        self.hops.append(Hop(self.current, status, target or location))
+        if target is None:
+            return Failure(FailureKind.INVALID_URL, f"redirected to an invalid URL: {location}")
+        if urlsplit(target).scheme not in ("http", "https"):
+            return Failure(FailureKind.INVALID_URL, f"redirected to a non-http URL: {target}")
+        if len(self.hops) > self.max_redirects:
+            return Failure(
+                FailureKind.TOO_MANY_REDIRECTS, f"more than {self.max_redirects} redirects"
+            )
+        self.current = target
+        return None
 
 
 class Fetcher:
     """Fetches URLs for one run, within the run's limits.
+
+    The client is used as it is given: the fetcher adds no hooks and changes no settings.
 
     Parameters:
         client: the shared ``httpx.AsyncClient`` (see :func:`make_client`).
@@ -175,10 +158,6 @@ class Fetcher:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        hooks = client.event_hooks["response"]
-        self._added_hook = _hold_location not in hooks
-        if self._added_hook:
-            client.event_hooks["response"] = [*hooks, _hold_location]
         self._options = options
         self._sleep = sleep
         self._clock = clock
@@ -187,13 +166,6 @@ class Fetcher:
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self.requests = 0
         """Requests sent so far, retries and redirect hops included."""
-
-    def close(self) -> None:
-        """Leave the client as it was given: take our redirect hook off again."""
-        if self._added_hook:
-            hooks = self._client.event_hooks["response"]
-            self._client.event_hooks["response"] = [h for h in hooks if h is not _hold_location]
-            self._added_hook = False
 
     async def fetch(
         self, url: str, *, retries: bool = True, headers: Mapping[str, str] | None = None
@@ -227,90 +199,41 @@ class Fetcher:
             yield
 
     async def _attempt(self, url: str, extra: Mapping[str, str] | None) -> FetchResult:
-        options = self._options
-        hops: list[Hop] = []
-        visits: dict[str, int] = {}
-        current = url
-        started: float | None = None
-        loop = asyncio.get_running_loop()
-        deadline: float | None = None
-
-        def failed(kind: FailureKind, detail: str, status: int | None = None) -> FetchResult:
-            return FetchResult(
-                url=url,
-                final_url=current,
-                status_code=status,
-                redirects=tuple(hops),
-                elapsed_ms=self._elapsed(started),
-                failure=Failure(kind, detail),
-            )
-
+        """One try at ``url``: request after request along its redirects, to an answer."""
+        chain = _Chain(url, url, self._options.max_redirects)
         try:
             while True:
-                visits[current] = visits.get(current, 0) + 1
-                if visits[current] > 2:
-                    return failed(FailureKind.REDIRECT_LOOP, f"redirect loop back to {current}")
-                transport = options.transport_url(current)
-                async with self._slot(transport):
-                    # The deadline starts once the request may go out: waiting for a busy
-                    # host's slot is not the host's slowness.
-                    if deadline is None:
-                        started = self._monotonic()
-                        deadline = loop.time() + options.timeout
-                    async with asyncio.timeout_at(deadline):
-                        self.requests += 1
-                        request = self._client.build_request("GET", transport, headers=extra)
-                        response = await self._client.send(request, stream=True)
-                        try:
-                            location = response.extensions.get(_LOCATION)
-                            if response.status_code in REDIRECT_STATUSES and location:
-                                target = _resolve(current, location)
-                                hops.append(Hop(current, response.status_code, target or location))
-                                if target is None:
-                                    return failed(
-                                        FailureKind.INVALID_URL,
-                                        f"redirected to an invalid URL: {location}",
-                                    )
-                                if urlsplit(target).scheme not in ("http", "https"):
-                                    return failed(
-                                        FailureKind.INVALID_URL,
-                                        f"redirected to a non-http URL: {target}",
-                                    )
-                                if len(hops) > options.max_redirects:
-                                    return failed(
-                                        FailureKind.TOO_MANY_REDIRECTS,
-                                        f"more than {options.max_redirects} redirects",
-                                    )
-                                current = target
-                                continue
-                            body, truncated = await self._read(response)
-                        finally:
-                            await response.aclose()
-                    headers = {k.lower(): v for k, v in response.headers.items()}
-                    return FetchResult(
-                        url=url,
-                        final_url=current,
-                        status_code=response.status_code,
-                        redirects=tuple(hops),
-                        content_type=headers.get("content-type"),
-                        headers=headers,
-                        body=body,
-                        bytes=len(body),
-                        sha256=hashlib.sha256(body).hexdigest(),
-                        truncated=truncated,
-                        elapsed_ms=self._elapsed(started),
-                    )
-        except TimeoutError:
-            return failed(FailureKind.TIMEOUT, f"no complete answer within {options.timeout:g} s")
-        except httpx.TimeoutException:
-            return failed(FailureKind.TIMEOUT, f"no complete answer within {options.timeout:g} s")
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
-            return failed(FailureKind.INVALID_URL, str(exc) or type(exc).__name__)
-        except httpx.ConnectError as exc:
-            kind, detail = _classify_connect_error(exc)
-            return failed(kind, detail)
-        except httpx.HTTPError as exc:
-            return failed(FailureKind.NETWORK, _describe(exc))
+                result = await self._request(chain, extra)
+                if result is not None:
+                    return result
+        except _TRANSLATED as exc:
+            return self._failed(chain, _failure(exc, self._options.timeout))
+
+    async def _request(self, chain: _Chain, extra: Mapping[str, str] | None) -> FetchResult | None:
+        """Request ``chain.current``: the result, or ``None`` when a redirect was followed."""
+        looped = chain.arrive()
+        if looped is not None:
+            return self._failed(chain, looped)
+        transport = self._options.transport_url(chain.current)
+        async with self._slot(transport):
+            # The deadline starts once the request may go out: waiting for a busy host's
+            # slot is not the host's slowness.
+            if chain.deadline is None:
+                chain.started = self._monotonic()
+                chain.deadline = asyncio.get_running_loop().time() + self._options.timeout
+            async with asyncio.timeout_at(chain.deadline):
+                self.requests += 1
+                request = self._client.build_request("GET", transport, headers=extra)
+                response = await self._client.send(request, stream=True)
+                try:
+                    location = _take_location(response)
+                    if location:
+                        stop = chain.follow(response.status_code, location)
+                        return None if stop is None else self._failed(chain, stop)
+                    body, truncated = await self._read(response)
+                finally:
+                    await response.aclose()
+            return self._answer(chain, response, body, truncated)
 
     async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
         """Read the (decoded) body up to ``max_bytes``; say whether it was cut off."""
@@ -324,30 +247,62 @@ class Fetcher:
                 return b"".join(chunks)[:limit], True
         return b"".join(chunks), False
 
+    def _answer(
+        self, chain: _Chain, response: httpx.Response, body: bytes, truncated: bool
+    ) -> FetchResult:
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return FetchResult(
+            url=chain.url,
+            final_url=chain.current,
+            status_code=response.status_code,
+            redirects=tuple(chain.hops),
+            content_type=headers.get("content-type"),
+            headers=headers,
+            body=body,
+            bytes=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+            truncated=truncated,
+            elapsed_ms=self._elapsed(chain.started),
+        )
+
+    def _failed(self, chain: _Chain, failure: Failure) -> FetchResult:
+        return FetchResult(
+            url=chain.url,
+            final_url=chain.current,
+            status_code=None,
+            redirects=tuple(chain.hops),
+            elapsed_ms=self._elapsed(chain.started),
+            failure=failure,
+        )
+
     def _elapsed(self, started: float | None) -> int:
         return 0 if started is None else round((self._monotonic() - started) * 1000)
 
 
-async def _hold_location(response: httpx.Response) -> None:
-    """Take ``Location`` off redirects before httpx parses it.
+_TRANSLATED = (TimeoutError, ValueError, httpx.InvalidURL, httpx.HTTPError)
+"""What :func:`_failure` translates; anything else is a bug and propagates."""
 
-    httpx builds the next request of a redirect even when it does not follow it, and a
-    ``Location`` it cannot parse (``mailto:…``, ``http://[broken``) would raise before we see
-    the hop. We follow redirects ourselves, so the header is moved into the extensions.
+
+def _failure(exc: Exception, timeout: float) -> Failure:
+    """The failure that ``exc``, raised while fetching, stands for.
+
+    The one boundary where foreign exceptions become values: the deadline (asyncio's or
+    httpx's own timeouts), URLs httpx cannot request, connection errors told apart by their
+    chained causes, and every other transport error described by its deepest cause.
     """
-    location = response.headers.get("location")
-    if response.status_code in REDIRECT_STATUSES and location is not None:
-        response.extensions[_LOCATION] = location.strip()
-        del response.headers["location"]
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return Failure(FailureKind.TIMEOUT, f"no complete answer within {timeout:g} s")
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | ValueError):
+        return Failure(FailureKind.INVALID_URL, str(exc) or type(exc).__name__)
+    if isinstance(exc, httpx.ConnectError):
+        return Failure(*_classify_connect_error(exc))
+    if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_LOCATION):
+        return Failure(FailureKind.INVALID_URL, f"redirected to an invalid URL ({exc})")
+    return Failure(FailureKind.NETWORK, _describe(exc))
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+_BAD_LOCATION = "Invalid URL in location header"
+"""How httpx starts its error for a ``Location`` it cannot parse (with a client passed in)."""
 
 
 def _resolve(base: str, location: str) -> str | None:

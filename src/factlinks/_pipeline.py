@@ -134,7 +134,6 @@ async def check_async(
     try:
         checked = await _check_all(run, source_list, runtime.on_result)
     finally:
-        fetcher.close()
         await parser.aclose()
         if runtime.client is None:
             await http.aclose()

@@ -283,38 +283,16 @@ def _in_order(
     running head or a page number is interleaved with a title broken over lines; in a title
     field not at all. "Autoconf Macro Archive" is not "Autoconf Archive".
     """
-    wanted = target.words
-    if not wanted:
+    if not target.words:
         return None
     max_gap = 0 if title_field else _MAX_GAP
-
-    def whole_lines(last: int, position: int) -> bool:
-        """The foreign words are whole lines, or one parenthesis ("(Version 5.1)")."""
-        if _PARENTHESIS_RE.fullmatch(cleaned[words[last].end : words[position].start]):
-            return True
-        return (
-            "\n" in cleaned[words[last].end : words[last + 1].start]
-            and "\n" in cleaned[words[position - 1].end : words[position].start]
-        )
-
     best: tuple[float, int, int] | None = None
     for first, word in enumerate(words):
-        first_kind = _same_word(wanted[0], word.folded)
-        if not first_kind:
+        run = _run_from(target.words, words, first, cleaned, max_gap)
+        if run is None:
             continue
-        last, fuzzy, gaps, position = first, int(first_kind == 1), 0, first + 1
-        matched = 1
-        while matched < len(wanted) and position < len(words) and position - last <= max_gap + 1:
-            kind = _same_word(wanted[matched], words[position].folded)
-            if kind and (position == last + 1 or whole_lines(last, position)):
-                fuzzy += kind == 1
-                gaps += position - last - 1
-                last = position
-                matched += 1
-            elif kind:
-                break
-            position += 1
-        if matched < len(wanted) or (gaps == 0 and fuzzy == 0):
+        last, fuzzy, gaps = run
+        if gaps == 0 and fuzzy == 0:
             continue  # exact runs without gaps are strategy 1's; it judged them already
         start, end = word.start, words[last].end
         if not _bounded(title_field, cleaned, start, end):
@@ -323,6 +301,45 @@ def _in_order(
         if best is None or score > best[0]:
             best = (score, start, end)
     return best
+
+
+def _run_from(
+    wanted: tuple[str, ...], words: list[_Word], first: int, cleaned: str, max_gap: int
+) -> tuple[int, int, int] | None:
+    """All of ``wanted`` in order from ``words[first]``, at most ``max_gap`` words apart.
+
+    Returns the position of the last title word, how many words matched only fuzzily and
+    how many foreign words came in between; ``None`` when the title is not all there.
+    """
+    first_kind = _same_word(wanted[0], words[first].folded)
+    if not first_kind:
+        return None
+    last, fuzzy, gaps, position = first, int(first_kind == 1), 0, first + 1
+    matched = 1
+    while matched < len(wanted) and position < len(words) and position - last <= max_gap + 1:
+        kind = _same_word(wanted[matched], words[position].folded)
+        if kind and (position == last + 1 or _whole_lines(words, cleaned, last, position)):
+            fuzzy += kind == 1
+            gaps += position - last - 1
+            last = position
+            matched += 1
+        elif kind:
+            break
+        position += 1
+    return (last, fuzzy, gaps) if matched == len(wanted) else None
+
+
+def _whole_lines(words: list[_Word], cleaned: str, last: int, position: int) -> bool:
+    """The foreign words between ``last`` and ``position``: whole lines, or one parenthesis.
+
+    A parenthesis is e.g. "(Version 5.1)" after a title's name.
+    """
+    if _PARENTHESIS_RE.fullmatch(cleaned[words[last].end : words[position].start]):
+        return True
+    return (
+        "\n" in cleaned[words[last].end : words[last + 1].start]
+        and "\n" in cleaned[words[position - 1].end : words[position].start]
+    )
 
 
 def _near_miss(target: _Target, doc: _Compact, cleaned: str) -> tuple[float, int, int] | None:
