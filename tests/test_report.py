@@ -15,6 +15,8 @@ The HTML report has tests of its own (``test_html_report.py``).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import os
 import stat
@@ -28,7 +30,7 @@ import pytest
 
 import factlinks
 from conftest import FIXED_NOW, make_source
-from factlinks import FetchResult, Report, SourceResult, Status
+from factlinks import ArchiveCopy, FetchResult, Report, SourceResult, Status, render_markdown
 from factlinks._report import render_junit
 from report_sample import sample_report
 
@@ -153,3 +155,33 @@ def test_markdown_does_not_render_markup_from_the_web() -> None:
     assert "![x](" not in text
     assert "<img" not in text
     assert " @octocat" not in text
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "expected"),
+    [
+        pytest.param("20210215093000", dt.datetime(2021, 2, 15, 9, 30, tzinfo=dt.UTC), id="full"),
+        pytest.param("2019", dt.datetime(2019, 1, 1, tzinfo=dt.UTC), id="year"),
+        pytest.param("201902", dt.datetime(2019, 2, 1, tzinfo=dt.UTC), id="month"),
+        pytest.param("20190214", dt.datetime(2019, 2, 14, tzinfo=dt.UTC), id="day"),
+    ],
+)
+def test_a_short_archive_timestamp_renders(timestamp: str, expected: dt.datetime) -> None:
+    """The schema allows a Wayback timestamp cut short; Markdown used to crash on one."""
+    copy = ArchiveCopy(
+        url=f"https://web.archive.org/web/{timestamp}/https://example.org/",
+        timestamp=timestamp,
+        captured_status="200",
+        verified=True,
+        detail="test",
+    )
+    assert copy.captured_at == expected
+    report = sample_report()
+    dead = next(r for r in report.results if r.status is Status.DEAD)
+    changed = dataclasses.replace(
+        report,
+        results=tuple(
+            dataclasses.replace(r, archive=copy) if r is dead else r for r in report.results
+        ),
+    )
+    assert f"{expected:%Y-%m-%d}" in render_markdown(changed)

@@ -418,10 +418,14 @@ class ArchiveCopy:
 
     @property
     def captured_at(self) -> dt.datetime:
-        """The capture time as an aware UTC datetime."""
-        return dt.datetime.strptime(self.timestamp[:14].ljust(14, "0"), "%Y%m%d%H%M%S").replace(
-            tzinfo=dt.UTC
-        )
+        """The capture time as an aware UTC datetime.
+
+        A Wayback timestamp may be cut short (``"2019"``, ``"201902"``): it then means the
+        start of that year or month, as the Wayback Machine reads it.
+        """
+        digits = self.timestamp[:14]
+        full = digits + "00000101000000"[len(digits) :]
+        return dt.datetime.strptime(full, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
