@@ -32,6 +32,7 @@ from factlinks import (
     FetchResult,
     Hop,
     Inspection,
+    OfflineError,
     ProbeVerdict,
     Report,
     RetryPolicy,
@@ -48,6 +49,7 @@ from factlinks._classify import (
     new_url_of,
     sibling_url,
 )
+from factlinks._domains import registrable_domain
 
 # -- helpers ---------------------------------------------------------------------------------
 
@@ -1075,11 +1077,61 @@ def test_expired_domains_are_reported_not_taken_for_an_offline_machine(
     sources = [
         make_source("https://expired-one.test/docs/a.pdf", id="a"),
         make_source("https://expired-two.test/docs/b.pdf", id="b"),
+        make_source("https://alive.test/docs/c.html", id="c"),
     ]
     with respx.mock() as router:
         router.get(url__regex=r"^https://expired-(one|two)\.test/").mock(side_effect=_nxdomain)
+        router.get(url__regex=r"^https://alive\.test/").mock(
+            return_value=httpx.Response(200, html="<title>C</title>")
+        )
+        report = run_check(
+            sources, CheckOptions(retry=RetryPolicy(attempts=1), probe_soft_404=False)
+        )
+    assert [r.status for r in report.results][:2] == [Status.UNREACHABLE, Status.UNREACHABLE]
+    assert report.results[2].status is Status.OK
+
+
+def test_no_such_host_for_every_name_is_an_offline_machine(run_check: CheckRunner) -> None:
+    """A resolver that answers NXDOMAIN for every name (filtering DNS, no upstream)."""
+    sources = [
+        make_source("https://www.kfw.de/a.pdf", id="a"),
+        make_source("https://ec.europa.eu/eurostat/b", id="b"),
+    ]
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://").mock(side_effect=_nxdomain)
+        with pytest.raises(OfflineError, match=r"2 hosts in 2 domains failed: no-such"):
+            run_check(sources, CheckOptions(retry=RetryPolicy(attempts=1)))
+
+
+def test_hosts_of_one_registrable_domain_are_not_enough_to_call_a_machine_offline(
+    run_check: CheckRunner,
+) -> None:
+    sources = [
+        make_source("https://www.kfw.de/a.pdf", id="a"),
+        make_source("https://research.kfw.de/b.pdf", id="b"),
+    ]
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://").mock(side_effect=_nxdomain)
         report = run_check(sources, CheckOptions(retry=RetryPolicy(attempts=1)))
-    assert {r.status for r in report.results} <= {Status.UNREACHABLE, Status.DEAD}
+    assert {r.status for r in report.results} == {Status.UNREACHABLE}
+
+
+@pytest.mark.parametrize(
+    ("host", "domain"),
+    [
+        ("www.kfw.de", "kfw.de"),
+        ("KfW.DE.", "kfw.de"),
+        ("ec.europa.eu", "europa.eu"),
+        ("a.b.co.uk", "b.co.uk"),
+        ("user.github.io", "user.github.io"),  # a private suffix: each user is a site
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("localhost", "localhost"),
+        ("co.uk", "co.uk"),
+    ],
+)
+def test_registrable_domain(host: str, domain: str) -> None:
+    assert registrable_domain(host) == domain
 
 
 class _Boom(httpx.AsyncBaseTransport):

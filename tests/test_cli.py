@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import factlinks
 from factlinks._cli import main
 from farm import Farm, Reply, closed_port
 from pdfgen import make_pdf, make_pdf_without_text
@@ -35,6 +37,30 @@ def test_offline_run_exits_3_with_a_clear_message(
     assert "no source could be reached: is this machine online?" in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_every_name_no_such_host_exits_3_with_the_offline_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's first command on a machine whose resolver says NXDOMAIN for every name.
+
+    Before, this reported "23 unreachable", said no citation fails and exited 0: a false green
+    that closed the nightly citation issue.
+    """
+
+    def nxdomain(host: object, *args: object, **kwargs: object) -> object:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", nxdomain)
+    out = tmp_path / "out"
+    code = main(["check", str(REPO / "sources.toml"), "--out", str(out), "--state", "s.db"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "no source could be reached: is this machine online?" in err
+    assert "no-such-host" in err
+    assert not out.exists()
+    with factlinks.open_history(tmp_path / "s.db") as history:
+        assert history.runs() == 0  # nothing counts towards 'dead'
 
 
 def test_offline_run_as_a_process_has_no_traceback(tmp_path: Path) -> None:

@@ -197,6 +197,15 @@ class FailureKind(StrEnum):
             FailureKind.NETWORK,
         )
 
+    @property
+    def is_offline_sign(self) -> bool:
+        """True when the failure is what every source of an offline machine gets.
+
+        That is every network-level failure, "no such host" included: a resolver that
+        filters or has no upstream answers NXDOMAIN for every name.
+        """
+        return self.is_network or self is FailureKind.NO_SUCH_HOST
+
 
 @dataclass(frozen=True, slots=True)
 class Failure:

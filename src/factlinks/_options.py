@@ -153,7 +153,8 @@ class CheckOptions:
     probe_soft_404: bool = True
     """Request a random sibling of deep links to detect soft 404s."""
     offline_min_hosts: int = 2
-    """A run is declared offline only when at least this many hosts were tried."""
+    """A run is declared offline only when sources on at least this many registrable
+    domains were tried (``www.kfw.de`` and ``kfw.de`` are one)."""
     archive_api: str | None = None
     """Wayback availability API to look up archive copies of dead and drifted sources
     (the CLI's default is the public one); ``None`` for no look-ups."""

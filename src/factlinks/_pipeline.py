@@ -21,6 +21,7 @@ import httpx
 from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache, make_service
 from ._classify import is_site_root, judge_probe, sibling_url
 from ._decide import Decision, Prior, decide, needs_parse
+from ._domains import registrable_domain
 from ._errors import OfflineError
 from ._fetch import Fetcher, make_client
 from ._history import HistoryBackend, SourceHistory, StoredArchiveCache
@@ -243,17 +244,25 @@ def _interleaved_by_host(sources: list[Source]) -> list[int]:
 
 
 def _raise_if_offline(results: tuple[SourceResult, ...], options: CheckOptions) -> None:
-    failures = [r.fetch.failure for r in results if r.fetch is not None]
-    if not failures or not all(f is not None and f.kind.is_network for f in failures):
+    """Stop when no source got any HTTP answer and every failure says "no network".
+
+    "No such host" counts: a machine without DNS upstream (or behind filtering DNS) gets it
+    for every name. Sources on at least ``offline_min_hosts`` registrable domains must have
+    been tried, so that a registry of two expired domains among live ones is still a report.
+    """
+    fetched = [r for r in results if r.fetch is not None]
+    failures = [r.fetch.failure for r in fetched if r.fetch is not None]
+    if not failures or not all(f is not None and f.kind.is_offline_sign for f in failures):
         return
-    hosts = {r.source.host for r in results if r.fetch is not None}
-    if len(hosts) < options.offline_min_hosts:
+    hosts = {r.source.host for r in fetched}
+    domains = {registrable_domain(host) for host in hosts}
+    if len(domains) < options.offline_min_hosts:
         return
     kinds = sorted({f.kind.value for f in failures if f is not None})
     raise OfflineError(
         "no source could be reached: is this machine online? "
-        f"({len(failures)} sources on {len(hosts)} hosts failed: {', '.join(kinds)}; "
-        "nothing was reported)"
+        f"({len(failures)} sources on {len(hosts)} hosts in {len(domains)} domains failed: "
+        f"{', '.join(kinds)}; nothing was reported)"
     )
 
 
