@@ -2,8 +2,9 @@
 
 An exception that escapes the stages while one source is checked becomes that source's
 ``error`` (kind ``internal``, with the traceback), its status ``unverifiable``; every other
-source is checked as usual. The CLI names such sources and prints the traceback with
-``--debug``. ``strict=True`` re-raises instead (tested in ``test_classify.py``).
+source is checked as usual. The report does not pass, the CLI names such sources, prints the
+traceback with ``--debug`` and exits 3 after writing the reports. ``strict=True`` re-raises
+instead (tested in ``test_classify.py``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def test_a_bug_is_an_internal_failure_of_that_source_only() -> None:
         _mock(router)
         report = factlinks.check(sources, options)
     bug, fine = report.results
+    assert report.internal_errors == (bug,)
+    assert not report.failures
+    assert report.passed is False  # a bug never passes as a healthy run
     assert fine.status is Status.OK
     assert fine.error is None
     assert bug.status is Status.UNVERIFIABLE
@@ -101,7 +105,12 @@ def test_the_cli_names_internal_errors_and_shows_tracebacks_with_debug(
         _mock(router)
         code = main(["check", str(path), "--no-state", "--no-archive", *debug])
     err = capsys.readouterr().err
-    assert code == 0  # unverifiable does not fail the run by default
+    assert code == 3  # a bug fails the run loudly, though unverifiable alone would not
+    report = json.loads((tmp_path / "factlinks-report" / "report.json").read_text("utf-8"))
+    assert report["passed"] is False
+    assert "bug in factlinks (internal error: `bug` (unverifiable))" in (
+        tmp_path / "factlinks-report" / "report.md"
+    ).read_text("utf-8")
     assert "internal error while checking bug: ZeroDivisionError" in err
     if debug:
         assert "Traceback (most recent call last)" in err

@@ -299,6 +299,14 @@ def _run_check(args: argparse.Namespace) -> int:
     if not args.quiet:
         log.warning("%s", _summary(report))
         log.warning("reports: %s", ", ".join(str(p) for p in written))
+    return _exit_code(report)
+
+
+def _exit_code(report: Report) -> int:
+    """3 when a check met a bug (never a plausible verdict, never green), 1 when citations
+    fail, else 0."""
+    if report.internal_errors:
+        return EXIT_INTERNAL
     if report.failures:
         return EXIT_FAILING
     return EXIT_OK

@@ -541,9 +541,19 @@ class Report:
         return tuple(r for r in self.results if r.status in self.fail_on)
 
     @property
+    def internal_errors(self) -> tuple[SourceResult, ...]:
+        """Results whose check met a bug in factlinks (``error`` of kind ``internal``)."""
+        return tuple(
+            r for r in self.results if r.error is not None and r.error.kind is FailureKind.INTERNAL
+        )
+
+    @property
     def passed(self) -> bool:
-        """True when no result is in a failing status."""
-        return not self.failures
+        """True when no result is in a failing status and no check met a bug.
+
+        An internal error says nothing about the citation, so it never passes as healthy.
+        """
+        return not self.failures and not self.internal_errors
 
     @property
     def new_problems(self) -> tuple[SourceResult, ...]:

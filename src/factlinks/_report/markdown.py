@@ -74,6 +74,13 @@ def render_markdown(report: Report) -> str:
             else "⚠️ No failing citations, but some need a look."
         )
     )
+    bugs = report.internal_errors
+    if bugs:
+        verdict = (
+            f"🐞 {len(bugs)} source{'s' if len(bugs) != 1 else ''} could not be checked because "
+            f"of a bug in factlinks (internal error: {_ids(bugs)}); the run fails until it is "
+            f"fixed. {verdict}"
+        )
     out = [
         "# Citation health report",
         "",
