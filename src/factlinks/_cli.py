@@ -34,7 +34,7 @@ from ._fix import (
     write_fixed,
 )
 from ._history import open_history
-from ._models import FailureKind, Report, SourceResult, Status
+from ._models import Report, SourceResult, Status
 from ._options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_BYTES,
@@ -314,14 +314,12 @@ def _exit_code(report: Report) -> int:
 
 def _log_internal_errors(report: Report, *, debug: bool) -> None:
     """Name the sources whose check met a bug; with ``--debug``, print each traceback."""
-    for result in report.results:
-        error = result.error
-        if error is None or error.kind is not FailureKind.INTERNAL:
-            continue
-        log.error("factlinks: internal error while checking %s: %s", result.id, error.detail)
+    bugs = [(result.id, result.error) for result in report.internal_errors if result.error]
+    for source_id, error in bugs:
+        log.error("factlinks: internal error while checking %s: %s", source_id, error.detail)
         if debug and error.traceback:
             log.error("%s", error.traceback.rstrip())
-    if not debug and any(r.error is not None for r in report.results):
+    if bugs and not debug:
         log.error("factlinks: run again with --debug for the tracebacks")
 
 

@@ -250,11 +250,11 @@ def _raise_if_offline(results: tuple[SourceResult, ...], options: CheckOptions) 
     for every name. Sources on at least ``offline_min_hosts`` registrable domains must have
     been tried, so that a registry of two expired domains among live ones is still a report.
     """
-    fetched = [r for r in results if r.fetch is not None]
-    failures = [r.fetch.failure for r in fetched if r.fetch is not None]
+    fetched = [(r.source.host, r.fetch.failure) for r in results if r.fetch is not None]
+    failures = [failure for _, failure in fetched]
     if not failures or not all(f is not None and f.kind.is_offline_sign for f in failures):
         return
-    hosts = {r.source.host for r in fetched}
+    hosts = {host for host, _ in fetched}
     domains = {registrable_domain(host) for host in hosts}
     if len(domains) < options.offline_min_hosts:
         return
