@@ -390,6 +390,8 @@ class Run:
     counts: dict[str, int]
     farm: dict[str, Any]
     mismatches: list[str]
+    verdicts: dict[str, tuple[str, str, str | None, str]] = dataclasses.field(default_factory=dict)
+    """Per source id: status, HTTP status, ``new_url`` and reason, to compare runs."""
 
     @property
     def urls_per_second(self) -> float:
@@ -451,7 +453,23 @@ def run_once(args: argparse.Namespace, plan: Sequence[Entry], workdir: Path) -> 
         counts=counts,
         farm=farm_stats,
         mismatches=compare(plan, report),
+        verdicts={
+            r["id"]: (r["status"], str(r.get("http_status")), r.get("new_url"), r["reason"])
+            for r in report["sources"]
+        },
     )
+
+
+def run_differences(runs: Sequence[Run]) -> list[str]:
+    """Every source whose verdict differs between the first run and a later one."""
+    first = runs[0].verdicts
+    differences = []
+    for number, run in enumerate(runs[1:], start=2):
+        for source_id in sorted(first.keys() | run.verdicts.keys()):
+            a, b = first.get(source_id), run.verdicts.get(source_id)
+            if a != b:
+                differences.append(f"{source_id}: run 1 {a} != run {number} {b}")
+    return differences
 
 
 def compare(plan: Sequence[Entry], report: Mapping[str, Any]) -> list[str]:
@@ -566,6 +584,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"URLs/s median {statistics.median(r.urls_per_second for r in runs):.0f}; "
             f"peak tree RSS max {max(r.tree_rss_mib for r in runs):.1f} MiB"
         )
+        differences = run_differences(runs)
+        print(f"verdicts that differ between runs: {len(differences)}")
+        for line in differences[:20]:
+            print(f"  DIFFERENT: {line}")
+        if differences:
+            print("FAILED: identical runs gave different verdicts", file=sys.stderr)
+            return 1
     if any(r.mismatches for r in runs):
         print("FAILED: the report does not match the farm", file=sys.stderr)
         return 1

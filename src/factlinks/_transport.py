@@ -64,10 +64,17 @@ class PerHostTransport(httpx.AsyncBaseTransport):
         return proxy if proxy and proxy.startswith(("http://", "https://")) else None
 
     async def _evict(self) -> None:
-        """Close the least recently used idle pools, to make room for one more."""
+        """Close the least recently used idle pools, to make room for one more.
+
+        The pools are chosen and taken out before the first ``await``: closing one lets other
+        requests run, and those may evict too or start using a pool that is still listed.
+        """
         idle = [key for key in self._pools if not self._busy.get(key)]
-        for key in idle[: max(0, len(self._pools) - self._max_pools + 1)]:
-            await self._pools.pop(key).aclose()
+        evicted = [
+            self._pools.pop(key) for key in idle[: max(0, len(self._pools) - self._max_pools + 1)]
+        ]
+        for pool in evicted:
+            await pool.aclose()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through its host's pool."""
