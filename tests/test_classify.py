@@ -1114,6 +1114,89 @@ def test_hosts_of_one_registrable_domain_are_not_enough_to_call_a_machine_offlin
         router.get(url__regex=r"^https://").mock(side_effect=_nxdomain)
         report = run_check(sources, CheckOptions(retry=RetryPolicy(attempts=1)))
     assert {r.status for r in report.results} == {Status.UNREACHABLE}
+    assert len(report.notes) == 1
+    assert "could not tell whether this machine is offline or the host is down" in (report.notes[0])
+    assert "2 sources on 2 hosts in 1 domain failed: no-such-host" in report.notes[0]
+
+
+def _no_dns_answer(request: httpx.Request) -> httpx.Response:
+    cause = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution") from cause
+
+
+def _refused(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+
+ONE_DOMAIN = [
+    make_source("https://www.kfw.de/a.pdf", id="a"),
+    make_source("https://www.kfw.de/b.pdf", id="b"),
+]
+
+
+@pytest.mark.parametrize(
+    ("canary", "message"),
+    [
+        pytest.param(_nxdomain, "the canary https://canary.test/ failed too", id="nxdomain"),
+        pytest.param(_refused, "the canary https://canary.test/ failed too", id="refused"),
+    ],
+)
+def test_one_domain_and_a_canary_that_fails_too_is_an_offline_machine(
+    run_check: CheckRunner, canary: Callable[[httpx.Request], httpx.Response], message: str
+) -> None:
+    options = CheckOptions(retry=RetryPolicy(attempts=1), canary_url="https://canary.test/")
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://www\.kfw\.de/").mock(side_effect=_nxdomain)
+        route = router.get("https://canary.test/").mock(side_effect=canary)
+        with pytest.raises(OfflineError, match=message):
+            run_check(ONE_DOMAIN, options)
+    assert route.call_count == 1
+
+
+def test_one_domain_and_a_canary_that_answers_means_the_host_is_down(
+    run_check: CheckRunner,
+) -> None:
+    options = CheckOptions(retry=RetryPolicy(attempts=1), canary_url="https://canary.test/")
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://www\.kfw\.de/").mock(side_effect=_nxdomain)
+        router.get("https://canary.test/").mock(return_value=httpx.Response(204))
+        report = run_check(ONE_DOMAIN, options)
+    assert {r.status for r in report.results} == {Status.UNREACHABLE}
+    assert report.passed
+    assert len(report.notes) == 1
+    assert "the canary https://canary.test/ answered: this machine is online" in report.notes[0]
+
+
+def test_one_domain_and_a_canary_that_cannot_be_asked_says_it_could_not_tell(
+    run_check: CheckRunner,
+) -> None:
+    options = CheckOptions(retry=RetryPolicy(attempts=1), canary_url="https://canary.test/")
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://www\.kfw\.de/").mock(side_effect=_refused)
+        router.get("https://canary.test/").mock(
+            return_value=httpx.Response(301, headers={"Location": "https://canary.test/"})
+        )
+        report = run_check(ONE_DOMAIN, options)
+    assert "failed for another reason" in report.notes[0]
+    assert "could not tell whether this machine is offline" in report.notes[0]
+
+
+def test_one_domain_without_a_canary_and_no_dns_answer_is_an_offline_machine(
+    run_check: CheckRunner,
+) -> None:
+    """No DNS server answered at all: that points at this machine, not at one host."""
+    with respx.mock() as router:
+        router.get(url__regex=r"^https://").mock(side_effect=_no_dns_answer)
+        with pytest.raises(OfflineError, match="no DNS server answered"):
+            run_check(ONE_DOMAIN, CheckOptions(retry=RetryPolicy(attempts=1)))
+
+
+def test_a_source_that_answers_leaves_no_note(run_check: CheckRunner) -> None:
+    with respx.mock() as router:
+        router.get("https://www.kfw.de/a.pdf").mock(side_effect=_refused)
+        router.get("https://www.kfw.de/b.pdf").mock(return_value=httpx.Response(404))
+        report = run_check(ONE_DOMAIN, CheckOptions(retry=RetryPolicy(attempts=1)))
+    assert report.notes == ()
 
 
 @pytest.mark.parametrize(

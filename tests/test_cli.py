@@ -63,6 +63,44 @@ def test_every_name_no_such_host_exits_3_with_the_offline_message(
         assert history.runs() == 0  # nothing counts towards 'dead'
 
 
+@pytest.mark.integration
+def test_one_host_down_the_canary_tells_an_offline_machine_from_a_dead_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A one-host registry whose host refuses: the canary decides (issue 9, point 4)."""
+    dead = f"http://127.0.0.1:{closed_port()}"
+    registry = write(
+        tmp_path,
+        f'[[source]]\nid = "a"\nurl = "{dead}/a"\n\n[[source]]\nid = "b"\nurl = "{dead}/b"\n',
+    )
+    out = tmp_path / "out"
+    args = ["check", str(registry), "--out", str(out), "--no-state", "--no-archive"]
+    assert main([*args, "--canary-url", f"http://127.0.0.1:{closed_port()}/"]) == 3
+    assert "the canary" in capsys.readouterr().err
+    assert not out.exists()
+    with Farm() as farm:
+        canary = farm.add_host("canary.example", {"/": Reply.html("up")})
+        assert main([*args, "--canary-url", canary.url("/")]) == 0
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "answered: this machine is online, so the hosts are down" in report
+    assert main(args) == 0  # no canary: a report that says it could not tell
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "could not tell whether this machine is offline or the host is down" in report
+
+
+@pytest.mark.parametrize(
+    "setting", ['canary_url = "ftp://x.org/"', 'canary_url = "https:///"', "canary_url = 1"]
+)
+def test_a_bad_canary_url_is_a_registry_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str
+) -> None:
+    registry = write(
+        tmp_path, f'[settings]\n{setting}\n\n[[source]]\nid = "a"\nurl = "https://x.org/"\n'
+    )
+    assert main(["check", str(registry), "--no-state", "--no-archive"]) == 2
+    assert "canary_url" in capsys.readouterr().err
+
+
 def test_offline_run_as_a_process_has_no_traceback(tmp_path: Path) -> None:
     rule = rf"^https?://[^/]+ http://127.0.0.1:{closed_port()}"
     proc = subprocess.run(
@@ -283,7 +321,7 @@ def test_plain_progress_lines_without_a_terminal() -> None:
     stream = io.StringIO()
     result = SourceResult(Source(id="a", url="https://a.example/x"), Status.DEAD, "gone", FIXED_NOW)
     with Progress(
-        3, fail_on=frozenset({Status.DEAD}), stream=stream, clock=lambda: next(ticks)
+        3, fail_on=frozenset({Status.DEAD}), stream=stream, clock=lambda: next(ticks), tick=None
     ) as bar:
         bar(result)  # 1 s after the start: nothing yet
         bar(result)  # 6 s: a line
@@ -292,6 +330,37 @@ def test_plain_progress_lines_without_a_terminal() -> None:
     with Progress(1, fail_on=frozenset(), quiet=True, stream=quiet, clock=lambda: 100.0) as bar:
         bar(result)
     assert quiet.getvalue() == ""
+
+
+def test_plain_progress_goes_on_while_no_result_comes_in() -> None:
+    """A host that never answers made a CI log go silent for 365 s (issue 9)."""
+    import io
+    import threading
+
+    from factlinks import Status
+    from factlinks._progress import Progress
+
+    now = [0.0]
+    ticked = threading.Event()
+
+    def clock() -> float:
+        ticked.set()
+        return now[0]
+
+    stream = io.StringIO()
+    with Progress(4, fail_on=frozenset({Status.DEAD}), stream=stream, clock=clock, tick=0.001):
+        for moment in (3.0, 12.0, 30.0):
+            now[0] = moment
+            deadline = 0
+            while stream.getvalue().count("\n") < int(moment > 5) + int(moment > 20):
+                ticked.clear()
+                assert ticked.wait(10), "the heartbeat stopped asking the clock"
+                deadline += 1
+                assert deadline < 10_000
+    assert stream.getvalue().splitlines() == [
+        "factlinks: 0/4 checked, 0 failing, no answer for 12 s",
+        "factlinks: 0/4 checked, 0 failing, no answer for 30 s",
+    ]
 
 
 def test_junit_stays_valid_xml_with_control_characters_from_the_web() -> None:

@@ -32,6 +32,7 @@ import factlinks
 from conftest import FIXED_NOW, make_source
 from factlinks import ArchiveCopy, FetchResult, Report, SourceResult, Status, render_markdown
 from factlinks._report import render_junit
+from factlinks._report.html import render_html
 from report_sample import sample_report
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -185,3 +186,22 @@ def test_a_short_archive_timestamp_renders(timestamp: str, expected: dt.datetime
         ),
     )
     assert f"{expected:%Y-%m-%d}" in render_markdown(changed)
+
+
+def test_a_run_note_is_shown_first_in_every_report_and_read_back(tmp_path: Path) -> None:
+    note = "No source could be reached (2 sources …). factlinks could not tell <b>why</b>."
+    report = dataclasses.replace(sample_report(), notes=(note,))
+    markdown = factlinks.render_markdown(report)
+    assert markdown.index("> ⚠️ No source could be reached") < markdown.index("| status |")
+    assert "<b>" not in markdown
+    data = json.loads(factlinks.render_json(report))
+    jsonschema.validate(data, _schema())
+    assert data["notes"] == [note]
+    html = render_html(report)
+    assert "could not tell &lt;b&gt;why&lt;/b&gt;." in html
+    path = tmp_path / "report.json"
+    path.write_text(factlinks.render_json(report), encoding="utf-8")
+    assert factlinks.load_report(path).notes == (note,)
+    del data["notes"]  # a report written before notes existed
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert factlinks.load_report(path).notes == ()

@@ -119,6 +119,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help=f"requests in flight per host ({DEFAULT_PER_HOST})",
     )
     check_p.add_argument(
+        "--canary-url",
+        metavar="URL",
+        help="a page that is always up, asked when no source answered but all are on one "
+        "domain: if it fails too, the machine is offline (exit 3)",
+    )
+    check_p.add_argument(
         "--timeout",
         type=float,
         metavar="S",
@@ -241,7 +247,8 @@ def _split(value: str) -> list[str]:
 
 def _options(args: argparse.Namespace, base: CheckOptions) -> CheckOptions:
     changes: dict[str, object] = {}
-    for name in ("concurrency", "per_host", "timeout", "max_bytes", "max_pages", "user_agent"):
+    names = ("concurrency", "per_host", "timeout", "max_bytes", "max_pages", "user_agent")
+    for name in (*names, "canary_url"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

@@ -509,6 +509,10 @@ class Report:
     """The statuses that fail the run."""
     registry: str | None = None
     """The registry file the sources came from, if any."""
+    notes: tuple[str, ...] = ()
+    """What the reader must know about the run as a whole, shown before the results: for
+    instance that no source answered and factlinks could not tell whether the machine was
+    offline or the one host is down."""
 
     def __iter__(self) -> Iterator[SourceResult]:
         return iter(self.results)

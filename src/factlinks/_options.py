@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._errors import OptionsError
 from ._models import DEFAULT_FAIL_ON, Status
@@ -155,6 +156,9 @@ class CheckOptions:
     offline_min_hosts: int = 2
     """A run is declared offline only when sources on at least this many registrable
     domains were tried (``www.kfw.de`` and ``kfw.de`` are one)."""
+    canary_url: str | None = None
+    """A page that is always up, asked when every source failed at the network level but
+    on fewer than ``offline_min_hosts`` domains: if it fails too, the machine is offline."""
     archive_api: str | None = None
     """Wayback availability API to look up archive copies of dead and drifted sources
     (the CLI's default is the public one); ``None`` for no look-ups."""
@@ -182,6 +186,7 @@ class CheckOptions:
                 raise OptionsError(f"{name} must be a positive number of seconds")
         if not self.user_agent.strip():
             raise OptionsError("user_agent must not be empty")
+        _check_canary(self.canary_url)
         if Status.OK in self.fail_on:
             raise OptionsError("'ok' cannot be a failing status")
 
@@ -209,3 +214,16 @@ def parse_statuses(
         except ValueError:
             raise OptionsError(f"{what}: unknown status {name!r} (valid: {valid})") from None
     return frozenset(statuses)
+
+
+def _check_canary(url: str | None) -> None:
+    """Raise :class:`OptionsError` unless ``url`` is unset or an http(s) URL with a host name."""
+    if url is None:
+        return
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        usable = False
+    if not usable or url != url.strip():
+        raise OptionsError(f"canary_url must be an http or https URL with a host, not {url!r}")

@@ -134,12 +134,12 @@ async def check_async(
     run = _Run(options, runtime, fetcher, parser, _rescuer(options, runtime, fetcher, parser))
     try:
         checked = await _check_all(run, source_list, runtime.on_result)
+        final = tuple(item.result for item in checked)
+        notes = await _network_notes(final, options, fetcher)
     finally:
         await parser.aclose()
         if runtime.client is None:
             await http.aclose()
-    final = tuple(item.result for item in checked)
-    _raise_if_offline(final, options)
     report = Report(
         results=final,
         started_at=started,
@@ -147,6 +147,7 @@ async def check_async(
         tool_version=__version__,
         fail_on=options.fail_on,
         registry=registry_path,
+        notes=notes,
     )
     if runtime.history is not None:
         _record(runtime.history, report, checked)
@@ -243,26 +244,71 @@ def _interleaved_by_host(sources: list[Source]) -> list[int]:
     ]
 
 
-def _raise_if_offline(results: tuple[SourceResult, ...], options: CheckOptions) -> None:
+async def _network_notes(
+    results: tuple[SourceResult, ...], options: CheckOptions, fetcher: Fetcher
+) -> tuple[str, ...]:
     """Stop when no source got any HTTP answer and every failure says "no network".
 
     "No such host" counts: a machine without DNS upstream (or behind filtering DNS) gets it
     for every name. Sources on at least ``offline_min_hosts`` registrable domains must have
-    been tried, so that a registry of two expired domains among live ones is still a report.
+    failed, so that a registry of two expired domains among live ones is still a report.
+    With fewer domains the run needs a second signal: the ``canary_url`` if one is set
+    (it fails too: offline; it answers: the hosts are down), else the kind of failure
+    (resolvers that do not answer point at this machine). When neither tells, the report
+    says so in a note.
+
+    Raises:
+        OfflineError: the machine is offline; nothing is reported or recorded.
     """
     fetched = [(r.source.host, r.fetch.failure) for r in results if r.fetch is not None]
-    failures = [failure for _, failure in fetched]
-    if not failures or not all(f is not None and f.kind.is_offline_sign for f in failures):
-        return
+    failures = [failure for _, failure in fetched if failure is not None]
+    if not failures or len(failures) < len(fetched):
+        return ()
+    if not all(f.kind.is_offline_sign for f in failures):
+        return ()
     hosts = {host for host, _ in fetched}
     domains = {registrable_domain(host) for host in hosts}
-    if len(domains) < options.offline_min_hosts:
-        return
-    kinds = sorted({f.kind.value for f in failures if f is not None})
-    raise OfflineError(
-        "no source could be reached: is this machine online? "
-        f"({len(failures)} sources on {len(hosts)} hosts in {len(domains)} domains failed: "
-        f"{', '.join(kinds)}; nothing was reported)"
+    kinds = sorted({f.kind.value for f in failures})
+    seen = (
+        f"{len(failures)} source{'s' if len(failures) != 1 else ''} on {len(hosts)} "
+        f"host{'s' if len(hosts) != 1 else ''} in {len(domains)} "
+        f"domain{'s' if len(domains) != 1 else ''} failed: {', '.join(kinds)}"
+    )
+    if len(domains) >= options.offline_min_hosts:
+        raise OfflineError(f"no source could be reached: is this machine online? ({seen})")
+    return await _second_signal(options, fetcher, seen, kinds)
+
+
+async def _second_signal(
+    options: CheckOptions, fetcher: Fetcher, seen: str, kinds: list[str]
+) -> tuple[str, ...]:
+    """Offline or not, for a run whose sources are all on one domain; see _network_notes."""
+    if options.canary_url is not None:
+        canary = await fetcher.fetch(options.canary_url, retries=False)
+        if canary.failure is None:
+            return (
+                f"No source could be reached ({seen}), but the canary {options.canary_url} "
+                "answered: this machine is online, so the hosts are down.",
+            )
+        if canary.failure.kind.is_offline_sign:
+            raise OfflineError(
+                f"no source could be reached and the canary {options.canary_url} failed too "
+                f"({canary.failure.detail}): is this machine online? ({seen})"
+            )
+        return (
+            f"No source could be reached ({seen}), and the canary {options.canary_url} "
+            f"failed for another reason ({canary.failure.detail}): factlinks could not tell "
+            "whether this machine is offline.",
+        )
+    if kinds == [FailureKind.DNS.value]:
+        raise OfflineError(
+            f"no source could be reached and no DNS server answered: is this machine online? "
+            f"({seen})"
+        )
+    return (
+        f"No source could be reached ({seen}). With every source on one domain, factlinks "
+        "could not tell whether this machine is offline or the host is down; set "
+        "canary_url in [settings] (or --canary-url) to a page that is always up to tell.",
     )
 
 

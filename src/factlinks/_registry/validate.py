@@ -135,6 +135,7 @@ def settings_from_table(raw: object, path: str) -> dict[str, Any]:
 
 
 def _user_agent(key: str, value: object, path: str) -> Any:
+    """A string setting (``user_agent``, ``canary_url``); its content is checked by the options."""
     _expect(value, str, "a string", path, None, key, None, "[settings]")
     return value
 
@@ -188,6 +189,7 @@ _SETTINGS: dict[str, Callable[[str, object, str], Any]] = {
     "max_redirects": _count(0),
     "max_pages": _count(1),
     "fail_on": _fail_on,
+    "canary_url": _user_agent,
 }
 """A validator per ``[settings]`` key: ``(key, value, path) -> value to keep``."""
 SETTINGS_KEYS = tuple(_SETTINGS)

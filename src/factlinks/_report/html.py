@@ -362,6 +362,7 @@ def render_html(report: Report) -> str:
     return _template().render(
         version=report.tool_version or "(unknown version)",
         registry=report.registry or "",
+        notes=list(report.notes),
         started_at=_when(report.started_at),
         finished_at=_when(report.finished_at),
         elapsed=report.elapsed_s,

@@ -114,6 +114,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "finished_at": report.finished_at.isoformat(),
         "fail_on": sorted(s.value for s in report.fail_on),
         "passed": report.passed,
+        "notes": list(report.notes),
         "summary": {
             "total": len(report.results),
             "failing": len(report.failures),

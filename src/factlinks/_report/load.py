@@ -288,6 +288,7 @@ def _report(data: Mapping[str, Any]) -> Report:
         tool_version=data["tool"]["version"],
         fail_on=frozenset(Status(s) for s in data["fail_on"]),
         registry=data["registry"],
+        notes=tuple(data.get("notes", ())),
     )
 
 

@@ -81,11 +81,9 @@ def render_markdown(report: Report) -> str:
             f"of a bug in factlinks (internal error: {_ids(bugs)}); the run fails until it is "
             f"fixed. {verdict}"
         )
-    out = [
-        "# Citation health report",
-        "",
-        verdict,
-        "",
+    out = ["# Citation health report", "", verdict, ""]
+    out += [line for note in report.notes for line in (f"> ⚠️ {_cell(note)}", "")]
+    out += [
         "| status | count |",
         "|---|---:|",
     ]
