@@ -7,7 +7,8 @@ under the name the web gives it, while the request itself goes to the remapped a
 One attempt at a URL is three steps, each in its own place:
 
 - :class:`_Chain` follows the redirects: it resolves each ``Location``, records the hop and
-  tells a loop, a redirect limit or a target that is no web address;
+  tells a loop, a redirect limit or a target that is no web address; :meth:`_Chain.policy`
+  asks the network policy (:mod:`factlinks._netpolicy`) whether the next request may go out;
 - :meth:`Fetcher._read` reads the body of the answer, up to the size cap;
 - :func:`_failure` is the one boundary where an exception from httpx, asyncio or the URL
   parser becomes a ``Failure(kind, detail)``.
