@@ -151,6 +151,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--only", action="append", default=[], metavar="ID", help="check only this id (repeatable)"
     )
     check_p.add_argument("--user-agent", metavar="S", help="the User-Agent to send")
+    check_p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="follow redirects from public addresses into private and loopback networks "
+        "(intranet registries); link-local and cloud-metadata addresses stay refused",
+    )
     state = check_p.add_mutually_exclusive_group()
     state.add_argument(
         "--state",
@@ -258,6 +264,8 @@ def _options(args: argparse.Namespace, base: CheckOptions) -> CheckOptions:
         changes["remap"] = tuple(Remap.parse(rule) for rule in args.remap)
     if args.only:
         changes["only"] = frozenset(args.only)
+    if args.allow_private:
+        changes["allow_private"] = True
     changes["archive_api"] = None if args.no_archive else args.archive_api
     changes["archive_moved"] = args.archive_moved
     changes["archive_service"] = args.archive_service

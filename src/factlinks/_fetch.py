@@ -7,7 +7,8 @@ under the name the web gives it, while the request itself goes to the remapped a
 One attempt at a URL is three steps, each in its own place:
 
 - :class:`_Chain` follows the redirects: it resolves each ``Location``, records the hop and
-  tells a loop, a redirect limit or a target that is no web address;
+  tells a loop, a redirect limit or a target that is no web address; :meth:`_Chain.policy`
+  asks the network policy (:mod:`factlinks._netpolicy`) whether the next request may go out;
 - :meth:`Fetcher._read` reads the body of the answer, up to the size cap;
 - :func:`_failure` is the one boundary where an exception from httpx, asyncio or the URL
   parser becomes a ``Failure(kind, detail)``.
@@ -29,6 +30,15 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ._models import Failure, FailureKind, FetchResult, Hop
+from ._netpolicy import (
+    POLICY_EXTENSION,
+    AddressRefused,
+    PolicyTransport,
+    Zone,
+    check_request,
+    peer_zone,
+    starts_private,
+)
 from ._options import CheckOptions
 from ._retry import Clock, Sleep, build_retrying
 from ._transport import PerHostTransport
@@ -41,8 +51,15 @@ _LOCATION = "factlinks.location"
 
 
 def make_client(options: CheckOptions) -> httpx.AsyncClient:
-    """The one client a run shares: per-host pools, the run's User-Agent, no auto-redirects."""
-    pools = PerHostTransport(options.per_host, max_pools=max(64, options.concurrency))
+    """The one client a run shares: per-host pools, the run's User-Agent, no auto-redirects.
+
+    Connections go through the network policy (:class:`~factlinks._netpolicy.PolicyTransport`).
+    """
+    pools = PolicyTransport(
+        lambda backend: PerHostTransport(
+            options.per_host, max_pools=max(64, options.concurrency), network_backend=backend
+        )
+    )
     return httpx.AsyncClient(
         headers={"User-Agent": options.user_agent, "Accept": "*/*"},
         timeout=httpx.Timeout(options.timeout),
@@ -111,6 +128,8 @@ class _Chain:
     """The monotonic time the first request could go out; ``None`` before that."""
     deadline: float | None = None
     """The event-loop time by which the whole chain must have answered."""
+    private_ok: bool = False
+    """Whether hops may go into private space: allowed by the run, or the chain started there."""
 
     def arrive(self) -> Failure | None:
         """Count a visit of :attr:`current`; a third one is a redirect loop."""
@@ -133,6 +152,23 @@ class _Chain:
             )
         self.current = target
         return None
+
+    def policy(self, transport: str) -> tuple[Failure | None, str]:
+        """Why the network policy refuses the next request (or ``None``), and its pools.
+
+        The cited URL and remapped hops are the user's choice; any other hop may reach
+        private space only when :attr:`private_ok`.
+        """
+        permissive = self.private_ok or not self.hops or transport != self.current
+        refused = check_request(
+            self.current, transport, private_ok=permissive, redirected=bool(self.hops)
+        )
+        return refused, "permissive" if permissive else "strict"
+
+    def landed(self, transport: str, response: httpx.Response) -> None:
+        """Note where the cited URL's first answer came from: private space opens it to hops."""
+        if not self.hops and transport == self.current and peer_zone(response) is Zone.PRIVATE:
+            self.private_ok = True
 
 
 class Fetcher:
@@ -200,7 +236,8 @@ class Fetcher:
 
     async def _attempt(self, url: str, extra: Mapping[str, str] | None) -> FetchResult:
         """One try at ``url``: request after request along its redirects, to an answer."""
-        chain = _Chain(url, url, self._options.max_redirects)
+        private = self._options.allow_private or starts_private(url)
+        chain = _Chain(url, url, self._options.max_redirects, private_ok=private)
         try:
             while True:
                 result = await self._request(chain, extra)
@@ -215,6 +252,9 @@ class Fetcher:
         if looped is not None:
             return self._failed(chain, looped)
         transport = self._options.transport_url(chain.current)
+        refused, policy = chain.policy(transport)
+        if refused is not None:
+            return self._failed(chain, refused)
         async with self._slot(transport):
             # The deadline starts once the request may go out: waiting for a busy host's
             # slot is not the host's slowness.
@@ -223,8 +263,11 @@ class Fetcher:
                 chain.deadline = asyncio.get_running_loop().time() + self._options.timeout
             async with asyncio.timeout_at(chain.deadline):
                 self.requests += 1
-                request = self._client.build_request("GET", transport, headers=extra)
+                request = self._client.build_request(
+                    "GET", transport, headers=extra, extensions={POLICY_EXTENSION: policy}
+                )
                 response = await self._client.send(request, stream=True)
+                chain.landed(transport, response)
                 try:
                     location = _take_location(response)
                     if location:
@@ -294,6 +337,9 @@ def _failure(exc: Exception, timeout: float) -> Failure:
         return Failure(FailureKind.TIMEOUT, f"no complete answer within {timeout:g} s")
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | ValueError):
         return Failure(FailureKind.INVALID_URL, str(exc) or type(exc).__name__)
+    refused = next((link for link in _chain(exc) if isinstance(link, AddressRefused)), None)
+    if refused is not None:
+        return Failure(FailureKind.POLICY, str(refused))
     if isinstance(exc, httpx.ConnectError):
         return Failure(*_classify_connect_error(exc))
     if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_LOCATION):

@@ -184,6 +184,9 @@ class FailureKind(StrEnum):
     TOO_MANY_REDIRECTS = "too-many-redirects"
     REDIRECT_LOOP = "redirect-loop"
     INVALID_URL = "invalid-url"
+    POLICY = "policy"
+    """The network policy refused the address: link-local or cloud metadata, or private
+    space after a redirect from a public address (see ``CheckOptions.allow_private``)."""
     INTERNAL = "internal"
 
     @property

@@ -170,6 +170,9 @@ class CheckOptions:
     """With a history: ``unreachable`` becomes ``dead`` after this many failing runs ..."""
     dead_after_days: float = 3.0
     """... that span at least this many days."""
+    allow_private: bool = False
+    """Follow redirects from public addresses into private and loopback space (intranet
+    registries). Link-local and cloud-metadata addresses are refused even so."""
 
     def __post_init__(self) -> None:
         for name in ("concurrency", "per_host", "max_bytes", "max_pages"):

@@ -11,7 +11,10 @@ import urllib.request
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 
+import httpcore
 import httpx
+
+from ._netpolicy import use_backend
 
 __all__ = ["PerHostTransport"]
 
@@ -28,10 +31,21 @@ class PerHostTransport(httpx.AsyncBaseTransport):
     With ``trust_env`` (the default), ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and
     ``NO_PROXY`` are honoured as curl and httpx do, except that loopback addresses always go
     direct (a proxy's loopback is not ours).
+
+    With a ``network_backend`` (the network policy's :class:`~factlinks._netpolicy.GuardedBackend`),
+    direct connections are made through it; proxied ones are not.
     """
 
-    def __init__(self, per_host: int, *, max_pools: int = 64, trust_env: bool = True) -> None:
+    def __init__(
+        self,
+        per_host: int,
+        *,
+        max_pools: int = 64,
+        trust_env: bool = True,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
         self._per_host = per_host
+        self._network_backend = network_backend
         self._max_pools = max_pools
         self._ssl = httpx.create_ssl_context()
         self._proxies = urllib.request.getproxies_environment() if trust_env else {}
@@ -45,13 +59,15 @@ class PerHostTransport(httpx.AsyncBaseTransport):
         if pool is not None:
             self._pools.move_to_end(key)
             return pool
-        pool = httpx.AsyncHTTPTransport(
-            proxy=self._proxy_for(key[0], key[1]),
-            verify=self._ssl,
-            limits=httpx.Limits(
-                max_connections=self._per_host, max_keepalive_connections=self._per_host
-            ),
+        proxy = self._proxy_for(key[0], key[1])
+        limits = httpx.Limits(
+            max_connections=self._per_host, max_keepalive_connections=self._per_host
         )
+        pool = httpx.AsyncHTTPTransport(proxy=proxy, verify=self._ssl, limits=limits)
+        if proxy is None and self._network_backend is not None:
+            # Direct connections go through the network policy's backend; through a proxy
+            # the connection is the proxy's, and only the URL pre-check applies.
+            use_backend(pool, self._network_backend, limits, self._ssl)
         self._pools[key] = pool
         return pool
 

@@ -180,6 +180,14 @@ def _count(least: int) -> Callable[[str, object, str], Any]:
     return check
 
 
+def _flag(key: str, value: object, path: str) -> Any:
+    if not isinstance(value, bool):
+        raise RegistryError(
+            f"{path}: [settings]: {key!r} must be true or false, not {value!r}", path=path, key=key
+        )
+    return value
+
+
 _SETTINGS: dict[str, Callable[[str, object, str], Any]] = {
     "user_agent": _user_agent,
     "concurrency": _count(1),
@@ -190,6 +198,7 @@ _SETTINGS: dict[str, Callable[[str, object, str], Any]] = {
     "max_pages": _count(1),
     "fail_on": _fail_on,
     "canary_url": _user_agent,
+    "allow_private": _flag,
 }
 """A validator per ``[settings]`` key: ``(key, value, path) -> value to keep``."""
 SETTINGS_KEYS = tuple(_SETTINGS)
