@@ -34,6 +34,7 @@ __all__ = [
     "MAX_DETAIL_CHARS",
     "MAX_HEADER_CHARS",
     "MAX_REASON_CHARS",
+    "MAX_SEARCHED_TITLE_CHARS",
     "MAX_SNIPPET_CHARS",
     "MAX_TITLES",
     "MAX_TITLE_CHARS",
@@ -62,6 +63,10 @@ MAX_REASON_CHARS = 1000
 """A result's reason: one sentence, which may name a URL and quote a title."""
 MAX_HEADER_CHARS = 8192
 """One stored header value."""
+MAX_SEARCHED_TITLE_CHARS = 2000
+"""How much of one title field (``<title>``, ``og:title``, PDF ``/Title``, ...) is searched
+for the expected title; the body text is searched on its own. Fuzzy matching a 4 MB
+``<title>`` would take minutes."""
 MAX_TITLES = 16
 """Title candidates kept per document."""
 MAX_URL_CHARS = 8192
@@ -72,7 +77,8 @@ a reason rather than cut into another URL that ``fix --apply`` would write."""
 _SCAN_FACTOR = 16
 """Text beyond ``limit * _SCAN_FACTOR`` characters is not looked at (a 4 MB ``<title>``)."""
 _UNENCODABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Controls that are not whitespace (whitespace controls, \\x1c-\\x1f and NEL, become spaces)."""
 _CONTROLS_KEEP_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
 _NOT_IN_URL = re.compile("[\x00-\x20\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
