@@ -50,6 +50,7 @@ PUBLIC = [
     "RegistryError",
     "RegistryFormat",
     "Remap",
+    "RenderFailure",
     "Report",
     "ReportError",
     "ResultRow",

@@ -61,7 +61,14 @@ from ._models import (
 from ._options import CheckOptions, Remap, RetryPolicy
 from ._pipeline import Runtime, check, check_async
 from ._registry import Registry, RegistryFormat, load_sources, parse_sources
-from ._report import SCHEMA_TAG, load_report, render_json, render_markdown, write_report
+from ._report import (
+    SCHEMA_TAG,
+    RenderFailure,
+    load_report,
+    render_json,
+    render_markdown,
+    write_report,
+)
 from ._version import __version__
 
 __all__ = [
@@ -97,6 +104,7 @@ __all__ = [
     "RegistryError",
     "RegistryFormat",
     "Remap",
+    "RenderFailure",
     "Report",
     "ReportError",
     "ResultRow",

@@ -48,7 +48,15 @@ from ._options import (
 from ._pipeline import Runtime, check
 from ._progress import Progress
 from ._registry import load_sources
-from ._report import FORMATS, load_report, render_markdown, write_report, write_text
+from ._report import (
+    FORMATS,
+    RenderFailure,
+    load_report,
+    render_markdown,
+    write_report,
+    write_text,
+)
+from ._text import MAX_REASON_CHARS, clean_text
 from ._version import __version__
 
 __all__ = ["main"]
@@ -298,8 +306,9 @@ def _run_check(args: argparse.Namespace) -> int:
 
         def progress(result: SourceResult) -> None:
             bar(result)
-            if args.verbose:
-                log.info("%-12s %s  %s", result.status.value, result.id, result.reason)
+            if args.verbose:  # the terminal gets only what the web-text gate lets through
+                reason = clean_text(result.reason, MAX_REASON_CHARS)
+                log.info("%-12s %s  %s", result.status.value, result.id, reason)
 
         if args.no_state:
             report = check(registry, options, Runtime(on_result=progress))
@@ -307,14 +316,16 @@ def _run_check(args: argparse.Namespace) -> int:
             with open_history(args.state) as history:
                 report = check(registry, options, Runtime(on_result=progress, history=history))
     _log_internal_errors(report, debug=args.debug)
-    written = write_report(report, args.out, formats)
+    unrendered: list[RenderFailure] = []
+    written = write_report(report, args.out, formats, on_render_error=unrendered.append)
+    _log_render_errors(unrendered, debug=args.debug)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         _append_step_summary(summary_file, render_markdown(report))
     if not args.quiet:
         log.warning("%s", _summary(report))
         log.warning("reports: %s", ", ".join(str(p) for p in written))
-    return _exit_code(report)
+    return EXIT_INTERNAL if unrendered else _exit_code(report)
 
 
 def _exit_code(report: Report) -> int:
@@ -335,6 +346,21 @@ def _log_internal_errors(report: Report, *, debug: bool) -> None:
         if debug and error.traceback:
             log.error("%s", error.traceback.rstrip())
     if bugs and not debug:
+        log.error("factlinks: run again with --debug for the tracebacks")
+
+
+def _log_render_errors(failures: list[RenderFailure], *, debug: bool) -> None:
+    """Name the sources a report format could not render (they are listed without details)."""
+    for failure in failures:
+        log.error(
+            "factlinks: internal error while rendering %s in the %s report: %s",
+            failure.source_id,
+            failure.format,
+            failure.detail,
+        )
+        if debug and failure.traceback:
+            log.error("%s", failure.traceback.rstrip())
+    if failures and not debug:
         log.error("factlinks: run again with --debug for the tracebacks")
 
 

@@ -41,6 +41,7 @@ from ._netpolicy import (
 )
 from ._options import CheckOptions
 from ._retry import Clock, Sleep, build_retrying
+from ._text import MAX_URL_CHARS, clean_fetch, clean_headers, clip, url_from_header
 from ._transport import PerHostTransport
 
 __all__ = ["REDIRECT_STATUSES", "Fetcher", "make_client"]
@@ -86,7 +87,7 @@ class _HoldLocation(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the inner transport; hold a redirect's ``Location``."""
         response = await self._inner.handle_async_request(request)
-        location = response.headers.get("location")
+        location = _raw_location(response)
         if response.status_code in REDIRECT_STATUSES and location is not None:
             response.extensions[_LOCATION] = location
             del response.headers["location"]
@@ -97,17 +98,26 @@ class _HoldLocation(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+def _raw_location(response: httpx.Response) -> bytes | None:
+    """The bytes of the ``Location`` header as sent (httpx decodes them as it likes)."""
+    return next((v for k, v in response.headers.raw if k.lower() == b"location"), None)
+
+
 def _take_location(response: httpx.Response) -> str | None:
-    """The stripped ``Location`` of a redirect (taken off its headers); else ``None``."""
+    """The ``Location`` of a redirect (taken off its headers) as the server meant it.
+
+    Its bytes are read as UTF-8 where valid and percent-encoded where not, never as
+    Latin-1 (see :func:`~factlinks._text.url_from_header`); else ``None``.
+    """
     if response.status_code not in REDIRECT_STATUSES:
         return None
     location = response.extensions.get(_LOCATION)
     if location is None:
-        location = response.headers.get("location")  # a client not made by make_client
+        location = _raw_location(response)  # a client not made by make_client
         if location is None:
             return None
         del response.headers["location"]
-    return str(location).strip()
+    return url_from_header(location) if isinstance(location, bytes) else str(location).strip()
 
 
 @dataclass(slots=True)
@@ -141,9 +151,15 @@ class _Chain:
     def follow(self, status: int, location: str) -> Failure | None:
         """Record the hop to ``location`` and move on to it, or say why it cannot be followed."""
         target = _resolve(self.current, location)
-        self.hops.append(Hop(self.current, status, target or location))
+        self.hops.append(Hop(self.current, status, clip(target or location, MAX_URL_CHARS)))
         if target is None:
             return Failure(FailureKind.INVALID_URL, f"redirected to an invalid URL: {location}")
+        if len(target) > MAX_URL_CHARS:
+            return Failure(
+                FailureKind.INVALID_URL,
+                f"redirected to a URL of {len(target)} characters (at most {MAX_URL_CHARS} "
+                "are followed)",
+            )
         if urlsplit(target).scheme not in ("http", "https"):
             return Failure(FailureKind.INVALID_URL, f"redirected to a non-http URL: {target}")
         if len(self.hops) > self.max_redirects:
@@ -222,7 +238,7 @@ class Fetcher:
 
         retrying = build_retrying(policy, sleep=self._sleep, clock=self._clock)
         result: FetchResult = await retrying(attempt)
-        return _with_attempts(result, attempts)
+        return clean_fetch(_with_attempts(result, attempts))  # web text enters the model here
 
     @contextlib.asynccontextmanager
     async def _slot(self, transport_url: str) -> AsyncIterator[None]:
@@ -293,7 +309,7 @@ class Fetcher:
     def _answer(
         self, chain: _Chain, response: httpx.Response, body: bytes, truncated: bool
     ) -> FetchResult:
-        headers = {k.lower(): v for k, v in response.headers.items()}
+        headers = clean_headers(response.headers.raw)
         return FetchResult(
             url=chain.url,
             final_url=chain.current,

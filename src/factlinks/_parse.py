@@ -26,6 +26,7 @@ from ._inspect import ParseRequest, sniff_format
 from ._inspect.worker import READY, frame
 from ._models import FetchResult, Inspection, Problem, ProblemKind, TitleEvidence
 from ._options import CheckOptions
+from ._text import clean_evidence, clean_inspection
 
 __all__ = ["Parsed", "Parser"]
 
@@ -223,10 +224,11 @@ class Parser:
                 )
             outcome = await self._pool.run(request)
         if isinstance(outcome, tuple):
+            # What a worker found in a document is web text: it enters the model here.
             inspection, evidence = outcome
-            return Parsed(inspection, evidence)
+            return Parsed(clean_inspection(inspection), clean_evidence(evidence))
         fmt = sniff_format(fetch.body, fetch.content_type)
-        return Parsed(Inspection(fmt, problem=outcome), None)
+        return Parsed(clean_inspection(Inspection(fmt, problem=outcome)), None)
 
     async def _in_executor(
         self, executor: concurrent.futures.Executor, request: ParseRequest

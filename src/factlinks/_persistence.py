@@ -20,6 +20,7 @@ from ._models import (
     Status,
     TitleEvidence,
 )
+from ._text import sendable_validator
 
 __all__ = [
     "Reused",
@@ -30,15 +31,20 @@ __all__ = [
 
 
 def conditional_headers(history: SourceHistory) -> dict[str, str]:
-    """``If-None-Match`` / ``If-Modified-Since`` from the last good check, if it saw any."""
+    """``If-None-Match`` / ``If-Modified-Since`` from the last good check, if it saw any.
+
+    Only validators that can be sent are (a database of an earlier version may hold a
+    Latin-1 ``ETag``, which no request can carry): a stored value never fails a request.
+    """
     good = history.last_good
     if good is None or good.verification is None or history.last is not good:
         return {}  # only a source that was good last time may be skipped
     headers = {}
-    if good.etag:
-        headers["If-None-Match"] = good.etag
-    if good.last_modified:
-        headers["If-Modified-Since"] = good.last_modified
+    etag, last_modified = sendable_validator(good.etag), sendable_validator(good.last_modified)
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     return headers
 
 

@@ -44,6 +44,7 @@ from ._parse import Parser
 from ._persistence import conditional_headers, reuse_on_not_modified
 from ._registry import Registry
 from ._retry import Sleep
+from ._text import MAX_DETAIL_CHARS, MAX_REASON_CHARS, clean_archive, clean_text
 from ._version import __version__
 
 __all__ = ["Runtime", "check", "check_async"]
@@ -349,16 +350,16 @@ class _Run:
 
     def _internal_error(self, source: Source, exc: Exception) -> SourceResult:
         """A bug met while checking ``source``, recorded as a value so the run goes on."""
-        detail = f"{type(exc).__name__}: {exc}"
+        detail = clean_text(f"{type(exc).__name__}: {exc}", MAX_DETAIL_CHARS)  # may quote the web
         return SourceResult(
             source=source,
             status=Status.UNVERIFIABLE,
-            reason=f"Internal error: {detail}"[:300],
+            reason=f"Internal error: {detail}",
             checked_at=self.runtime.clock(),
             error=Failure(
                 FailureKind.INTERNAL,
-                detail[:300],
-                "".join(traceback.format_exception(exc)),
+                detail,
+                clean_text("".join(traceback.format_exception(exc)), 50_000, prose=False),
             ),
         )
 
@@ -370,7 +371,7 @@ class _Run:
         if self.rescuer is None or result.status not in wanted:
             return result
         since = past.first_seen if past is not None else None
-        copy = await self.rescuer.rescue(result.source, since=since)
+        copy = clean_archive(await self.rescuer.rescue(result.source, since=since))
         return replace(result, archive=copy) if copy is not None else result
 
     def _skipped(self, source: Source, reason: str) -> _Checked:
@@ -447,7 +448,7 @@ def _result(
     return SourceResult(
         source=source,
         status=decision.status,
-        reason=decision.reason,
+        reason=clean_text(decision.reason, MAX_REASON_CHARS),  # quotes URLs and titles
         checked_at=now,
         fetch=replace(fetch, body=b""),
         inspection=decision.inspection,

@@ -12,6 +12,7 @@ decode unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -26,6 +27,13 @@ from .._models import (
     Status,
     TitleCandidate,
     TitleEvidence,
+)
+from .._text import (
+    MAX_REASON_CHARS,
+    clean_evidence,
+    clean_inspection,
+    clean_text,
+    sendable_validator,
 )
 from .interface import PastResult, ResultRow, SourceHistory, StoredArchive, StoredVerification
 
@@ -66,7 +74,8 @@ RESULT_COLUMNS: tuple[str, ...] = (
 def encode_result(result: SourceResult, previous: SourceHistory) -> ResultRow:
     """The history row of ``result`` (a 304 keeps the validators and body it confirmed).
 
-    ``previous`` is what the history knew of the source before this run.
+    ``previous`` is what the history knew of the source before this run. Only validators
+    that can be sent back are stored (:func:`~factlinks._text.sendable_validator`).
     """
     fetch = result.fetch
     reused = result.history is not None and result.history.not_modified is not None
@@ -79,8 +88,10 @@ def encode_result(result: SourceResult, previous: SourceHistory) -> ResultRow:
         checked_at=result.checked_at,
         http_status=fetch.status_code if fetch else None,
         final_url=fetch.final_url if fetch else None,
-        etag=good.etag if good else headers.get("etag"),
-        last_modified=good.last_modified if good else headers.get("last-modified"),
+        etag=sendable_validator(good.etag if good else headers.get("etag")),
+        last_modified=sendable_validator(
+            good.last_modified if good else headers.get("last-modified")
+        ),
         body_sha256=good.body_sha256 if good else (fetch.sha256 if fetch else None),
         text_sha256=result.inspection.text_sha256 if result.inspection else None,
         # A 304 confirmed the stored verification: keep it as it was, not the reused reason.
@@ -210,6 +221,9 @@ def encode_verification(verification: StoredVerification | None) -> str | None:
 def decode_verification(text: str | None) -> StoredVerification | None:
     """The verification stored as the JSON ``text``.
 
+    Its texts pass the web-text gate again: a database written by an earlier version may
+    hold them as the web sent them (a 4 MB title, control characters).
+
     Raises:
         StateError: ``text`` is not such a verification.
     """
@@ -219,31 +233,42 @@ def decode_verification(text: str | None) -> StoredVerification | None:
         stored = json.loads(text)
         title = stored.get("title")
         document = stored.get("inspection")
-        return StoredVerification(
-            status=Status(stored["status"]),
-            reason=stored["reason"],
-            new_url=stored.get("new_url"),
-            title=None
-            if not title
-            else TitleEvidence(
-                expected=title["expected"],
-                matched=title["matched"],
-                score=title["score"],
-                where=title.get("where"),
-                snippet=title.get("snippet"),
-                found=title.get("found"),
-            ),
-            inspection=None
-            if not document
-            else Inspection(
-                DocFormat(document["format"]),
-                tuple(TitleCandidate(where, said) for where, said in document["titles"]),
-                pages=document.get("pages"),
-                text_sha256=document.get("text_sha256"),
-            ),
+        return _cleaned(
+            StoredVerification(
+                status=Status(stored["status"]),
+                reason=stored["reason"],
+                new_url=stored.get("new_url"),
+                title=None
+                if not title
+                else TitleEvidence(
+                    expected=title["expected"],
+                    matched=title["matched"],
+                    score=title["score"],
+                    where=title.get("where"),
+                    snippet=title.get("snippet"),
+                    found=title.get("found"),
+                ),
+                inspection=None
+                if not document
+                else Inspection(
+                    DocFormat(document["format"]),
+                    tuple(TitleCandidate(where, said) for where, said in document["titles"]),
+                    pages=document.get("pages"),
+                    text_sha256=document.get("text_sha256"),
+                ),
+            )
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StateError(f"a stored verification cannot be read ({exc!r}): {text[:80]}") from exc
+
+
+def _cleaned(stored: StoredVerification) -> StoredVerification:
+    return dataclasses.replace(
+        stored,
+        reason=clean_text(stored.reason, MAX_REASON_CHARS),
+        title=clean_evidence(stored.title),
+        inspection=None if stored.inspection is None else clean_inspection(stored.inspection),
+    )
 
 
 def encode_archive(archive: StoredArchive | None) -> str | None:

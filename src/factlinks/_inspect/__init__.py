@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .._models import DocFormat, Inspection, Problem, ProblemKind, TitleCandidate, TitleEvidence
+from .._text import MAX_SEARCHED_TITLE_CHARS, clean_text
 from .html import charset_from_header, html_candidates
 from .match import match_title, text_fingerprint
 from .pdf import PdfDocument
@@ -72,6 +73,7 @@ def analyse(
         return _analyse_pdf(body, truncated, expected_title, max_pages)
     if fmt is DocFormat.HTML:
         titles, text = html_candidates(body, content_type)
+        titles = _searched(titles)
         inspection = Inspection(
             DocFormat.HTML, tuple(titles), text_sha256=text_fingerprint(text.text)
         )
@@ -107,6 +109,7 @@ def _analyse_pdf(
         problem = Problem(ProblemKind.TRUNCATED, "the PDF was cut off at max_bytes")
         return Inspection(DocFormat.PDF, problem=problem), None
     document = PdfDocument(body, max_pages=max_pages)
+    document.titles = _searched(document.titles)
     if expected_title is None or document.problem is not None:
         if document.problem is None:
             # Reachability only: read page 1 so the report can name the document.
@@ -124,6 +127,14 @@ def _analyse_pdf(
     if not evidence.matched:
         evidence = dataclasses.replace(evidence, found=inspection.display_title)
     return inspection, evidence
+
+
+def _searched(titles: list[TitleCandidate]) -> list[TitleCandidate]:
+    """The title fields, each cut to what is searched (the page and body texts are not)."""
+    bounded = (
+        dataclasses.replace(c, text=clean_text(c.text, MAX_SEARCHED_TITLE_CHARS)) for c in titles
+    )
+    return [candidate for candidate in bounded if candidate.text]
 
 
 def _read_until_text(document: PdfDocument) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from .._errors import ReportError
 from .._files import default_mode, replace_atomically
 from .._models import Report
+from .guard import RenderFailure, collect
 from .json import SCHEMA_TAG, render_json, report_to_dict
 from .junit import render_junit
 from .load import load_report
@@ -17,6 +18,7 @@ from .markdown import render_markdown
 __all__ = [
     "FORMATS",
     "SCHEMA_TAG",
+    "RenderFailure",
     "load_report",
     "render_json",
     "render_junit",
@@ -43,12 +45,20 @@ FORMATS: dict[str, tuple[str, Callable[[Report], str]]] = {
 
 
 def write_report(
-    report: Report, out_dir: str | os.PathLike[str], formats: Iterable[str] = ("json", "md")
+    report: Report,
+    out_dir: str | os.PathLike[str],
+    formats: Iterable[str] = ("json", "md"),
+    *,
+    on_render_error: Callable[[RenderFailure], None] | None = None,
 ) -> list[Path]:
     """Write ``report`` into ``out_dir`` in ``formats``; return the paths written.
 
     Every file is rendered first and then written atomically (a temporary file in the same
     folder, then a rename), so a reader never sees half a report.
+
+    A source whose details a format cannot render (a bug) does not cost the others: it is
+    listed with its id, URL, status and a note, and ``on_render_error`` is called with a
+    :class:`RenderFailure` for it (the command line then exits 3).
 
     Example::
 
@@ -61,7 +71,8 @@ def write_report(
     unknown = [name for name in names if name not in FORMATS]
     if unknown:
         raise ReportError(f"unknown report format {unknown[0]!r} (valid: {', '.join(FORMATS)})")
-    rendered = [(FORMATS[name][0], FORMATS[name][1](report)) for name in names]
+    with collect(on_render_error):
+        rendered = [(FORMATS[name][0], FORMATS[name][1](report)) for name in names]
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -78,7 +89,9 @@ def write_text(target: Path, text: str) -> Path:
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        replace_atomically(target, text.encode("utf-8"), default_mode())
+        # "replace": a lone surrogate that got past the web-text gate costs one character,
+        # never the file.
+        replace_atomically(target, text.encode("utf-8", "replace"), default_mode())
     except OSError as exc:
         raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     return target

@@ -24,6 +24,7 @@ import jinja2
 import markupsafe
 
 from .._models import Report, SourceResult, Status
+from .guard import NOT_RENDERED, per_source
 
 __all__ = ["render_html", "safe_href"]
 
@@ -265,6 +266,58 @@ def _row(
     }
 
 
+def _bare_row(
+    index: int,
+    result: SourceResult,
+    report: Report,
+    hosts: Mapping[str, int],
+    documents: Mapping[str, int],
+    marked: Mapping[str, frozenset[str]],
+) -> dict[str, Any]:
+    """A source whose details could not be rendered: its id, URL, status and a note."""
+    source, status = result.source, result.status
+    cited_in = list(source.cited_in) or [_NO_DOCUMENT]
+    host = _host(source.url)
+    return {
+        "index": index,
+        "id": source.id,
+        "anchor": "source-" + re.sub(r"[^A-Za-z0-9._-]", "_", source.id),
+        "status": status.value,
+        "info": status,
+        "group": _group(status, report.fail_on),
+        "rank": _rank(status, report.fail_on),
+        "url": source.url,
+        "href": safe_href(source.url),
+        "host": host,
+        "host_index": hosts.get(host, 0),
+        "doc_indexes": " ".join(str(documents.get(d, 0)) for d in cited_in),
+        "cited_in": cited_in,
+        "citation": "",
+        "kind": source.kind.value,
+        "accessed": None,
+        "reason": NOT_RENDERED,
+        "action": {"kind": "fix" if status.is_problem else "none", "text": status.action},
+        "http_status": None,
+        "final_url": "",
+        "final_href": None,
+        "redirects": [],
+        "document": None,
+        "probe": None,
+        "error": None,
+        "content_type": "",
+        "bytes": None,
+        "elapsed_ms": None,
+        "attempts": 0,
+        "truncated": False,
+        "title": None,
+        "history": None,
+        "checked_at": _when(result.checked_at),
+        "new": source.id in marked["new"],
+        "recovered": source.id in marked["recovered"],
+        "search": f"{source.id} {source.url} {status.value}".lower(),
+    }
+
+
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
@@ -351,7 +404,26 @@ def render_html(report: Report) -> str:
     recovered_ids = list(dict.fromkeys(r.id for r in report.recovered))
     marked = {"new": frozenset(new_ids), "recovered": frozenset(recovered_ids)}
     rows = [
-        _row(index, result, report, host_index, document_index, marked)
+        per_source(
+            "html",
+            result,
+            functools.partial(
+                _row,
+                index,
+                report=report,
+                hosts=host_index,
+                documents=document_index,
+                marked=marked,
+            ),
+            functools.partial(
+                _bare_row,
+                index,
+                report=report,
+                hosts=host_index,
+                documents=document_index,
+                marked=marked,
+            ),
+        )
         for index, result in enumerate(report.results)
     ]
     rows.sort(key=lambda row: (row["rank"], row["index"]))

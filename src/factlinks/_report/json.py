@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._models import FetchResult, Hop, Report, SourceResult, Status
+from .._models import FailureKind, FetchResult, Hop, Report, SourceResult, Status
+from .guard import NOT_RENDERED, per_source
 
 __all__ = ["SCHEMA_TAG", "render_json", "report_to_dict"]
 
@@ -103,6 +104,38 @@ def _result(result: SourceResult) -> dict[str, Any]:
     }
 
 
+def _bare(result: SourceResult) -> dict[str, Any]:
+    """A source whose details could not be rendered: who it is, its status, and why not."""
+    source = result.source
+    return {
+        "id": source.id,
+        "url": source.url,
+        "status": result.status.value,
+        "reason": NOT_RENDERED,
+        "action": result.status.action,
+        "http_status": None,
+        "final_url": None,
+        "redirects": [],
+        "new_url": None,
+        "title": None,
+        "document": None,
+        "probe": None,
+        "content_type": None,
+        "bytes": None,
+        "truncated": False,
+        "elapsed_ms": None,
+        "attempts": 0,
+        "error": {"kind": FailureKind.INTERNAL.value, "message": NOT_RENDERED},
+        "archive": None,
+        "history": None,
+        "kind": source.kind.value,
+        "citation": None,
+        "cited_in": [],
+        "accessed": None,
+        "checked_at": _iso(result.checked_at),
+    }
+
+
 def report_to_dict(report: Report) -> dict[str, Any]:
     """The report as plain JSON-ready data."""
     counts = report.counts
@@ -126,7 +159,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             name: {status.value: n for status, n in document.items() if n}
             for name, document in report.by_document().items()
         },
-        "sources": [_result(r) for r in report.results],
+        "sources": [per_source("json", r, _result, _bare) for r in report.results],
     }
 
 

@@ -7,11 +7,13 @@ reason in ``<system-out>``, so CI systems show them without failing the build.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from .._models import Report, SourceResult, Status
+from .guard import NOT_RENDERED, per_source
 
 __all__ = ["render_junit"]
 
@@ -44,6 +46,20 @@ def _case(result: SourceResult, suite: str, report: Report) -> ET.Element:
     return case
 
 
+def _bare_case(result: SourceResult, suite: str, report: Report) -> ET.Element:
+    """A source whose details could not be rendered: an error case with its id and URL."""
+    case = ET.Element("testcase", name=result.id, classname=suite, time="0.000")
+    properties = ET.SubElement(case, "properties")
+    ET.SubElement(properties, "property", name="url", value=result.url)
+    ET.SubElement(properties, "property", name="status", value=result.status.value)
+    text = f"{result.status.value}: {NOT_RENDERED}\nURL: {result.url}"
+    if result.status in report.fail_on:
+        ET.SubElement(case, "failure", message=text, type=result.status).text = text
+    else:
+        ET.SubElement(case, "system-out").text = "WARNING " + text
+    return case
+
+
 def render_junit(report: Report) -> str:
     """``report.junit.xml`` as text."""
     suites: dict[str, list[SourceResult]] = defaultdict(list)
@@ -72,7 +88,15 @@ def render_junit(report: Report) -> str:
             time=f"{sum((r.fetch.elapsed_ms if r.fetch else 0) for r in results) / 1000:.3f}",
             timestamp=report.started_at.isoformat(),
         )
-        suite.extend(_case(result, name, report) for result in results)
+        suite.extend(
+            per_source(
+                "junit",
+                result,
+                functools.partial(_case, suite=name, report=report),
+                functools.partial(_bare_case, suite=name, report=report),
+            )
+            for result in results
+        )
     for element in root.iter():
         element.text = _xml_text(element.text)
         for key, value in element.attrib.items():

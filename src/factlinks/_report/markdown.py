@@ -6,6 +6,7 @@ import re
 from urllib.parse import quote
 
 from .._models import Report, SourceResult, Status
+from .guard import NOT_RENDERED, per_source
 
 __all__ = ["render_markdown"]
 
@@ -60,6 +61,11 @@ def _line(result: SourceResult) -> str:
     return "".join(parts)
 
 
+def _bare_line(result: SourceResult) -> str:
+    """A source whose details could not be rendered: its id, URL, status and a note."""
+    return f"- **`{result.id}`** ({result.status.value}) — {_link(result.url)}  \n  {NOT_RENDERED}"
+
+
 def render_markdown(report: Report) -> str:
     """``report.md`` as text."""
     counts = report.counts
@@ -109,7 +115,7 @@ def render_markdown(report: Report) -> str:
             continue
         marker = "fails the run" if status in report.fail_on else "warning"
         out += [f"## {status.label} ({len(results)}, {marker})", "", f"_{status.action}_", ""]
-        out += [_line(r) for r in results]
+        out += [per_source("md", r, _line, _bare_line) for r in results]
         out.append("")
     healthy = report.with_status(Status.OK, Status.SKIPPED)
     if healthy:
