@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import os
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,11 @@ import pytest
 
 import factlinks
 import factlinks._files
-from factlinks import ReportError, Source, Status
+from factlinks import HistoryStore, ReportError, ResultRow, Source, StateError, Status
+from factlinks._cli import main
 from factlinks._files import PartlyReplacedError, check_writable_dir, replace_set
+from factlinks._history.sqlite import SqliteHistory, storage_message
+from farm import Farm, Host, Reply, Request
 
 NOW = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
 ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -243,3 +248,221 @@ def test_a_lone_surrogate_costs_one_character_not_the_report(tmp_path: Path) -> 
     assert len(written) == 4
     for path in written:
         path.read_text(encoding="utf-8")  # valid UTF-8, whatever the renderer let through
+
+
+# -- the CLI: reports before history ------------------------------------------------------------
+
+REGISTRY = '[[source]]\nid = "{id}"\nurl = "https://docs.example.org/{id}.html"\n'
+
+
+def _page(request: Request) -> Reply:
+    """Every page is there, except the soft-404 probe's random siblings."""
+    if "factlinks-probe" in request.path:
+        return Reply.not_found()
+    return Reply.html(f"<h1>Page {request.path}</h1>")
+
+
+@pytest.fixture
+def docs() -> Iterator[Host]:
+    with Farm() as farm:
+        yield farm.add_host("docs.example.org", fallback=_page)
+
+
+def cli(tmp_path: Path, host: Host, ids: list[str], *extra: str) -> int:
+    registry = tmp_path / "sources.toml"
+    registry.write_text("".join(REGISTRY.format(id=i) for i in ids), encoding="utf-8")
+    argv = ["check", str(registry), "--out", str(tmp_path / "out"), "--no-archive"]
+    argv += ["--state", str(tmp_path / "state.db"), "--format", ",".join(ALL)]
+    return main([*argv, "--remap", host.remap_rule(), *extra])
+
+
+def runs(tmp_path: Path) -> int:
+    with HistoryStore(tmp_path / "state.db") as store:
+        return store.runs()
+
+
+def source_ids(out: Path) -> list[str]:
+    data = json.loads((out / "report.json").read_text("utf-8"))
+    return [s["id"] for s in data["sources"]]
+
+
+# -- the library: the history's commit point --------------------------------------------------
+
+
+class _BrokenHistory(SqliteHistory):
+    def history(self, source_id: str, url: str) -> factlinks.SourceHistory:
+        raise StateError("I/O error while reading the history in state.db (disk I/O error)")
+
+
+def test_a_history_that_fails_mid_run_stops_the_run(tmp_path: Path) -> None:
+    """A storage error is the run's problem, never one source's "internal error"."""
+    sources = [Source(id="one", url="https://docs.example.org/one.html")]
+    with _BrokenHistory(tmp_path / "state.db") as store:
+        with pytest.raises(StateError, match="I/O error while reading the history"):
+            factlinks.check(sources, runtime=factlinks.Runtime(history=store))
+        assert store.runs() == 0
+
+
+# -- the lock follows the file ---------------------------------------------------------------
+
+
+def _symlink(tmp_path: Path, db: Path) -> Path:
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "link.db"
+    link.symlink_to(db)
+    return link
+
+
+def _hard_link(tmp_path: Path, db: Path) -> Path:
+    (tmp_path / "other").mkdir()
+    link = tmp_path / "other" / "hard.db"
+    os.link(db, link)
+    return link
+
+
+def _dotdot(tmp_path: Path, db: Path) -> Path:
+    (tmp_path / "x").mkdir()
+    return Path(os.path.relpath(tmp_path / "x" / ".." / db.name))
+
+
+def _linked_folder(tmp_path: Path, db: Path) -> Path:
+    (tmp_path / "alias").symlink_to(tmp_path, target_is_directory=True)
+    return tmp_path / "alias" / db.name
+
+
+@pytest.mark.parametrize(
+    "other_name",
+    [_symlink, _hard_link, _dotdot, _linked_folder],
+    ids=["symlink", "hard-link", "dot-dot", "symlinked-folder"],
+)
+def test_a_second_run_under_another_name_is_refused(
+    tmp_path: Path, other_name: Callable[[Path, Path], Path]
+) -> None:
+    db = tmp_path / "state.db"
+    with HistoryStore(db):
+        pass  # create it
+    alias = other_name(tmp_path, db)
+    for first, second in ((db, alias), (alias, db)):
+        with HistoryStore(first), pytest.raises(StateError, match="another factlinks run"):
+            HistoryStore(second).open()
+        with HistoryStore(second) as again:  # released when the first closed
+            assert again.runs() == 0
+
+
+def test_a_symlink_to_a_database_not_yet_created_is_locked_too(tmp_path: Path) -> None:
+    link = tmp_path / "link.db"
+    link.symlink_to(tmp_path / "real.db")
+    with HistoryStore(link), pytest.raises(StateError, match="another factlinks run"):
+        HistoryStore(tmp_path / "real.db").open()
+    assert (tmp_path / "real.db").is_file()
+
+
+def test_a_database_that_cannot_be_opened_is_a_state_error(tmp_path: Path) -> None:
+    (tmp_path / "state.db").mkdir()
+    with pytest.raises(StateError, match=r"cannot open .*state\.db: Is a directory"):
+        HistoryStore(tmp_path / "state.db").open()
+
+
+# -- storage errors name their cause ---------------------------------------------------------
+
+
+def rows(count: int, *, same_id: bool = False) -> list[ResultRow]:
+    return [
+        ResultRow("dup" if same_id else f"s{i}", f"https://e.org/{'x' * 200}/{i}", Status.OK, NOW)
+        for i in range(count)
+    ]
+
+
+def record(store: HistoryStore, result_rows: list[ResultRow]) -> object:
+    return store.record_run(
+        started_at=NOW, finished_at=NOW, tool_version="0", registry=None, rows=result_rows
+    )
+
+
+def test_a_full_disk_while_recording_is_named_and_the_history_is_kept(tmp_path: Path) -> None:
+    """Before, this read "cannot rollback - no transaction is active", hiding the cause."""
+    path = tmp_path / "state.db"
+    with HistoryStore(path) as store:
+        record(store, rows(1))
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StateError) as caught:
+            record(store, rows(200))
+        assert str(caught.value) == (
+            f"disk full while recording the run in {path} (database or disk is full)"
+        )
+        assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+        assert not store.db.in_transaction
+        assert store.runs() == 1  # the failed run left nothing; the store is still usable
+        store.db.execute(f"PRAGMA max_page_count = {2**30}")
+        record(store, rows(200))
+        assert store.runs() == 2
+
+
+def test_a_database_locked_by_another_program_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with HistoryStore(path) as store:
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN EXCLUSIVE")
+            store.db.execute("PRAGMA busy_timeout = 0")
+            with pytest.raises(StateError, match="database locked by another program while"):
+                record(store, rows(1))
+            with pytest.raises(StateError, match="locked by another program while reading"):
+                store.history("s0", "https://e.org/")
+        finally:
+            other.close()
+        assert store.runs() == 0
+
+
+def test_a_read_only_database_is_named(tmp_path: Path) -> None:
+    with HistoryStore(tmp_path / "state.db") as store:
+        store.db.execute("PRAGMA query_only = ON")
+        with pytest.raises(StateError, match="read-only file or folder while recording the run"):
+            record(store, rows(1))
+        with pytest.raises(StateError, match="read-only file or folder while caching"):
+            store.store_archive_answer("https://e.org/", "20260101", {"archived": None})
+
+
+def test_a_database_corrupted_under_a_run_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with HistoryStore(path) as store:
+        record(store, rows(50))
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = b"\xff" * 4096  # wreck the second page
+    path.write_bytes(bytes(data))
+    with HistoryStore(path) as store, pytest.raises(StateError) as caught:
+        store.latest_results()
+    assert "not a usable factlinks state database" in str(caught.value)
+
+
+def test_other_sqlite_errors_keep_their_own_words(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with HistoryStore(path) as store:
+        with pytest.raises(StateError, match="SQLite error while recording the run: UNIQUE"):
+            record(store, rows(2, same_id=True))
+        assert store.runs() == 0
+    made_by_hand = sqlite3.OperationalError("something odd")
+    assert storage_message(made_by_hand, "doing X", "s.db") == (
+        "s.db: SQLite error while doing X: something odd"
+    )
+
+
+# -- --out and --state are checked before the first request ----------------------------------
+
+
+@pytest.mark.parametrize("under", ["file/state.db", "file/deeper/state.db"])
+def test_a_state_under_a_file_exits_2_before_the_first_request(
+    tmp_path: Path, docs: Host, capsys: pytest.CaptureFixture[str], under: str
+) -> None:
+    _file(tmp_path / "file")
+    registry = tmp_path / "sources.toml"
+    registry.write_text(REGISTRY.format(id="one"), encoding="utf-8")
+    argv = ["check", str(registry), "--out", str(tmp_path / "out")]
+    code = main([*argv, "--state", str(tmp_path / under), "--remap", docs.remap_rule()])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"cannot use {tmp_path / under}: cannot create files in" in err
+    assert "Traceback" not in err
+    assert docs.requests == []
+    assert not (tmp_path / "out").exists()

@@ -22,7 +22,7 @@ from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache, make_s
 from ._classify import is_site_root, judge_probe, sibling_url
 from ._decide import Decision, Prior, decide, needs_parse
 from ._domains import registrable_domain
-from ._errors import OfflineError
+from ._errors import OfflineError, StateError
 from ._fetch import Fetcher, make_client
 from ._history import HistoryBackend, SourceHistory, StoredArchiveCache
 from ._history.codec import encode_result
@@ -121,6 +121,8 @@ async def check_async(
     Raises:
         OfflineError: no host answered at all; nothing can be said about the citations,
             and nothing is recorded.
+        StateError: the history cannot be read or the run cannot be recorded (the message
+            names the cause: disk full, read-only, I/O error, locked, corrupt).
     """
     runtime = runtime or Runtime()
     source_list = list(sources)
@@ -296,6 +298,8 @@ class _Run:
                 past = self.runtime.history.history(source.id, source.url)
             result = await self._check(source, past)
             return _Checked(await self._rescue(result, past), past)
+        except StateError:
+            raise  # the history failed (disk full, corrupt): the run's problem, not the source's
         except Exception as exc:
             if self.runtime.strict:
                 raise
