@@ -13,6 +13,8 @@ import errno
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -286,7 +288,125 @@ def source_ids(out: Path) -> list[str]:
     return [s["id"] for s in data["sources"]]
 
 
+@pytest.mark.integration
+def test_a_full_disk_for_the_reports_leaves_the_old_set_and_records_nothing(
+    tmp_path: Path,
+    docs: Host,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli(tmp_path, docs, ["one"]) == 0
+    before = contents(tmp_path / "out")
+    fail_on_call(monkeypatch, "_write_all", 3)  # the third of four files
+    code = cli(tmp_path, docs, ["one", "two"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no space left on device" in err
+    assert str(tmp_path / "out" / "report.") in err
+    assert "Traceback" not in err
+    assert contents(tmp_path / "out") == before
+    assert runs(tmp_path) == 1  # the run nobody saw is not in the history
+    monkeypatch.undo()
+    assert cli(tmp_path, docs, ["one", "two"]) == 0
+    assert source_ids(tmp_path / "out") == ["one", "two"]
+    assert runs(tmp_path) == 2
+
+
+@pytest.mark.integration
+def test_a_file_size_limit_in_a_real_process_leaves_the_old_set(tmp_path: Path, docs: Host) -> None:
+    """``python -m factlinks check`` under RLIMIT_FSIZE: the kernel refuses the write."""
+    assert cli(tmp_path, docs, ["one"]) == 0
+    before = contents(tmp_path / "out")
+    limit = 2 * max(len(data) for data in before.values())
+    registry = tmp_path / "big.toml"
+    skipped = "".join(
+        f'[[source]]\nid = "s{i}"\nurl = "https://docs.example.org/{i}"\nskip = "x"\n'
+        for i in range(400)
+    )
+    registry.write_text(REGISTRY.format(id="one") + skipped, encoding="utf-8")
+
+    limited = (  # the soft limit only, lifted again for coverage's data file at exit
+        "import resource, runpy, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails: EFBIG\n"
+        "_, hard = resource.getrlimit(resource.RLIMIT_FSIZE)\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, hard))\n"
+        "sys.argv[0] = 'factlinks'\n"
+        "try:\n"
+        "    runpy.run_module('factlinks', run_name='__main__')\n"
+        "finally:\n"
+        "    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))\n"
+    )
+    argv = [sys.executable, "-c", limited, "check", str(registry), "--no-archive"]
+    argv += ["--out", str(tmp_path / "out"), "--state", str(tmp_path / "state.db")]
+    argv += ["--format", ",".join(ALL), "--remap", docs.remap_rule()]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "file too large" in proc.stderr
+    assert "left as they were" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert contents(tmp_path / "out") == before
+    assert runs(tmp_path) == 1
+
+
+@pytest.mark.integration
+def test_a_full_disk_under_the_history_names_the_cause(
+    tmp_path: Path,
+    docs: Host,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The reports are written; the history, which has no room, keeps the earlier runs."""
+    assert cli(tmp_path, docs, ["one"]) == 0
+    real_open = SqliteHistory.open
+
+    def open_full(self: SqliteHistory) -> None:
+        real_open(self)
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        self.db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from here
+
+    monkeypatch.setattr(SqliteHistory, "open", open_full)
+    ids = [f"page-{i:03d}-{'x' * 60}" for i in range(60)]
+    code = cli(tmp_path, docs, ids)
+    err = capsys.readouterr().err
+    monkeypatch.undo()
+    assert code == 2
+    assert f"disk full while recording the run in {tmp_path / 'state.db'}" in err
+    assert "rollback" not in err
+    assert "Traceback" not in err
+    assert source_ids(tmp_path / "out") == ids  # the reports were written first
+    assert runs(tmp_path) == 1
+
+
 # -- the library: the history's commit point --------------------------------------------------
+
+
+@pytest.mark.integration
+def test_the_run_is_recorded_after_on_report_and_not_when_it_raises(
+    tmp_path: Path, docs: Host
+) -> None:
+    options = factlinks.CheckOptions(remap=(factlinks.Remap.parse(docs.remap_rule()),))
+    sources = [Source(id="one", url="https://docs.example.org/one.html")]
+    seen: list[int] = []
+
+    def publish(store: HistoryStore, fail: bool) -> Callable[[factlinks.Report], None]:
+        def hook(report: factlinks.Report) -> None:
+            seen.append(store.runs())
+            if fail:
+                raise ReportError("no room for the reports")
+
+        return hook
+
+    with HistoryStore(tmp_path / "state.db") as store:
+        runtime = factlinks.Runtime(history=store, on_report=publish(store, fail=True))
+        with pytest.raises(ReportError, match="no room"):
+            factlinks.check(sources, options, runtime)
+        assert store.runs() == 0
+        runtime = factlinks.Runtime(history=store, on_report=publish(store, fail=False))
+        factlinks.check(sources, options, runtime)
+        assert store.runs() == 1
+        factlinks.check(sources, options, factlinks.Runtime(history=store))  # no hook
+        assert store.runs() == 2
+    assert seen == [0, 0]  # the hook ran before the run was recorded
 
 
 class _BrokenHistory(SqliteHistory):
@@ -449,6 +569,57 @@ def test_other_sqlite_errors_keep_their_own_words(tmp_path: Path) -> None:
 
 
 # -- --out and --state are checked before the first request ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "make_out",
+    [
+        lambda p: _file(p / "out"),
+        lambda p: _file(p / "out") / "reports",
+        lambda p: _file(p / "out") / "a" / "b",
+    ],
+    ids=["a-file", "under-a-file", "deep-under-a-file"],
+)
+def test_a_bad_out_exits_2_before_the_first_request(
+    tmp_path: Path,
+    docs: Host,
+    capsys: pytest.CaptureFixture[str],
+    make_out: Callable[[Path], Path],
+) -> None:
+    out = make_out(tmp_path)
+    code = cli(tmp_path, docs, ["one"], "--out", str(out))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"--out {out}: cannot create the reports there: Not a directory" in err
+    assert "Traceback" not in err
+    assert docs.requests == []
+    assert not (tmp_path / "state.db").exists() or runs(tmp_path) == 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_an_unwritable_out_exits_2_before_the_first_request(
+    tmp_path: Path, docs: Host, capsys: pytest.CaptureFixture[str]
+) -> None:  # pragma: no cover - runs only without root
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        assert cli(tmp_path, docs, ["one"], "--out", str(locked / "out")) == 2
+    finally:
+        locked.chmod(0o700)
+    assert "Permission denied" in capsys.readouterr().err
+    assert docs.requests == []
+
+
+def test_a_missing_out_is_not_created_by_the_check_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Probed, not created: a run that stops (offline, bad registry) leaves no empty folder."""
+    registry = tmp_path / "sources.toml"
+    registry.write_text(REGISTRY.format(id="one") + 'skip = "x"\n', encoding="utf-8")
+    out = tmp_path / "a" / "b" / "out"
+    assert main(["check", str(registry), "--out", str(out), "--no-state"]) == 0
+    assert (out / "report.json").is_file()  # created when the reports are written
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize("under", ["file/state.db", "file/deeper/state.db"])

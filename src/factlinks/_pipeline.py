@@ -50,6 +50,7 @@ __all__ = ["Runtime", "check", "check_async"]
 
 Clock = Callable[[], dt.datetime]
 ProgressHook = Callable[[SourceResult], None]
+ReportHook = Callable[[Report], None]
 
 
 def _utc_now() -> dt.datetime:
@@ -84,6 +85,11 @@ class Runtime:
     history: HistoryBackend | None = None
     """An open history: conditional requests, the persistence policy and change detection
     use it, and the run is recorded in it (unless the run finds the network offline)."""
+    on_report: ReportHook | None = None
+    """Called with the finished report *before* the run is recorded in the history; the CLI
+    writes the report files here. If it raises, the run is not recorded and the exception
+    propagates, so the history never holds a run whose reports were lost (and the next
+    run's "new since last run" compares with a run somebody saw)."""
 
 
 def check(
@@ -123,6 +129,10 @@ async def check_async(
             and nothing is recorded.
         StateError: the history cannot be read or the run cannot be recorded (the message
             names the cause: disk full, read-only, I/O error, locked, corrupt).
+
+    The order at the end of a run is fixed: the report is built, ``runtime.on_report`` is
+    called (if given), and only then is the run recorded in ``runtime.history`` (if given),
+    in one transaction. Anything that raises before the record leaves the history as it was.
     """
     runtime = runtime or Runtime()
     source_list = list(sources)
@@ -150,6 +160,8 @@ async def check_async(
         fail_on=options.fail_on,
         registry=registry_path,
     )
+    if runtime.on_report is not None:
+        runtime.on_report(report)
     if runtime.history is not None:
         _record(runtime.history, report, checked)
     return report
