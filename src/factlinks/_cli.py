@@ -12,6 +12,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ._archive import DEFAULT_ARCHIVE_API
@@ -25,6 +26,7 @@ from ._errors import (
     StateError,
 )
 from ._extract import add_to_registry, compare_with_registry, extract_urls
+from ._files import check_writable_dir
 from ._fix import (
     apply_fixes,
     plan_fixes,
@@ -302,6 +304,19 @@ def _run_check(args: argparse.Namespace) -> int:
         if missing:
             raise OptionsError(f"--only: no source with id {missing[0]!r} in {args.sources}")
 
+    out = _writable_out(args.out)  # before the first request, not after the whole run
+    written: list[Path] = []
+    unrendered: list[RenderFailure] = []
+
+    def publish(report: Report) -> None:
+        """Write the report set; the history records the run only after this returned."""
+        _log_internal_errors(report, debug=args.debug)
+        written.extend(write_report(report, out, formats, on_render_error=unrendered.append))
+        _log_render_errors(unrendered, debug=args.debug)
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            _append_step_summary(summary_file, render_markdown(report))
+
     with Progress(len(registry), fail_on=options.fail_on, quiet=args.quiet) as bar:
 
         def progress(result: SourceResult) -> None:
@@ -310,22 +325,30 @@ def _run_check(args: argparse.Namespace) -> int:
                 reason = clean_text(result.reason, MAX_REASON_CHARS)
                 log.info("%-12s %s  %s", result.status.value, result.id, reason)
 
+        runtime = Runtime(on_result=progress, on_report=publish)
         if args.no_state:
-            report = check(registry, options, Runtime(on_result=progress))
+            report = check(registry, options, runtime)
         else:
             with open_history(args.state) as history:
-                report = check(registry, options, Runtime(on_result=progress, history=history))
-    _log_internal_errors(report, debug=args.debug)
-    unrendered: list[RenderFailure] = []
-    written = write_report(report, args.out, formats, on_render_error=unrendered.append)
-    _log_render_errors(unrendered, debug=args.debug)
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        _append_step_summary(summary_file, render_markdown(report))
+                report = check(registry, options, replace(runtime, history=history))
     if not args.quiet:
         log.warning("%s", _summary(report))
         log.warning("reports: %s", ", ".join(str(p) for p in written))
     return EXIT_INTERNAL if unrendered else _exit_code(report)
+
+
+def _writable_out(out: str) -> Path:
+    """``--out``, shown to take files (it is created when the reports are written); else
+    exit 2 before the first request rather than after the whole run."""
+    folder = Path(out)
+    try:
+        check_writable_dir(folder)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename and exc.filename != out else ""
+        raise OptionsError(
+            f"--out {out}: cannot create the reports there: {exc.strerror or exc}{where}"
+        ) from exc
+    return folder
 
 
 def _exit_code(report: Report) -> int:

@@ -22,7 +22,7 @@ from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache, make_s
 from ._classify import is_site_root, judge_probe, sibling_url
 from ._decide import Decision, Prior, decide, needs_parse
 from ._domains import registrable_domain
-from ._errors import OfflineError
+from ._errors import OfflineError, StateError
 from ._fetch import Fetcher, make_client
 from ._history import HistoryBackend, SourceHistory, StoredArchiveCache
 from ._history.codec import encode_result
@@ -51,6 +51,7 @@ __all__ = ["Runtime", "check", "check_async"]
 
 Clock = Callable[[], dt.datetime]
 ProgressHook = Callable[[SourceResult], None]
+ReportHook = Callable[[Report], None]
 
 
 def _utc_now() -> dt.datetime:
@@ -85,6 +86,11 @@ class Runtime:
     history: HistoryBackend | None = None
     """An open history: conditional requests, the persistence policy and change detection
     use it, and the run is recorded in it (unless the run finds the network offline)."""
+    on_report: ReportHook | None = None
+    """Called with the finished report *before* the run is recorded in the history; the CLI
+    writes the report files here. If it raises, the run is not recorded and the exception
+    propagates, so the history never holds a run whose reports were lost (and the next
+    run's "new since last run" compares with a run somebody saw)."""
 
 
 def check(
@@ -122,6 +128,12 @@ async def check_async(
     Raises:
         OfflineError: no host answered at all; nothing can be said about the citations,
             and nothing is recorded.
+        StateError: the history cannot be read or the run cannot be recorded (the message
+            names the cause: disk full, read-only, I/O error, locked, corrupt).
+
+    The order at the end of a run is fixed: the report is built, ``runtime.on_report`` is
+    called (if given), and only then is the run recorded in ``runtime.history`` (if given),
+    in one transaction. Anything that raises before the record leaves the history as it was.
     """
     runtime = runtime or Runtime()
     source_list = list(sources)
@@ -150,6 +162,8 @@ async def check_async(
         registry=registry_path,
         notes=notes,
     )
+    if runtime.on_report is not None:
+        runtime.on_report(report)
     if runtime.history is not None:
         _record(runtime.history, report, checked)
     return report
@@ -343,6 +357,8 @@ class _Run:
                 past = self.runtime.history.history(source.id, source.url)
             result = await self._check(source, past)
             return _Checked(await self._rescue(result, past), past)
+        except StateError:
+            raise  # the history failed (disk full, corrupt): the run's problem, not the source's
         except Exception as exc:
             if self.runtime.strict:
                 raise

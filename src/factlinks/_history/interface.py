@@ -7,7 +7,10 @@ one implements :class:`HistoryBackend` and registers a factory in
 of its parts into text) is owned by :mod:`factlinks._history.codec`.
 
 Errors: a backend raises :class:`~factlinks.StateError` (a :class:`~factlinks.FactlinksError`)
-when it is locked, corrupt, unreachable or from a newer factlinks.
+when it is locked, corrupt, unreachable, out of space or from a newer factlinks; the message
+names the cause and what was being done ("disk full while recording the run in …"). The
+pipeline calls :meth:`HistoryBackend.record_run` last, after ``Runtime.on_report`` (where
+the CLI writes the reports), so a backend never holds a run whose reports were lost.
 """
 
 from __future__ import annotations

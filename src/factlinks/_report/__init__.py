@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .._errors import ReportError
-from .._files import default_mode, replace_atomically
+from .._files import PartlyReplacedError, default_mode, replace_atomically, replace_set
 from .._models import Report
 from .guard import RenderFailure, collect
 from .json import SCHEMA_TAG, render_json, report_to_dict
@@ -53,8 +53,12 @@ def write_report(
 ) -> list[Path]:
     """Write ``report`` into ``out_dir`` in ``formats``; return the paths written.
 
-    Every file is rendered first and then written atomically (a temporary file in the same
-    folder, then a rename), so a reader never sees half a report.
+    The files are written as a set: every format is rendered, then written to a temporary
+    file in ``out_dir`` and flushed to disk, and only when all are written are they renamed
+    into place, ``report.json`` last. A failure (a renderer's bug, a full disk) leaves the
+    earlier reports as they were; a reader never sees half a file, and a ``report.json`` of
+    this run means that the other files are of this run too (see :mod:`factlinks._files`
+    for the one window left, between the renames).
 
     A source whose details a format cannot render (a bug) does not cost the others: it is
     listed with its id, URL, status and a note, and ``on_render_error`` is called with a
@@ -78,7 +82,30 @@ def write_report(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReportError(f"cannot create {folder}: {exc.strerror or exc}") from exc
-    return [write_text(folder / file_name, text) for file_name, text in rendered]
+    # "replace": a code point UTF-8 cannot hold (a lone surrogate the text gate missed)
+    # costs one character, never the report.
+    files = [(folder / name, text.encode("utf-8", "replace")) for name, text in rendered]
+    written = [path for path, _ in files]
+    files.sort(key=lambda item: item[0].name == "report.json")  # the commit of the set
+    try:
+        replace_set(files, default_mode())
+    except PartlyReplacedError as exc:
+        done = ", ".join(path.name for path in exc.replaced)
+        raise ReportError(
+            f"cannot write {exc.filename}: {_cause(exc)}; only {done} in {folder} were replaced"
+        ) from exc
+    except OSError as exc:
+        raise ReportError(
+            f"cannot write {exc.filename or folder}: {_cause(exc)}; "
+            f"the reports in {folder} were left as they were"
+        ) from exc
+    return written
+
+
+def _cause(exc: OSError) -> str:
+    """``No space left on device``, in the words of the operating system, lower-cased."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
 
 
 def write_text(target: Path, text: str) -> Path:
