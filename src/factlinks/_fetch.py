@@ -257,7 +257,8 @@ class Fetcher:
                     chunks.append(piece)
                     size += len(piece)
                     if size > limit:
-                        return b"".join(chunks)[:limit], True, None
+                        chunks[-1] = piece[: len(piece) - (size - limit)]
+                        return b"".join(chunks), True, None
             decoder.finish()
         except UndecodableError as exc:
             return b"", False, str(exc)
