@@ -50,6 +50,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from farm import Host, Reply, Route, make_remap_rule  # noqa: E402
 from pdfgen import make_pdf  # noqa: E402
+from rss import TreeSampler  # noqa: E402
 
 BLOCK = 20
 """URLs per repeating block of the per-host layout."""
@@ -316,59 +317,6 @@ def write_registry(plan: Sequence[Entry], path: Path) -> None:
 
 
 # -- measuring the checker --------------------------------------------------------------------
-
-
-class TreeSampler(threading.Thread):
-    """Samples the summed RSS of a process and all its descendants from /proc."""
-
-    def __init__(self, root: int, interval: float = 0.01) -> None:
-        super().__init__(name="rss-sampler", daemon=True)
-        self.root = root
-        self.interval = interval
-        self.peak_bytes = 0
-        self.peak_processes = 0
-        self.samples = 0
-        self._halt = threading.Event()
-        self._page = os.sysconf("SC_PAGE_SIZE")
-
-    def run(self) -> None:
-        while not self._halt.is_set():
-            pids = self._tree()
-            total = sum(self._rss(pid) for pid in pids)
-            self.peak_bytes = max(self.peak_bytes, total)
-            self.peak_processes = max(self.peak_processes, len(pids))
-            self.samples += 1
-            self._halt.wait(self.interval)
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join()
-
-    def _tree(self) -> list[int]:
-        children: dict[int, list[int]] = {}
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as handle:
-                    stat = handle.read()
-            except OSError:
-                continue
-            ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
-            children.setdefault(ppid, []).append(int(name))
-        tree, todo = [], [self.root]
-        while todo:
-            pid = todo.pop()
-            tree.append(pid)
-            todo += children.get(pid, [])
-        return tree
-
-    def _rss(self, pid: int) -> int:
-        try:
-            with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
-                return int(handle.read().split()[1]) * self._page
-        except (OSError, ValueError, IndexError):
-            return 0
 
 
 @dataclass

@@ -237,7 +237,7 @@ def judge_probe(cited: FetchResult, probe: FetchResult) -> Probe:
     verdict = ProbeVerdict.INCONCLUSIVE
     if probe.failure is None and probe.status_code in (404, 410):
         verdict = ProbeVerdict.ALIVE
-    elif probe.ok:
+    elif probe.ok and cited.undecodable is None and probe.undecodable is None:
         similarity = round(body_similarity(cited, probe), 1)
         same_end = bool(cited.redirects and probe.redirects) and cited.final_url == probe.final_url
         if same_end or similarity >= SOFT_404_SIMILARITY:
@@ -354,6 +354,24 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _redirected_away(source: Source, fetch: FetchResult) -> Verdict | None:
+    """A deep link redirected to the home page, a login page or an error page, if so."""
+    if is_site_root(fetch.final_url):
+        return Verdict(
+            Status.DEAD,
+            f"The link redirects to the site's home page ({fetch.final_url}), "
+            "as sites do for removed pages.",
+        )
+    if _says(_LOGIN_URL_RE, fetch.final_url, source.url):
+        return Verdict(
+            Status.BLOCKED,
+            f"The link redirects to a login page ({fetch.final_url}); check it in a browser.",
+        )
+    if _says(_ERROR_URL_RE, _tail(fetch.final_url), _tail(source.url)):
+        return Verdict(Status.DEAD, f"The link redirects to an error page ({fetch.final_url}).")
+    return None
+
+
 def _classify_2xx(
     source: Source,
     fetch: FetchResult,
@@ -362,19 +380,12 @@ def _classify_2xx(
     probe: Probe | None,
 ) -> Verdict:
     deep = not is_site_root(source.url)
-    if deep and fetch.redirects and is_site_root(fetch.final_url):
-        return Verdict(
-            Status.DEAD,
-            f"The link redirects to the site's home page ({fetch.final_url}), "
-            "as sites do for removed pages.",
-        )
-    if deep and fetch.redirects and _says(_LOGIN_URL_RE, fetch.final_url, source.url):
-        return Verdict(
-            Status.BLOCKED,
-            f"The link redirects to a login page ({fetch.final_url}); check it in a browser.",
-        )
-    if deep and fetch.redirects and _says(_ERROR_URL_RE, _tail(fetch.final_url), _tail(source.url)):
-        return Verdict(Status.DEAD, f"The link redirects to an error page ({fetch.final_url}).")
+    away = _redirected_away(source, fetch) if deep and fetch.redirects else None
+    if away is not None:
+        return away
+    if fetch.undecodable is not None:
+        # Before the probe and the kind: an empty stand-in body proves nothing either way.
+        return Verdict(Status.UNVERIFIABLE, f"The body cannot be read: {fetch.undecodable}.")
     if deep and probe is not None and probe.verdict is ProbeVerdict.SOFT_404:
         how = (
             "ends on the same page"

@@ -29,6 +29,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ._decode import CHUNK as _CHUNK
+from ._decode import UndecodableError, accept_encoding, open_decoder
 from ._models import Failure, FailureKind, FetchResult, Hop
 from ._netpolicy import (
     POLICY_EXTENSION,
@@ -47,7 +49,6 @@ from ._transport import PerHostTransport
 __all__ = ["REDIRECT_STATUSES", "Fetcher", "make_client"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CHUNK = 64 * 1024
 _LOCATION = "factlinks.location"
 
 
@@ -62,7 +63,11 @@ def make_client(options: CheckOptions) -> httpx.AsyncClient:
         )
     )
     return httpx.AsyncClient(
-        headers={"User-Agent": options.user_agent, "Accept": "*/*"},
+        headers={
+            "User-Agent": options.user_agent,
+            "Accept": "*/*",
+            "Accept-Encoding": accept_encoding(),  # only what _read can decode, bounded
+        },
         timeout=httpx.Timeout(options.timeout),
         transport=_HoldLocation(pools),
         follow_redirects=False,
@@ -289,25 +294,42 @@ class Fetcher:
                     if location:
                         stop = chain.follow(response.status_code, location)
                         return None if stop is None else self._failed(chain, stop)
-                    body, truncated = await self._read(response)
+                    body, truncated, undecodable = await self._read(response)
                 finally:
                     await response.aclose()
-            return self._answer(chain, response, body, truncated)
+            return self._answer(chain, response, body, truncated, undecodable)
 
-    async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
-        """Read the (decoded) body up to ``max_bytes``; say whether it was cut off."""
+    async def _read(self, response: httpx.Response) -> tuple[bytes, bool, str | None]:
+        """Read and decode the body up to ``max_bytes``: body, whether cut off, why undecodable.
+
+        The raw stream is decoded here, layer by layer (:mod:`._decode`), and counted as it
+        is produced, so no stack of encodings can decode more than about ``max_bytes`` plus
+        a chunk per layer. A body that cannot be decoded is empty, with the reason.
+        """
         limit = self._options.max_bytes
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes(_CHUNK):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                return b"".join(chunks)[:limit], True
-        return b"".join(chunks), False
+        try:
+            decoder = open_decoder(response.headers.get("content-encoding"))
+            async for raw in response.aiter_raw(_CHUNK):
+                for piece in decoder.feed(raw):
+                    chunks.append(piece)
+                    size += len(piece)
+                    if size > limit:
+                        chunks[-1] = piece[: len(piece) - (size - limit)]
+                        return b"".join(chunks), True, None
+            decoder.finish()
+        except UndecodableError as exc:
+            return b"", False, str(exc)
+        return b"".join(chunks), False, None
 
     def _answer(
-        self, chain: _Chain, response: httpx.Response, body: bytes, truncated: bool
+        self,
+        chain: _Chain,
+        response: httpx.Response,
+        body: bytes,
+        truncated: bool,
+        undecodable: str | None = None,
     ) -> FetchResult:
         headers = clean_headers(response.headers.raw)
         return FetchResult(
@@ -321,6 +343,7 @@ class Fetcher:
             bytes=len(body),
             sha256=hashlib.sha256(body).hexdigest(),
             truncated=truncated,
+            undecodable=undecodable,
             elapsed_ms=self._elapsed(chain.started),
         )
 

@@ -270,6 +270,8 @@ class FetchResult:
     """Why no usable answer came, if none did."""
     sha256: str | None = None
     """SHA-256 of the body as received (hex), for change detection."""
+    undecodable: str | None = None
+    """Why the body could not be decoded (its ``Content-Encoding``), if so; ``body`` is empty."""
 
     @property
     def ok(self) -> bool:
@@ -310,6 +312,8 @@ class ProblemKind(StrEnum):
     """Parsing took longer than ``parse_timeout``."""
     PARSER_DIED = "parser-died"
     """The parse worker died (out of memory) or did not start."""
+    UNDECODABLE = "undecodable"
+    """The body's ``Content-Encoding`` is unknown, unavailable or corrupt."""
     NOT_INSPECTED = "not-inspected"
     """The body was not looked at (the pipeline had no reason to)."""
     OTHER = "other"

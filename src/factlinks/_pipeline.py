@@ -28,11 +28,14 @@ from ._history import HistoryBackend, SourceHistory, StoredArchiveCache
 from ._history.codec import encode_result
 from ._inspect import sniff_format
 from ._models import (
+    DocFormat,
     Failure,
     FailureKind,
     FetchResult,
     Inspection,
     Probe,
+    Problem,
+    ProblemKind,
     Report,
     Source,
     SourceResult,
@@ -434,6 +437,9 @@ class _Run:
         self, source: Source, fetch: FetchResult
     ) -> tuple[Inspection, TitleEvidence | None]:
         """What the body is and, when there is a title to look for, where it is."""
+        if fetch.undecodable is not None:
+            problem = Problem(ProblemKind.UNDECODABLE, fetch.undecodable)
+            return Inspection(DocFormat.OTHER, problem=problem), None
         fmt = sniff_format(fetch.body, fetch.content_type)
         if not needs_parse(source, fmt):
             return Inspection(fmt), None

@@ -10,10 +10,22 @@ from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 
 from .._models import TitleCandidate
 
-__all__ = ["MAX_BODY_CHARS", "html_candidates"]
+__all__ = ["MAX_BODY_CHARS", "MAX_PARSE_BYTES", "html_candidates", "parse_prefix"]
 
 MAX_BODY_CHARS = 200_000
 """Body text beyond this many characters is not searched."""
+MAX_PARSE_BYTES = 500_000
+"""Markup beyond this many bytes (the contents of scripts and styles not counted) is not parsed.
+
+The title lives in ``<head>``, ``<h1>`` and the first part of the body; a parse tree costs
+tens of times its markup (two 5 MB pages in parallel took over 1.5 GB), so a page is parsed
+only up to here. ``MAX_BODY_CHARS`` of text fit in it unless the markup is dense.
+"""
+_SKIPPED_RE = re.compile(rb"<(script|style)\b", re.IGNORECASE)
+_SKIPPED_END_RES = {
+    b"script": re.compile(rb"</script\s*>", re.IGNORECASE),
+    b"style": re.compile(rb"</style\s*>", re.IGNORECASE),
+}
 
 _META_TITLES = (
     ("property", "og:title", "og:title"),
@@ -57,6 +69,33 @@ def html_encoding(data: bytes, content_type: str | None) -> str | None:
     return None
 
 
+def parse_prefix(data: bytes, limit: int | None = None) -> bytes:
+    """What of ``data`` is parsed: scripts and styles left out, then cut at ``limit`` bytes.
+
+    ``limit`` defaults to :data:`MAX_PARSE_BYTES`.
+
+    One pass, linear in the size of ``data`` whatever it holds (an unclosed ``<script``
+    ends the markup): the elements are found with fixed patterns, never a backtracking one.
+    """
+    limit = MAX_PARSE_BYTES if limit is None else limit
+    if len(data) <= limit:
+        return data
+    kept: list[bytes] = []
+    size = pos = 0
+    while size < limit:
+        opening = _SKIPPED_RE.search(data, pos)
+        end = len(data) if opening is None else opening.start()
+        kept.append(data[pos : min(end, pos + limit - size)])
+        size += len(kept[-1])
+        if opening is None:
+            break
+        closing = _SKIPPED_END_RES[opening.group(1).lower()].search(data, opening.end())
+        if closing is None:
+            break
+        pos = closing.end()
+    return b"".join(kept)
+
+
 def _is_navigation(tag: Tag) -> bool:
     if tag.name in ("nav", "aside", "footer"):
         return True
@@ -73,12 +112,14 @@ def html_candidates(
 
     The body text leaves out scripts, styles and navigation (``<nav>``, ``<aside>``,
     ``<footer>``, menus, sidebars, breadcrumbs): the titles of sibling pages listed there
-    are not this page's title.
+    are not this page's title. Only the first :data:`MAX_PARSE_BYTES` of markup are parsed
+    (:func:`parse_prefix`), so the memory a page needs is bounded whatever its size.
     """
     with warnings.catch_warnings():
         # XHTML pages parse fine as HTML; bs4 would warn that they look like XML.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        soup = BeautifulSoup(data, "lxml", from_encoding=html_encoding(data, content_type))
+        markup = parse_prefix(data)
+        soup = BeautifulSoup(markup, "lxml", from_encoding=html_encoding(data, content_type))
     titles: list[TitleCandidate] = []
 
     def add(where: str, text: str | None) -> None:
