@@ -21,9 +21,14 @@ MAX_PAGES = 2000
 
 
 def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
-    """The URLs a PDF links to and shows, page by page (``page 3 link``, ``page 3``)."""
+    """The URLs a PDF links to and shows, page by page (``page 3 link``, ``page 3``).
+
+    Prints and logs nothing: pypdf's warnings and log records about sloppy files are held back.
+
+    Raises:
+        DocumentError: the PDF is encrypted or cannot be parsed (whatever pypdf raised on it).
+    """
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
 
     found: list[CitedUrl] = []
     logger = logging.getLogger("pypdf")
@@ -34,16 +39,26 @@ def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted and not reader.decrypt(""):
-                raise DocumentError(f"{document}: the PDF is encrypted")
+                raise DocumentError("the PDF is encrypted")
             for number, page in enumerate(reader.pages[:MAX_PAGES], start=1):
                 found.extend(_links(page, document, number))
                 text = page.extract_text() or ""
                 found.extend(urls_in_text(text, document, where=f"page {number}"))
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise DocumentError(f"{document}: the PDF cannot be read ({exc})") from exc
+    except DocumentError:
+        raise
+    except RecursionError as exc:
+        raise DocumentError("the PDF cannot be read (nested too deeply)") from exc
+    except Exception as exc:  # a hostile file makes pypdf raise anything (assert, NotImplemented)
+        raise DocumentError(f"the PDF cannot be read ({_why(exc)})") from exc
     finally:
         logger.setLevel(level)
     return found
+
+
+def _why(exc: Exception) -> str:
+    """``exc`` in a few words for an error message."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
 
 
 def _links(page: PageObject, document: str, number: int) -> list[CitedUrl]:
