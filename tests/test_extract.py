@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 
@@ -541,3 +542,82 @@ def test_the_library_prints_nothing_when_logging_is_not_configured(tmp_path: Pat
     assert "startxref" in pypdf_alone  # pypdf on its own prints, through logging.lastResort
     assert ours == ""  # the same file and worse, read by factlinks: nothing
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("error", "why"),
+    [
+        pytest.param(RecursionError("deep"), "nested too deeply", id="recursion"),
+        pytest.param(AssertionError(), "(AssertionError)", id="bare-assert"),
+        pytest.param(NotImplementedError("LZW v9"), "(NotImplementedError: LZW v9)", id="todo"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["pdf", "html"])
+def test_whatever_a_parser_raises_becomes_a_document_error(
+    monkeypatch: pytest.MonkeyPatch, kind: str, error: Exception, why: str
+) -> None:
+    import bs4
+    import pypdf
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(
+        pypdf if kind == "pdf" else bs4, "PdfReader" if kind == "pdf" else "BeautifulSoup", fail
+    )
+    read = read_pdf if kind == "pdf" else read_html
+    with pytest.raises(DocumentError, match=re.escape(why)) as info:
+        read(b"%PDF-1.7" if kind == "pdf" else b"<a href='https://a.example/'>", "brief")
+    assert info.value.__cause__ is error
+
+
+def test_an_href_that_is_no_url_against_a_base_that_is_none_is_left_out() -> None:
+    page = b"<base href='http://[x'><a href='http://[y/'>y</a><a href='//a.example/ok'>ok</a>"
+    assert [c.url for c in read_html(page, "brief")] == []  # '//a.example/ok' has no scheme
+
+
+def test_a_pdf_with_a_password_is_a_document_error(tmp_path: Path) -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(["https://a.example/x"]))))
+    writer.encrypt("secret", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    document = tmp_path / "secret.pdf"
+    document.write_bytes(buffer.getvalue())
+    with pytest.raises(DocumentError, match=r"secret\.pdf: the PDF is encrypted$"):
+        extract_urls(document)
+
+
+def test_a_worker_that_dies_on_the_document_is_a_document_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed by the kernel (memory) says ready, then nothing: the pipe just ends."""
+    import subprocess
+    import sys
+
+    from factlinks._inspect.worker import READY, frame
+
+    script = (
+        f"import os, sys; sys.stdout.buffer.write({frame(READY)!r}); sys.stdout.flush(); "
+        "os._exit(9)"
+    )
+
+    def start(memory: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=0,
+        )
+
+    monkeypatch.setattr(isolate, "_start", start)
+    document = tmp_path / "brief.html"
+    document.write_bytes(b"<a href='https://a.example/'>a</a>")
+    with pytest.raises(DocumentError, match=r"brief\.html: the parser died .*2 GiB parse limit"):
+        extract_urls(document)
+    with pytest.raises(DocumentError, match=r"the parser died on this document \(more memory\?\)"):
+        extract_urls(document, parse_memory=0)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import warnings
 from urllib.parse import urljoin
 
-from .._errors import DocumentError
-from .interface import CitedUrl
+from .interface import CitedUrl, parser_failure
 from .urls import strip_url, valid_url
 
 __all__ = ["read_html"]
@@ -29,10 +28,8 @@ def read_html(data: bytes, document: str) -> list[CitedUrl]:
             soup = BeautifulSoup(data, "lxml")
             base_tag = soup.find("base", href=True)
             tags = [t for t in soup.find_all(["a", "area"], href=True) if isinstance(t, Tag)]
-    except RecursionError as exc:
-        raise DocumentError("the HTML cannot be parsed (nested too deeply)") from exc
     except Exception as exc:  # lxml and bs4 on hostile markup
-        raise DocumentError(f"the HTML cannot be parsed ({type(exc).__name__}: {exc})") from exc
+        raise parser_failure("the HTML cannot be parsed", exc) from exc
     base = str(base_tag["href"]).strip() if isinstance(base_tag, Tag) else ""
     found = []
     for tag in tags:
@@ -50,7 +47,4 @@ def _join(base: str, href: str) -> str:
     try:
         return urljoin(base, href)
     except ValueError:  # a base such as "http://[::1" (bad brackets, bad port)
-        try:
-            return urljoin("", href)
-        except ValueError:
-            return href
+        return href

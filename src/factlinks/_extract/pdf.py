@@ -8,7 +8,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from .._errors import DocumentError
-from .interface import CitedUrl
+from .interface import CitedUrl, parser_failure
 from .urls import strip_url, urls_in_text, valid_url
 
 if TYPE_CHECKING:
@@ -46,19 +46,11 @@ def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
                 found.extend(urls_in_text(text, document, where=f"page {number}"))
     except DocumentError:
         raise
-    except RecursionError as exc:
-        raise DocumentError("the PDF cannot be read (nested too deeply)") from exc
     except Exception as exc:  # a hostile file makes pypdf raise anything (assert, NotImplemented)
-        raise DocumentError(f"the PDF cannot be read ({_why(exc)})") from exc
+        raise parser_failure("the PDF cannot be read", exc) from exc
     finally:
         logger.setLevel(level)
     return found
-
-
-def _why(exc: Exception) -> str:
-    """``exc`` in a few words for an error message."""
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
 
 
 def _links(page: PageObject, document: str, number: int) -> list[CitedUrl]:
