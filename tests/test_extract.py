@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 
@@ -298,3 +299,325 @@ def test_a_pdf_with_a_malformed_link_annotation_is_not_an_internal_error(
     code = main(["extract", str(document)])
     assert code in (0, 2), capsys.readouterr().err
     assert "internal error" not in capsys.readouterr().err
+
+
+# -- every bad document a clear DocumentError, read within limits, nothing printed (issue 9) --
+
+from factlinks import DocumentError  # noqa: E402
+from factlinks._extract import MAX_TEXT_BYTES, isolate  # noqa: E402
+from factlinks._extract.html import read_html  # noqa: E402
+from factlinks._extract.pdf import read_pdf  # noqa: E402
+from factlinks._extract.text import read_text  # noqa: E402
+from factlinks._extract.urls import strip_url, valid_url  # noqa: E402
+from malformed_docs import HOSTILE_HTML, HOSTILE_PDFS  # noqa: E402
+from pdfgen import make_slow_pdf  # noqa: E402
+
+
+@pytest.mark.parametrize("data", HOSTILE_PDFS.values(), ids=HOSTILE_PDFS.keys())
+def test_a_hostile_pdf_gives_urls_or_a_document_error(
+    data: bytes, capfd: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        found = read_pdf(data, "brief")
+    except DocumentError as exc:
+        found = []
+        message = str(exc)
+    else:
+        message = "the PDF was read"
+    assert message.startswith("the PDF ")
+    assert all(valid_url(c.url) for c in found)
+    assert capfd.readouterr() == ("", "")  # warnings are errors here: none escaped either
+
+
+@pytest.mark.parametrize("data", HOSTILE_HTML.values(), ids=HOSTILE_HTML.keys())
+def test_a_hostile_page_gives_valid_urls_and_prints_nothing(
+    data: bytes, capfd: pytest.CaptureFixture[str]
+) -> None:
+    found = read_html(data, "brief")
+    assert all(valid_url(c.url) for c in found)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_a_base_that_is_no_url_is_left_out() -> None:
+    found = read_html(HOSTILE_HTML["base-with-bad-brackets"], "brief")
+    assert [c.url for c in found] == ["https://a.example/ok"]  # 'p.html' stays relative
+
+
+def test_urls_the_registry_would_refuse_are_not_extracted() -> None:
+    text = "http://[::1/x http://a:99999/ http://xn--a.\u00fc/ https://a.example/ok"
+    assert [c.url for c in urls_in_text(text, "doc")] == ["https://a.example/ok"]
+
+
+def test_stripping_is_linear_in_the_closing_brackets() -> None:
+    url = "https://a.example/x" + ")" * 300_000  # quadratic, this took hours
+    assert strip_url(url) == "https://a.example/x"
+    assert [c.url for c in urls_in_text(url + ". " + "(" * 300_000, "doc")] == [
+        "https://a.example/x"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        pytest.param("unknown-filter.pdf", HOSTILE_PDFS["unknown-filter"], id="pdf"),
+        pytest.param("encrypted.pdf", HOSTILE_PDFS["encryption-v9"], id="encrypted-pdf"),
+        pytest.param("garbage.pdf", b"%PDF-" + bytes(range(256)), id="garbage-pdf"),
+    ],
+)
+def test_the_cli_names_the_file_and_exits_2(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], name: str, data: bytes
+) -> None:
+    document = tmp_path / name
+    document.write_bytes(data)
+    assert main(["extract", str(document)]) == 2
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err.startswith(f"factlinks: error: {document}: the PDF cannot be read (")
+    assert "Traceback" not in err
+
+
+def test_hostile_pages_read_through_the_cli_exit_0(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    documents = []
+    for name in ("base-with-bad-brackets", "looks-like-a-url", "xml-document"):
+        documents.append(tmp_path / f"{name}.html")
+        documents[-1].write_bytes(HOSTILE_HTML[name])
+    assert main(["extract", *map(str, documents)]) == 0
+    assert capfd.readouterr() == ("https://a.example/ok\n", "")
+
+
+def test_a_pdf_that_keeps_the_parser_busy_is_cut_at_the_time_limit(tmp_path: Path) -> None:
+    document = tmp_path / "slow.pdf"
+    document.write_bytes(make_slow_pdf(2_000_000, 20))  # minutes of text extraction
+    with pytest.raises(DocumentError, match=r"took longer than 0\.5 s") as info:
+        extract_urls(document, parse_timeout=0.5)
+    assert str(info.value).startswith(f"{document}: ")
+
+
+def test_a_document_over_the_memory_limit_is_a_document_error(tmp_path: Path) -> None:
+    document = tmp_path / "brief.html"
+    document.write_bytes(b"<p><a href='https://a.example/x'>x</a></p>" * 200_000)
+    # 50 MiB of address space is less than the worker already maps: the tree of 200,000
+    # links cannot be built.
+    with pytest.raises(DocumentError, match="memory") as info:
+        extract_urls(document, parse_memory=50 * 1024**2)
+    assert str(info.value).startswith(f"{document}: ")
+
+
+def test_a_worker_that_does_not_start_is_a_document_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(isolate, "_WORKER_MODULE", "factlinks._no_such_module")
+    document = tmp_path / "brief.html"
+    document.write_bytes(b"<a href='https://a.example/'>a</a>")
+    with pytest.raises(DocumentError, match=r"brief\.html: the parse worker did not start"):
+        extract_urls(document)
+
+
+def _reader_the_worker_cannot_import(data: bytes, document: str) -> list[factlinks.CitedUrl]:
+    raise AssertionError("never called: the worker cannot import this module")
+
+
+def test_a_failure_inside_the_worker_is_a_document_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(READERS, DocFormat.HTML, _reader_the_worker_cannot_import)
+    document = tmp_path / "brief.html"
+    document.write_bytes(b"<a href='https://a.example/'>a</a>")
+    with pytest.raises(DocumentError, match=r"brief\.html: the document cannot be read \("):
+        extract_urls(document)
+
+
+def test_a_reader_that_cannot_go_to_a_worker_reads_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def local(data: bytes, document: str) -> list[factlinks.CitedUrl]:
+        raise DocumentError("the PDF is upside down")
+
+    monkeypatch.setitem(READERS, DocFormat.PDF, local)
+    document = tmp_path / "brief.pdf"
+    document.write_bytes(b"%PDF-1.7")
+    with pytest.raises(DocumentError, match=r"^.*brief\.pdf: the PDF is upside down$"):
+        extract_urls(document)
+
+
+def test_the_worker_reads_the_file_and_reports_what_is_wrong(tmp_path: Path) -> None:
+    missing = isolate.ReadRequest(str(tmp_path / "gone.pdf"), read_pdf, "gone")
+    assert missing.run()[0] == "error"
+    assert str(missing.run()[1]).startswith("cannot read: ")
+    encrypted = tmp_path / "e.pdf"
+    encrypted.write_bytes(HOSTILE_PDFS["encryption-v9"])
+    assert isolate.ReadRequest(str(encrypted), read_pdf, "e").run() == (
+        "error",
+        "the PDF cannot be read (NotImplementedError: Encryption V=9 NOT supported)",
+    )
+
+
+def test_a_text_document_over_the_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(factlinks._extract, "MAX_TEXT_BYTES", 1_000)
+    document = tmp_path / "notes.md"
+    document.write_text("https://a.example/\n" * 100, encoding="utf-8")
+    with pytest.raises(DocumentError, match=r"notes\.md: too large \(over 0 MiB of text\)"):
+        extract_urls(document)
+    assert MAX_TEXT_BYTES == 64 * 1024**2
+
+
+def test_an_endless_document_is_cut_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not Path("/dev/zero").exists():  # pragma: no cover - POSIX only
+        pytest.skip("no /dev/zero")
+    monkeypatch.setattr(factlinks._extract, "MAX_TEXT_BYTES", 10_000)
+    with pytest.raises(DocumentError, match="too large"):
+        extract_urls("/dev/zero")
+
+
+def test_a_document_name_with_a_nul_is_a_document_error() -> None:
+    with pytest.raises(DocumentError, match="cannot read"):
+        extract_urls("brief\x00.pdf")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"\xef\xbb\xbfhttps://a.example/bom\n", id="bom"),
+        pytest.param(b"\xff\xfeh\x00t\x00t\x00p\x00", id="utf-16"),
+        pytest.param(b"https://a.example/\x00x\n" + bytes(range(256)), id="nul-and-binary"),
+        pytest.param(b"https://a.example/\xe9t\xe9\n", id="latin-1"),
+    ],
+)
+def test_text_in_any_encoding_gives_valid_urls(data: bytes) -> None:
+    assert all(valid_url(c.url) for c in read_text(data, "notes"))
+
+
+def test_add_to_registry_with_a_url_that_is_none_raises_registry_error(tmp_path: Path) -> None:
+    registry = tmp_path / "sources.toml"
+    registry.write_text("", encoding="utf-8")
+    bad = factlinks.CitedUrl("http://[::1/x", "doc", "line 1")
+    with pytest.raises(factlinks.RegistryError, match="is not a valid URL"):
+        factlinks.add_to_registry(registry, [bad])
+    assert registry.read_text("utf-8") == ""
+
+
+_SILENT_SCRIPT = """
+import logging, sys, warnings
+from pathlib import Path
+import factlinks
+from factlinks._extract.html import read_html
+from factlinks._extract.pdf import read_pdf
+sys.path.insert(0, sys.argv[1])
+from malformed_docs import HOSTILE_HTML, HOSTILE_PDFS, garbled_pdf
+import pypdf
+pypdf.PdfReader(__import__("io").BytesIO(garbled_pdf()))  # pypdf does warn, through logging
+sys.stderr.write("-- factlinks from here --\\n")
+for data in HOSTILE_PDFS.values():
+    try:
+        read_pdf(data, "d")
+    except factlinks.DocumentError:
+        pass
+for data in HOSTILE_HTML.values():
+    read_html(data, "d")
+for name, data in [("a.pdf", garbled_pdf()), ("b.html", HOSTILE_HTML["looks-like-a-url"])]:
+    Path(sys.argv[2], name).write_bytes(data)
+    factlinks.extract_urls(Path(sys.argv[2], name))
+"""
+
+
+def test_the_library_prints_nothing_when_logging_is_not_configured(tmp_path: Path) -> None:
+    """No handler anywhere: pypdf's warnings would go to stderr through logging.lastResort."""
+    import subprocess
+    import sys
+
+    tests = str(Path(__file__).resolve().parent)
+    done = subprocess.run(
+        [sys.executable, "-c", _SILENT_SCRIPT, tests, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    pypdf_alone, ours = done.stderr.split("-- factlinks from here --\n")
+    assert "startxref" in pypdf_alone  # pypdf on its own prints, through logging.lastResort
+    assert ours == ""  # the same file and worse, read by factlinks: nothing
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("error", "why"),
+    [
+        pytest.param(RecursionError("deep"), "nested too deeply", id="recursion"),
+        pytest.param(AssertionError(), "(AssertionError)", id="bare-assert"),
+        pytest.param(NotImplementedError("LZW v9"), "(NotImplementedError: LZW v9)", id="todo"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["pdf", "html"])
+def test_whatever_a_parser_raises_becomes_a_document_error(
+    monkeypatch: pytest.MonkeyPatch, kind: str, error: Exception, why: str
+) -> None:
+    import bs4
+    import pypdf
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(
+        pypdf if kind == "pdf" else bs4, "PdfReader" if kind == "pdf" else "BeautifulSoup", fail
+    )
+    read = read_pdf if kind == "pdf" else read_html
+    with pytest.raises(DocumentError, match=re.escape(why)) as info:
+        read(b"%PDF-1.7" if kind == "pdf" else b"<a href='https://a.example/'>", "brief")
+    assert info.value.__cause__ is error
+
+
+def test_an_href_that_is_no_url_against_a_base_that_is_none_is_left_out() -> None:
+    page = b"<base href='http://[x'><a href='http://[y/'>y</a><a href='//a.example/ok'>ok</a>"
+    assert [c.url for c in read_html(page, "brief")] == []  # '//a.example/ok' has no scheme
+
+
+def test_a_pdf_with_a_password_is_a_document_error(tmp_path: Path) -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(["https://a.example/x"]))))
+    writer.encrypt("secret", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    document = tmp_path / "secret.pdf"
+    document.write_bytes(buffer.getvalue())
+    with pytest.raises(DocumentError, match=r"secret\.pdf: the PDF is encrypted$"):
+        extract_urls(document)
+
+
+def test_a_worker_that_dies_on_the_document_is_a_document_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed by the kernel (memory) says ready, then nothing: the pipe just ends."""
+    import subprocess
+    import sys
+
+    from factlinks._inspect.worker import READY, frame
+
+    script = (
+        f"import os, sys; sys.stdout.buffer.write({frame(READY)!r}); sys.stdout.flush(); "
+        "os._exit(9)"
+    )
+
+    def start(memory: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=0,
+        )
+
+    monkeypatch.setattr(isolate, "_start", start)
+    document = tmp_path / "brief.html"
+    document.write_bytes(b"<a href='https://a.example/'>a</a>")
+    with pytest.raises(DocumentError, match=r"brief\.html: the parser died .*2 GiB parse limit"):
+        extract_urls(document)
+    with pytest.raises(DocumentError, match=r"the parser died on this document \(more memory\?\)"):
+        extract_urls(document, parse_memory=0)

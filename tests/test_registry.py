@@ -886,7 +886,7 @@ def test_non_utf8_file(tmp_path: Path) -> None:
     path.write_bytes(text.encode("latin-1"))
     with pytest.raises(RegistryError, match="not UTF-8 text") as info:
         load_sources(path)
-    assert str(info.value).startswith(f"{path}: ")
+    assert str(info.value).startswith(f"{path}:6: ")  # the title line, of the first bad byte
     assert info.value.path == str(path)
 
 
@@ -910,3 +910,202 @@ def test_archive_url_is_accepted_and_checked() -> None:
     assert ok[0].archive_url == "https://web.archive.org/web/2021/https://a.example/x.pdf"
     with pytest.raises(RegistryError, match="'archive_url' must be http or https"):
         parse('[[source]]\nid = "a"\nurl = "https://a.example/"\narchive_url = "ftp://x/y"\n')
+
+
+# -- every bad input a clear RegistryError (issue 9) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a = " + "[" * 100_000, id="deep-array-unclosed"),
+        pytest.param("a = " + "[" * 5_000 + "]" * 5_000, id="deep-array-closed"),
+        pytest.param("a = " + "{b = " * 100_000, id="deep-inline-tables"),
+        pytest.param(source_toml(title="[" * 3_000 + "]" * 3_000), id="deep-title"),
+        pytest.param("a = [" + "{b = [" * 2_000, id="deep-mixed"),
+    ],
+)
+def test_deeply_nested_toml_is_a_registry_error(text: str) -> None:
+    with pytest.raises(RegistryError, match=r"invalid TOML: nested too deeply") as info:
+        parse(text)
+    assert str(info.value).startswith(f"{PATH}: ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a = 1" + "0" * 5_000, id="integer-of-5000-digits"),
+        pytest.param("a = -1_" + "0" * 5_000, id="negative-with-underscore"),
+        pytest.param(source_toml(title="1" + "2" * 4_400), id="title-of-4400-digits"),
+    ],
+)
+def test_integers_python_will_not_convert_are_a_registry_error(text: str) -> None:
+    with pytest.raises(RegistryError, match=rf"^{re.escape(PATH)}: invalid TOML: .*digits"):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        pytest.param("http://[::1/x", "is not a valid URL", id="unclosed-bracket"),
+        pytest.param("http://::1]/x", "is not a valid URL", id="lone-closing-bracket"),
+        pytest.param("http://[zz]/", "is not a valid URL", id="bracketed-not-an-address"),
+        pytest.param("http://[v1.x]/", "is not a valid URL", id="ipvfuture"),
+        pytest.param("http://a:99999/", "has an invalid port", id="port-too-large"),
+        pytest.param("http://a:-1/", "has an invalid port", id="negative-port"),
+        pytest.param("http://a:http/", "has an invalid port", id="port-not-a-number"),
+        pytest.param("http://[::1]:99999/", "has an invalid port", id="ipv6-port-too-large"),
+        pytest.param("http://xn--a.\u00fc/", "Invalid IDNA hostname", id="bad-idna"),
+        pytest.param("http://\u2100/", "is not a valid URL", id="nfkc-netloc"),
+        pytest.param("http://\u00ad.example/", "Invalid IDNA hostname", id="soft-hyphen-host"),
+        pytest.param("http://1.2.3.999/", "Invalid IPv4 address", id="bad-ipv4"),
+        pytest.param("http://a.example/\\u0000", "non-printable", id="nul"),
+        pytest.param("http://a.example/\\u007f", "non-printable", id="del"),
+        pytest.param("http://a.example/" + "x" * 70_000, "URL too long", id="too-long"),
+        pytest.param("http://@/", "has no host name", id="only-userinfo"),
+    ],
+)
+@pytest.mark.parametrize("key", ["url", "archive_url"])
+def test_urls_the_http_client_refuses_are_registry_errors(key: str, url: str, why: str) -> None:
+    values = {"archive_url": f'"{url}"'} if key == "archive_url" else {"url": f'"{url}"'}
+    with pytest.raises(RegistryError, match=re.escape(why)) as info:
+        parse(registry_toml(source_toml(**values)))
+    message = str(info.value)
+    assert message.startswith(f"{PATH}:3: source 'kfw-318': {key!r} ")
+    assert len(message) < 300  # a 70,000-character URL is not copied into the message
+    assert (info.value.source_id, info.value.key) == ("kfw-318", key)
+
+
+def test_a_url_with_a_lone_surrogate_is_a_registry_error() -> None:
+    text = registry_toml(source_toml(url='"https://example.org/\ud800"'))
+    with pytest.raises(RegistryError, match="cannot be encoded"):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param('"K\u00fcnstliche Intelligenz/1.0"', id="non-ascii"),
+        pytest.param('"a\\nX-Injected: 1"', id="newline"),
+        pytest.param('"a\\u0000b"', id="nul"),
+        pytest.param('"a\\tb"', id="tab"),
+    ],
+)
+def test_a_user_agent_that_is_no_http_header_is_a_registry_error(value: str) -> None:
+    with pytest.raises(RegistryError, match="printable ASCII") as info:
+        parse(registry_toml(source_toml(), settings=f"user_agent = {value}"))
+    assert info.value.key == "user_agent"
+
+
+def test_an_id_with_a_trailing_newline_is_refused() -> None:
+    with pytest.raises(RegistryError, match="'id' may only hold"):
+        parse(registry_toml(source_toml(id='"kfw-318\\n"')))
+
+
+@pytest.mark.parametrize(
+    ("values", "key"),
+    [
+        pytest.param({"title": "[" + "1, " * 50_000 + "]"}, "title", id="long-list-as-title"),
+        pytest.param({"id": '"' + "x" * 50_000 + 'Y"'}, "id", id="long-bad-id"),
+        pytest.param({"k" * 50_000: '"x"'}, "k" * 50_000, id="long-unknown-key"),
+        pytest.param({"kind": '"' + "p" * 50_000 + '"'}, "kind", id="long-bad-kind"),
+    ],
+)
+def test_error_messages_quote_long_values_shortened(values: dict[str, str], key: str) -> None:
+    with pytest.raises(RegistryError) as info:
+        parse(registry_toml(source_toml(**values)))
+    assert len(str(info.value)) < 400
+    assert info.value.key == key
+
+
+def test_a_leading_byte_order_mark_in_text_is_ignored() -> None:
+    assert parse("\ufeff" + registry_toml(source_toml()))[0].id == "kfw-318"
+
+
+def test_a_file_larger_than_the_limit_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(factlinks._registry.interface, "MAX_REGISTRY_BYTES", 1_000)
+    path = tmp_path / "sources.toml"
+    path.write_text(registry_toml(source_toml(citation='"' + "x" * 2_000 + '"')), "utf-8")
+    with pytest.raises(RegistryError, match=r"too large for a registry") as info:
+        load_sources(path)
+    assert str(info.value).startswith(f"{path}: ")
+
+
+def test_an_endless_file_is_cut_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not Path("/dev/zero").exists():  # pragma: no cover - POSIX only
+        pytest.skip("no /dev/zero")
+    monkeypatch.setattr(factlinks._registry.interface, "MAX_REGISTRY_BYTES", 10_000)
+    with pytest.raises(RegistryError, match="too large"):
+        load_sources("/dev/zero")
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        pytest.param(b'[[source]]\nid = "a\xff"\n', 2, id="invalid-byte"),
+        pytest.param(b'[[source]]\nid = "a"\nurl = "\xe2\x82"\n', 3, id="truncated-sequence"),
+        pytest.param(b"\xff\xfe[\x00[\x00", 1, id="utf-16-bom"),
+    ],
+)
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path, data: bytes, line: int) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_bytes(data)
+    with pytest.raises(RegistryError, match=rf"^{re.escape(str(path))}:{line}: not UTF-8 text"):
+        load_sources(path)
+
+
+def test_nul_bytes_are_invalid_toml(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_bytes(b'[[source]]\nid = "a"\x00\n')
+    with pytest.raises(RegistryError, match=rf"^{re.escape(str(path))}:2:\d+: invalid TOML"):
+        load_sources(path)
+
+
+def test_a_name_with_a_nul_is_a_registry_error() -> None:
+    with pytest.raises(RegistryError, match="cannot read"):
+        load_sources("sources\x00.toml")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a = " + "[" * 100_000, id="unclosed"),
+        pytest.param("a = " + "[" * 5_000 + "]" * 5_000, id="closed"),
+        pytest.param("a = 1" + "0" * 5_000, id="huge-integer"),
+    ],
+)
+def test_edits_of_a_file_tomlkit_cannot_read_are_a_registry_error(text: str) -> None:
+    fmt = factlinks._registry.TomlFormat()
+    edit = factlinks._registry.Edit("a", "url", "https://b.example/", old="https://a.example/")
+    with pytest.raises(RegistryError, match=r"^conf/sources\.toml: invalid TOML"):
+        fmt.apply_edits(text, [edit], path=PATH)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b'[[source]]\nid = "a"\nurl = "http://[::1/x"\n', id="bad-brackets"),
+        pytest.param(b"a = " + b"[" * 100_000, id="deep-nesting"),
+        pytest.param(b"a = 1" + b"0" * 5_000, id="huge-integer"),
+        pytest.param(b'[[source]]\nid = "\xff"\n', id="not-utf8"),
+        pytest.param(b'[settings]\nuser_agent = "\xc3\xbc"\n', id="non-ascii-user-agent"),
+        pytest.param(bytes(range(256)) * 4, id="binary-garbage"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_the_cli_exits_2_with_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, command: str
+) -> None:
+    from factlinks._cli import main
+
+    path = tmp_path / "sources.toml"
+    path.write_bytes(data)
+    argv = [command, str(path), "--out", str(tmp_path / "out"), "--no-state", "--no-archive"]
+    assert main(argv if command == "check" else [command, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"factlinks: error: {path}")
+    assert "Traceback" not in err
+    assert "internal error" not in err
+    assert not (tmp_path / "out").exists()

@@ -33,6 +33,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BYTES = 50_000_000
 DEFAULT_MAX_REDIRECTS = 10
 DEFAULT_MAX_PAGES = 5
+DEFAULT_PARSE_TIMEOUT = 30.0
 DEFAULT_PARSE_MEMORY = 2 * 1024**3
 
 
@@ -137,7 +138,7 @@ class CheckOptions:
     """Redirects followed at most."""
     max_pages: int = DEFAULT_MAX_PAGES
     """PDF pages searched for the title at most."""
-    parse_timeout: float = 30.0
+    parse_timeout: float = DEFAULT_PARSE_TIMEOUT
     """Seconds one document may take to parse; a slower one is ``unverifiable``."""
     parse_memory: int = DEFAULT_PARSE_MEMORY
     """Bytes of address space a parse worker may use; 0 for no limit."""
@@ -187,8 +188,7 @@ class CheckOptions:
         for name in ("timeout", "parse_timeout"):
             if not getattr(self, name) > 0:
                 raise OptionsError(f"{name} must be a positive number of seconds")
-        if not self.user_agent.strip():
-            raise OptionsError("user_agent must not be empty")
+        _check_user_agent(self.user_agent)
         _check_canary(self.canary_url)
         if Status.OK in self.fail_on:
             raise OptionsError("'ok' cannot be a failing status")
@@ -200,6 +200,13 @@ class CheckOptions:
     def transport_url(self, url: str) -> str:
         """Where a request for ``url`` is actually sent, after ``remap``."""
         return remap_url(self.remap, url)
+
+
+def _check_user_agent(value: str) -> None:
+    if not value.strip():
+        raise OptionsError("user_agent must not be empty")
+    if not all(" " <= c <= "~" for c in value):
+        raise OptionsError("user_agent may only hold printable ASCII characters (an HTTP header)")
 
 
 def parse_statuses(

@@ -2,24 +2,31 @@
 
 One reader per document type (:mod:`.pdf`, :mod:`.html`, :mod:`.text`), chosen from
 :data:`READERS` by :func:`document_type`; the URL-in-text logic they share is in :mod:`.urls`.
-Every URL is reported once.
+Every URL is reported once. PDF and HTML, read by third-party parsers, are read in a parse
+worker under the time and memory limits ``check`` parses with (:mod:`.isolate`); text is
+read here, up to :data:`MAX_TEXT_BYTES`.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 from .._errors import DocumentError
 from .._models import DocFormat
+from .._options import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_TIMEOUT
 from .html import read_html
 from .interface import CitedUrl, Reader
+from .isolate import ReadRequest, read_isolated
 from .pdf import read_pdf
 from .registry import RegistryDiff, add_to_registry, compare_with_registry
 from .text import read_text
 from .urls import unique, urls_in_text
 
 __all__ = [
+    "ISOLATED",
+    "MAX_TEXT_BYTES",
     "READERS",
     "CitedUrl",
     "Reader",
@@ -38,7 +45,13 @@ READERS: dict[DocFormat, Reader] = {
 }
 """The reader of each document type; :func:`document_type` says which one a file is."""
 
+ISOLATED = frozenset({DocFormat.PDF, DocFormat.HTML})
+"""The document types read in a parse worker, with time and memory limits."""
+MAX_TEXT_BYTES = 64 * 1024**2
+"""A document read in this process (text, Markdown) larger than this (64 MiB) is refused."""
+
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+_HEAD_BYTES = 1024
 
 
 def document_type(data: bytes, name: str) -> DocFormat:
@@ -54,11 +67,18 @@ def document_type(data: bytes, name: str) -> DocFormat:
     return DocFormat.TEXT
 
 
-def extract_urls(path: str | os.PathLike[str]) -> list[CitedUrl]:
+def extract_urls(
+    path: str | os.PathLike[str],
+    *,
+    parse_timeout: float = DEFAULT_PARSE_TIMEOUT,
+    parse_memory: int = DEFAULT_PARSE_MEMORY,
+) -> list[CitedUrl]:
     """The URLs cited in one document, in order, each once.
 
     The type comes from the bytes (``%PDF``) and then the extension: ``.html``/``.htm``
-    (links), anything else as text (Markdown included: its links are URLs in text).
+    (links), anything else as text (Markdown included: its links are URLs in text). PDF and
+    HTML are parsed in a worker process, as ``check`` parses, with at most ``parse_timeout``
+    seconds and ``parse_memory`` bytes of address space (0: no memory limit).
 
     Example::
 
@@ -66,12 +86,40 @@ def extract_urls(path: str | os.PathLike[str]) -> list[CitedUrl]:
             print(cited.url)
 
     Raises:
-        DocumentError: the file cannot be read or parsed.
+        DocumentError: the file cannot be read or parsed, or parsing it went over a limit;
+            the message names the file.
     """
     file = Path(path)
+    head = _read(file, _HEAD_BYTES)
+    fmt = document_type(head, file.name)
+    read = READERS[fmt]
+    if fmt in ISOLATED and _sendable(read):
+        request = ReadRequest(str(file), read, file.stem)
+        return unique(read_isolated(request, timeout=parse_timeout, memory=parse_memory))
+    data = _read(file, MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES:
+        raise DocumentError(f"{file}: too large (over {MAX_TEXT_BYTES // 1024**2} MiB of text)")
     try:
-        data = file.read_bytes()
+        return unique(read(data, file.stem))
+    except DocumentError as exc:
+        raise DocumentError(f"{file}: {exc}") from exc
+
+
+def _read(file: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes from the start of ``file``."""
+    try:
+        with file.open("rb") as stream:
+            return stream.read(limit)
     except OSError as exc:
         raise DocumentError(f"{file}: cannot read: {exc.strerror or exc}") from exc
-    read = READERS[document_type(data, file.name)]
-    return unique(read(data, file.stem))
+    except ValueError as exc:  # a NUL in the name
+        raise DocumentError(f"{str(file)!r}: cannot read: {exc}") from exc
+
+
+def _sendable(reader: Reader) -> bool:
+    """True when ``reader`` can go to a worker process (a module-level function)."""
+    try:
+        pickle.dumps(reader)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True

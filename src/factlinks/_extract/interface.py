@@ -13,7 +13,7 @@ from typing import Protocol
 
 from .._errors import DocumentError
 
-__all__ = ["CitedUrl", "DocumentError", "Reader"]
+__all__ = ["CitedUrl", "DocumentError", "Reader", "parser_failure"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +38,15 @@ class Reader(Protocol):
             DocumentError: the document cannot be read or parsed.
         """
         ...
+
+
+def parser_failure(what: str, exc: Exception) -> DocumentError:
+    """The error for a parser that gave up: ``the PDF cannot be read (Type: message)``.
+
+    Raise it ``from exc``. A :class:`RecursionError` reads "nested too deeply".
+    """
+    if isinstance(exc, RecursionError):
+        return DocumentError(f"{what} (nested too deeply)")
+    text = str(exc).strip()
+    why = f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+    return DocumentError(f"{what} ({why})")

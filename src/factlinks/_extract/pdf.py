@@ -8,7 +8,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from .._errors import DocumentError
-from .interface import CitedUrl
+from .interface import CitedUrl, parser_failure
 from .urls import strip_url, urls_in_text, valid_url
 
 if TYPE_CHECKING:
@@ -21,9 +21,14 @@ MAX_PAGES = 2000
 
 
 def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
-    """The URLs a PDF links to and shows, page by page (``page 3 link``, ``page 3``)."""
+    """The URLs a PDF links to and shows, page by page (``page 3 link``, ``page 3``).
+
+    Prints and logs nothing: pypdf's warnings and log records about sloppy files are held back.
+
+    Raises:
+        DocumentError: the PDF is encrypted or cannot be parsed (whatever pypdf raised on it).
+    """
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
 
     found: list[CitedUrl] = []
     logger = logging.getLogger("pypdf")
@@ -34,13 +39,15 @@ def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted and not reader.decrypt(""):
-                raise DocumentError(f"{document}: the PDF is encrypted")
+                raise DocumentError("the PDF is encrypted")
             for number, page in enumerate(reader.pages[:MAX_PAGES], start=1):
                 found.extend(_links(page, document, number))
                 text = page.extract_text() or ""
                 found.extend(urls_in_text(text, document, where=f"page {number}"))
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise DocumentError(f"{document}: the PDF cannot be read ({exc})") from exc
+    except DocumentError:
+        raise
+    except Exception as exc:  # a hostile file makes pypdf raise anything (assert, NotImplemented)
+        raise parser_failure("the PDF cannot be read", exc) from exc
     finally:
         logger.setLevel(level)
     return found

@@ -8,11 +8,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .._fix import write_fixed
 from .._models import Kind, Source
 from .._registry import Registry, format_for, load_sources
+from .._registry.interface import read_text
 from .interface import CitedUrl
 from .urls import unique
 
@@ -41,8 +42,16 @@ def compare_with_registry(
     return RegistryDiff(unregistered, uncited)
 
 
+def _split(url: str) -> SplitResult:
+    """``url`` in parts; a URL that is none (a caller's own :class:`CitedUrl`) has none."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return SplitResult("", "", "", "", "")
+
+
 def _slug(url: str) -> str:
-    parts = urlsplit(url)
+    parts = _split(url)
     host = (parts.hostname or "source").removeprefix("www.").split(".")[0]
     segments = [s for s in parts.path.split("/") if s]
     last = segments[-1].rsplit(".", 1)[0] if segments else ""
@@ -72,7 +81,7 @@ def add_to_registry(
         while source_id in taken:
             source_id, counter = f"{base}-{counter}", counter + 1
         taken.add(source_id)
-        pdf = urlsplit(cited.url).path.lower().endswith(".pdf")
+        pdf = _split(cited.url).path.lower().endswith(".pdf")
         sources.append(
             Source(
                 source_id, cited.url, kind=Kind.PDF if pdf else Kind.ANY, cited_in=(cited.document,)
@@ -83,7 +92,7 @@ def add_to_registry(
         )
     if not sources:
         return []
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text(path)
     new_text = format_for(path, text).append(text, sources, path=path, notes=notes)
     write_fixed(path, new_text)  # validated, atomic, mode and BOM kept
     return [source.id for source in sources]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
+from .._registry.validate import url_problem
 from .interface import CitedUrl
 
 __all__ = ["strip_url", "unique", "urls_in_text", "valid_url"]
@@ -24,24 +24,30 @@ _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 
 
 def strip_url(url: str) -> str:
-    """``url`` without trailing punctuation and unbalanced closing brackets."""
-    while url:
-        last = url[-1]
-        unbalanced = last in _PAIRS and url.count(_PAIRS[last]) < url.count(last)
+    """``url`` without trailing punctuation and unbalanced closing brackets.
+
+    Linear in the length of ``url``: the brackets are counted once, then kept up to date.
+    """
+    counts = {c: url.count(c) for c in "()[]{}<>"}
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        unbalanced = last in _PAIRS and counts[_PAIRS[last]] < counts[last]
         if last not in _TRAILING and not unbalanced:
             break
-        url = url[:-1]
-    return url
+        if last in counts:
+            counts[last] -= 1
+        end -= 1
+    return url[:end]
 
 
 def valid_url(url: str) -> bool:
-    """True for an http(s) URL with a host name and a valid port."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    """True for a URL a registry may cite: http(s), a host name, a valid port, no white space.
+
+    The same rule as the registry's (:func:`factlinks._registry.validate.url_problem`), so
+    ``extract --write`` never appends a URL the registry then refuses.
+    """
+    return url_problem(url) is None
 
 
 def _continues(url: str, next_line: str) -> str | None:

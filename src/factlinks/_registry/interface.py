@@ -23,7 +23,7 @@ from .._errors import OptionsError, RegistryError
 from .._models import Source
 from .._options import CheckOptions, parse_statuses
 
-__all__ = ["Edit", "Registry", "RegistryError", "RegistryFormat", "read_text"]
+__all__ = ["MAX_REGISTRY_BYTES", "Edit", "Registry", "RegistryError", "RegistryFormat", "read_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,18 +160,36 @@ class RegistryFormat(ABC):
         """
 
 
+MAX_REGISTRY_BYTES = 64 * 1024**2
+"""A registry file larger than this (64 MiB, some 200,000 sources) is refused unread."""
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
     """The text of a registry file, without a byte order mark, for :meth:`RegistryFormat.parse`.
 
     Raises:
-        RegistryError: the file is missing, unreadable or not UTF-8; the message names it.
+        RegistryError: the file is missing, unreadable, larger than :data:`MAX_REGISTRY_BYTES`
+            or not UTF-8; the message names it.
     """
     name = os.fspath(path)
     try:
-        return Path(name).read_text(encoding="utf-8-sig")
+        with Path(name).open("rb") as file:
+            data = file.read(MAX_REGISTRY_BYTES + 1)
     except FileNotFoundError:
         raise RegistryError(f"{name}: no such file", path=name) from None
-    except UnicodeDecodeError as exc:
-        raise RegistryError(f"{name}: not UTF-8 text ({exc.reason})", path=name) from None
     except OSError as exc:
         raise RegistryError(f"{name}: cannot read: {exc.strerror or exc}", path=name) from None
+    except ValueError as exc:  # a NUL in the name
+        raise RegistryError(f"{name!r}: cannot read: {exc}", path=name) from None
+    if len(data) > MAX_REGISTRY_BYTES:
+        raise RegistryError(
+            f"{name}: too large for a registry (over {MAX_REGISTRY_BYTES // 1024**2} MiB)",
+            path=name,
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RegistryError(
+            f"{name}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start})", path=name
+        ) from None

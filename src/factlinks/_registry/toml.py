@@ -55,6 +55,7 @@ class TomlFormat(RegistryFormat):
 
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
         name = os.fspath(path)
+        text = text.removeprefix("\ufeff")
         return registry_from_data(_loads(text, name), name, _source_positions(text))
 
     def apply_edits(
@@ -69,8 +70,10 @@ class TomlFormat(RegistryFormat):
         name = os.fspath(path)
         try:
             document = tomlkit.parse(text)
-        except tomlkit.exceptions.TOMLKitError as exc:
+        except (tomlkit.exceptions.TOMLKitError, ValueError) as exc:
             raise RegistryError(f"{name}: invalid TOML: {exc}", path=name) from None
+        except RecursionError:
+            raise RegistryError(f"{name}: invalid TOML: nested too deeply", path=name) from None
         tables = _source_tables(document.get("source"))
         for edit in edits:
             table = _table_for(tables, edit, name)
@@ -111,6 +114,10 @@ def _loads(text: str, path: str) -> dict[str, Any]:
         where = f":{pos.group(1)}:{pos.group(2)}" if pos else ""
         message = _TOML_POS_RE.sub("", message).strip()
         raise RegistryError(f"{path}{where}: invalid TOML: {message}", path=path) from None
+    except RecursionError:
+        raise RegistryError(f"{path}: invalid TOML: nested too deeply", path=path) from None
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise RegistryError(f"{path}: invalid TOML: {exc}", path=path) from None
 
 
 def _source_positions(text: str) -> list[Position]:

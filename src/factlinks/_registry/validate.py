@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+import httpx
+
 from .._errors import OptionsError, RegistryError
 from .._models import Kind, Source
 from .._options import CheckOptions, parse_statuses
@@ -29,6 +31,7 @@ __all__ = [
     "registry_from_data",
     "settings_from_table",
     "source_from_table",
+    "url_problem",
 ]
 
 SOURCE_KEYS = (
@@ -43,7 +46,9 @@ SOURCE_KEYS = (
     "archive_url",
 )
 TOP_KEYS = ("settings", "source")
-_ID_RE = re.compile(r"^[a-z0-9._-]+$")
+_ID_RE = re.compile(r"[a-z0-9._-]+")
+_SHOWN = 80
+"""Characters of a bad value quoted in an error message at most."""
 
 Position = tuple[int, int]
 """A 1-based (line, column) in a registry file."""
@@ -72,7 +77,7 @@ def registry_from_data(
         source = source_from_table(raw, index, path, line, column)
         if source.id in seen:
             raise RegistryError(
-                f"{_where(path, line)}: source {source.id!r}: duplicate id "
+                f"{_where(path, line)}: source {_shown(source.id)}: duplicate id "
                 f"(also source #{seen[source.id] + 1})",
                 path=path,
                 source_id=source.id,
@@ -99,11 +104,11 @@ def _unknown(
 ) -> None:
     close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
-    owner = f"source {source_id!r}: " if source_id else (f"{label}: " if label else "")
+    owner = f"source {_shown(source_id)}: " if source_id else (f"{label}: " if label else "")
     if what == "top-level key":
-        message = f"{_where(path, line)}: unknown top-level key {key!r}{hint}"
+        message = f"{_where(path, line)}: unknown top-level key {_shown(key)}{hint}"
     else:
-        message = f"{_where(path, line)}: {owner}unknown key {key!r}{hint}"
+        message = f"{_where(path, line)}: {owner}unknown key {_shown(key)}{hint}"
     raise RegistryError(message, path=path, source_id=source_id, key=key)
 
 
@@ -123,7 +128,7 @@ def settings_from_table(raw: object, path: str) -> dict[str, Any]:
                 f"; did you mean {close[0]!r}?" if close else f"; valid: {', '.join(SETTINGS_KEYS)}"
             )
             raise RegistryError(
-                f"{path}: [settings]: unknown key {key!r}{hint}", path=path, key=key
+                f"{path}: [settings]: unknown key {_shown(key)}{hint}", path=path, key=key
             )
         value = check(key, value, path)
         try:
@@ -160,7 +165,8 @@ def _timeout(key: str, value: object, path: str) -> Any:
         or value <= 0
     ):
         raise RegistryError(
-            f"{path}: [settings]: 'timeout' must be a positive number of seconds, not {value!r}",
+            f"{path}: [settings]: 'timeout' must be a positive number of seconds, "
+            f"not {_shown(value)}",
             path=path,
             key=key,
         )
@@ -173,7 +179,9 @@ def _count(least: int) -> Callable[[str, object, str], Any]:
     def check(key: str, value: object, path: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise RegistryError(
-                f"{path}: [settings]: {key!r} must be {what}, not {value!r}", path=path, key=key
+                f"{path}: [settings]: {key!r} must be {what}, not {_shown(value)}",
+                path=path,
+                key=key,
             )
         return value
 
@@ -223,10 +231,10 @@ def _expect(
     else:
         ok = isinstance(value, types)
     if not ok:
-        who = owner or (f"source {source_id!r}" if source_id else "source")
+        who = owner or (f"source {_shown(source_id)}" if source_id else "source")
         raise RegistryError(
             f"{_where(path, line)}: {who}: {key!r} must be {described}, "
-            f"not {type(value).__name__} {value!r}",
+            f"not {type(value).__name__} {_shown(value)}",
             path=path,
             source_id=source_id,
             key=key,
@@ -243,7 +251,7 @@ class _At:
 
     def fail(self, key: str, message: str) -> NoReturn:
         raise RegistryError(
-            f"{_where(self.path, self.line)}: source {self.source_id!r}: {message}",
+            f"{_where(self.path, self.line)}: source {_shown(self.source_id)}: {message}",
             path=self.path,
             source_id=self.source_id,
             key=key,
@@ -274,7 +282,7 @@ def source_from_table(
     _expect(raw_id, str, "a string", path, None, "id", line, label)
     assert isinstance(raw_id, str)
     at = _At(path, line, raw_id)
-    if not _ID_RE.match(raw_id):
+    if not _ID_RE.fullmatch(raw_id):
         at.fail("id", "'id' may only hold lower-case letters, digits, '.', '_' and '-'")
     if "url" not in raw:
         at.fail("url", "missing required key 'url'")
@@ -305,7 +313,7 @@ def _kind(value: object, at: _At) -> Kind:
         valid = ", ".join(repr(k.value) for k in Kind)
         close = difflib.get_close_matches(kind.lower(), [k.value for k in Kind], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        at.fail("kind", f"'kind' must be one of {valid}, not {kind!r}{hint}")
+        at.fail("kind", f"'kind' must be one of {valid}, not {_shown(kind)}{hint}")
 
 
 def _citation(value: object, at: _At) -> str | None:
@@ -363,27 +371,60 @@ _SOURCE_FIELDS: dict[str, Callable[[object, _At], Any]] = {
 gives the value of the :class:`Source` field of the same name."""
 
 
-def check_url(url: str, path: str, source_id: str, line: int | None, *, key: str = "url") -> None:
-    """Raise :class:`RegistryError` unless ``url`` is an http(s) URL with a host and no space."""
+def _shown(value: object) -> str:
+    """``repr(value)``, cut to a length an error message can quote."""
+    try:
+        text = repr(value)
+    except RecursionError:  # a value nested deeper than repr goes
+        text = f"<{type(value).__name__} nested too deeply to show>"
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "\u2026"
 
-    def fail(why: str) -> None:
-        raise RegistryError(
-            f"{_where(path, line)}: source {source_id!r}: {key!r} {why}: {url!r}",
-            path=path,
-            source_id=source_id,
-            key=key,
-        )
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a cited URL, or ``None`` when it is a fetchable http(s) URL.
+
+    The URL must be http or https, have a host name and a valid port, hold no white space,
+    and be a URL the HTTP client accepts (brackets, IDNA host names, control characters).
+
+    Example::
+
+        url_problem("http://[::1/x")  # 'is not a valid URL (Invalid IPv6 URL)'
+    """
     if url != url.strip() or any(c.isspace() for c in url):
-        fail("contains white space (a URL wrapped across lines?)")
-    parts = urlsplit(url)
+        return "contains white space (a URL wrapped across lines?)"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
     if parts.scheme.lower() not in ("http", "https"):
-        scheme = parts.scheme or "no scheme"
-        fail(f"must be http or https, not {scheme}")
+        return f"must be http or https, not {parts.scheme or 'no scheme'}"
     try:
         hostname = parts.hostname
         parts.port  # noqa: B018  (raises ValueError on a bad port)
     except ValueError:
-        fail("has an invalid port")
+        return "has an invalid port"
     if not hostname:
-        fail("has no host name")
+        return "has no host name"
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as exc:  # UnicodeError is a ValueError
+        return f"is not a valid URL ({_reason(exc)})"
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeError):
+        return "it holds characters that cannot be encoded"
+    return str(exc)[:_SHOWN]
+
+
+def check_url(url: str, path: str, source_id: str, line: int | None, *, key: str = "url") -> None:
+    """Raise :class:`RegistryError` unless ``url`` is a fetchable URL (:func:`url_problem`)."""
+    why = url_problem(url)
+    if why is not None:
+        raise RegistryError(
+            f"{_where(path, line)}: source {source_id!r}: {key!r} {why}: {_shown(url)}",
+            path=path,
+            source_id=source_id,
+            key=key,
+        )
