@@ -222,32 +222,15 @@ def _row(
     source, status = result.source, result.status
     cited_in = list(source.cited_in) or [_NO_DOCUMENT]
     title = _title(result)
-    host = _host(source.url)
     return {
-        "index": index,
-        "id": source.id,
-        "anchor": "source-" + re.sub(r"[^A-Za-z0-9._-]", "_", source.id),
-        "status": status.value,
-        "info": status,
-        "group": _group(status, report.fail_on),
-        "rank": _rank(status, report.fail_on),
-        "url": source.url,
-        "href": safe_href(source.url),
-        "host": host,
-        "host_index": hosts[host],
-        "doc_indexes": " ".join(str(documents[d]) for d in cited_in),
-        "cited_in": cited_in,
+        **_identity(index, result, report, hosts, documents, marked),
         "citation": source.citation or "",
-        "kind": source.kind.value,
         "accessed": source.accessed.isoformat() if source.accessed else None,
         "reason": result.reason,
         "action": _action(result),
         **_evidence(result),
         "title": title,
         "history": _history(result),
-        "checked_at": _when(result.checked_at),
-        "new": source.id in marked["new"],
-        "recovered": source.id in marked["recovered"],
         "search": " ".join(
             part.lower()  # as the page's script lowers what is typed
             for part in (
@@ -276,24 +259,9 @@ def _bare_row(
 ) -> dict[str, Any]:
     """A source whose details could not be rendered: its id, URL, status and a note."""
     source, status = result.source, result.status
-    cited_in = list(source.cited_in) or [_NO_DOCUMENT]
-    host = _host(source.url)
     return {
-        "index": index,
-        "id": source.id,
-        "anchor": "source-" + re.sub(r"[^A-Za-z0-9._-]", "_", source.id),
-        "status": status.value,
-        "info": status,
-        "group": _group(status, report.fail_on),
-        "rank": _rank(status, report.fail_on),
-        "url": source.url,
-        "href": safe_href(source.url),
-        "host": host,
-        "host_index": hosts.get(host, 0),
-        "doc_indexes": " ".join(str(documents.get(d, 0)) for d in cited_in),
-        "cited_in": cited_in,
+        **_identity(index, result, report, hosts, documents, marked),
         "citation": "",
-        "kind": source.kind.value,
         "accessed": None,
         "reason": NOT_RENDERED,
         "action": {"kind": "fix" if status.is_problem else "none", "text": status.action},
@@ -311,10 +279,41 @@ def _bare_row(
         "truncated": False,
         "title": None,
         "history": None,
+        "search": f"{source.id} {source.url} {status.value}".lower(),
+    }
+
+
+def _identity(
+    index: int,
+    result: SourceResult,
+    report: Report,
+    hosts: Mapping[str, int],
+    documents: Mapping[str, int],
+    marked: Mapping[str, frozenset[str]],
+) -> dict[str, Any]:
+    """What places a row in the table and its filters: kept by the bare row of a source
+    whose details could not be rendered, so nothing here may depend on web text."""
+    source, status = result.source, result.status
+    cited_in = list(source.cited_in) or [_NO_DOCUMENT]
+    host = _host(source.url)
+    return {
+        "index": index,
+        "id": source.id,
+        "anchor": "source-" + re.sub(r"[^A-Za-z0-9._-]", "_", source.id),
+        "status": status.value,
+        "info": status,
+        "group": _group(status, report.fail_on),
+        "rank": _rank(status, report.fail_on),
+        "url": source.url,
+        "href": safe_href(source.url),
+        "host": host,
+        "host_index": hosts.get(host, 0),
+        "doc_indexes": " ".join(str(documents.get(d, 0)) for d in cited_in),
+        "cited_in": cited_in,
+        "kind": source.kind.value,
         "checked_at": _when(result.checked_at),
         "new": source.id in marked["new"],
         "recovered": source.id in marked["recovered"],
-        "search": f"{source.id} {source.url} {status.value}".lower(),
     }
 
 
