@@ -299,8 +299,8 @@ def check_formats_valid(run: Run) -> list[str]:
     return problems
 
 
-def check_sanitised(run: Run) -> list[str]:
-    """No control or bidi characters in any report or on the terminal; fields bounded."""
+def check_sanitised_text(run: Run) -> list[str]:
+    """No control or bidi characters in report.md, .html, .junit.xml or on the terminal."""
     problems = []
     for fmt in ("md", "html", "junit"):
         bad = _bad_characters(run.reports[fmt].decode("utf-8", "replace"))
@@ -309,6 +309,12 @@ def check_sanitised(run: Run) -> list[str]:
     bad = _bad_characters(run.stderr)
     if bad:
         problems.append(f"the terminal output holds {sorted(bad)}")
+    return problems
+
+
+def check_sanitised(run: Run) -> list[str]:
+    """No control or bidi characters in any report or on the terminal; fields bounded."""
+    problems = check_sanitised_text(run)
     for source_id, entry in run.results.items():
         strings = list(_strings(entry))
         bad = set().union(*map(_bad_characters, strings))
@@ -383,9 +389,11 @@ def check_markdown_inert(run: Run) -> list[str]:
     from markdown_it import MarkdownIt
 
     problems = []
-    tokens = (
-        MarkdownIt("commonmark").enable("table").parse(run.reports["md"].decode("utf-8", "replace"))
-    )
+    renderer = MarkdownIt("commonmark").enable("table")
+    # markdown-it drops javascript: links by itself; a renderer that does not (or a payload
+    # that gets past its filter) must still find no link to anything but http(s) here.
+    renderer.validateLink = lambda url: True
+    tokens = renderer.parse(run.reports["md"].decode("utf-8", "replace"))
     allowed_html = ("<details>", "</details>", "<summary>")
 
     def walk(items: list[Any], heading: bool = False) -> None:
@@ -653,3 +661,43 @@ def test_a_second_night_gives_the_same_verdicts(tmp_path: Path) -> None:
         if after.get(i) != before[i]
     ]
     assert not problems, _failure_message(second, problems)
+
+
+def _planted(tmp_path: Path, md: str, page: str) -> Run:
+    (tmp_path / "report.html").write_text(page, encoding="utf-8")
+    return Run(
+        selected=[],
+        farm=None,  # type: ignore[arg-type]
+        out=tmp_path,
+        state=tmp_path / "state.db",
+        returncode=1,
+        wall=1.0,
+        bound=2.0,
+        peak_rss=0,
+        stderr="\x1b[31m",
+        audit=[],
+        reports={"md": md.encode(), "html": page.encode(), "junit": b"<testsuites/>"},
+    )
+
+
+def test_the_checks_catch_planted_payloads(tmp_path: Path) -> None:
+    """The invariants can fail: a report with live payloads breaks each of them."""
+    md = (
+        "# Report\n\n## pwned heading\n\n<script>window.__pwned=1</script>\n\n"
+        "- [x](javascript:window.__pwned=1) ![i](http://pwned.example/p.png)\n"
+    )
+    page = (
+        '<!DOCTYPE html><html><body><p>report</p><img src=x onerror="window.__pwned=1">'
+        '<a href="javascript:window.__pwned=1">x</a></body></html>'
+    )
+    run = _planted(tmp_path, md, page)
+    found = " | ".join(check_markdown_inert(run))
+    for what in ("raw HTML", "an image", "a link to 'javascript:", "became a heading"):
+        assert what in found
+    assert "the terminal output holds ['U+001B']" in check_sanitised_text(run)
+    from browser import require_browser
+
+    require_browser()
+    found = " | ".join(html_violations(run))
+    for what in ("window.__pwned is set", "script URLs", "event handler", "injected img"):
+        assert what in found
