@@ -17,6 +17,7 @@ import re
 import selectors
 import socket
 import socketserver
+import ssl
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any, Self, TypeAlias
 __all__ = [
     "Farm",
     "Host",
+    "RawWriter",
     "Reply",
     "Request",
     "Route",
@@ -51,6 +53,15 @@ class Request:
     headers: dict[str, str]
 
 
+RawWriter: TypeAlias = Callable[[socket.socket, threading.Event], None]
+"""Writes a whole answer to the connection itself: ``(connection, stopping)``.
+
+For answers that HTTP framing cannot express (a broken status line, a body that trickles, a
+connection reset mid-body). ``stopping`` is set when the host stops; a writer that waits or
+trickles must wait on it (``stopping.wait(seconds)``) so that stop() ends it at once.
+"""
+
+
 @dataclass(frozen=True)
 class Reply:
     """A canned HTTP response.
@@ -58,7 +69,9 @@ class Reply:
     ``delay`` is the number of seconds to wait before the status line is sent. ``content_type``
     sets the ``Content-Type`` header when given (it wins over a ``Content-Type`` in
     ``headers``). ``Content-Length`` is always sent (computed from ``body``) unless ``headers``
-    already contains one.
+    already contains one. With ``raw``, nothing of that is sent: after the request has been
+    read (and ``delay`` waited out), ``raw`` writes the answer to the socket itself, and the
+    connection is closed when it returns.
     """
 
     status: int = 200
@@ -66,6 +79,7 @@ class Reply:
     body: bytes = b""
     delay: float = 0.0
     content_type: str | None = None
+    raw: RawWriter | None = None
 
     @classmethod
     def html(
@@ -202,6 +216,14 @@ class _Server(http.server.ThreadingHTTPServer):
         self.farm_host = host
         super().__init__((LOCALHOST, 0), _Handler)
 
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept; on a TLS host, wrap the connection (the handshake runs in its handler)."""
+        conn, address = self.socket.accept()
+        tls = self.farm_host.tls
+        if tls is not None:
+            conn = tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        return conn, address
+
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn(), which may hang on reverse DNS.
         socketserver.TCPServer.server_bind(self)
@@ -269,6 +291,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if reply.delay > 0 and host._stopping.wait(reply.delay):
             self.close_connection = True
             return
+        if reply.raw is not None:
+            self._write_raw(reply.raw, host._stopping)
+        else:
+            self._send(reply, send_body=send_body)
+
+    def _send(self, reply: Reply, *, send_body: bool) -> None:
+        """Send ``reply``: status line, headers (Content-Length added), body."""
         try:
             self.send_response(reply.status)
             names: set[str] = set()
@@ -289,6 +318,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True
 
+    def _write_raw(self, write: RawWriter, stopping: threading.Event) -> None:
+        """Let ``write`` answer on the socket itself; the connection closes after it."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+            write(self.connection, stopping)
+
 
 class Host:
     """A local HTTP server standing in for the real host ``name``.
@@ -297,7 +333,8 @@ class Host:
     exactly (query string included), then without its query string; if neither is a route,
     ``fallback`` answers (default: :meth:`Reply.not_found`). The server runs on
     ``127.0.0.1:<free port>`` in a daemon thread once :meth:`start` is called (or the host is
-    used as a context manager).
+    used as a context manager). With ``tls`` (a server-side ``ssl.SSLContext`` holding the
+    host's certificate), it speaks HTTPS and :attr:`base_url` starts with ``https://``.
     """
 
     def __init__(
@@ -305,9 +342,12 @@ class Host:
         name: str,
         routes: Mapping[str, Route] | None = None,
         fallback: Route | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         _check_name(name)
         self.name = name
+        self.tls = tls
         self._lock = threading.Lock()
         self._routes: dict[str, _Served] = {}
         self._fallback = _Served(fallback if fallback is not None else Reply.not_found())
@@ -388,8 +428,9 @@ class Host:
 
     @property
     def base_url(self) -> str:
-        """``"http://127.0.0.1:PORT"`` (no trailing slash)."""
-        return f"http://{LOCALHOST}:{self.port}"
+        """``"http://127.0.0.1:PORT"`` (``https`` with ``tls``; no trailing slash)."""
+        scheme = "http" if self.tls is None else "https"
+        return f"{scheme}://{LOCALHOST}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         """Return the local URL for ``path`` (``base_url + path``)."""
@@ -485,11 +526,13 @@ class Farm:
         name: str,
         routes: Mapping[str, Route] | None = None,
         fallback: Route | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
     ) -> Host:
         """Create and start a host standing in for ``name``; return it."""
         if name in self._hosts:
             raise ValueError(f"host {name!r} already in the farm")
-        host = Host(name, routes, fallback).start()
+        host = Host(name, routes, fallback, tls=tls).start()
         self._hosts[name] = host
         return host
 
