@@ -9,8 +9,7 @@ when the farm stops, whatever comes first; bodies of canned replies are at most 
 ``expect`` is the status factlinks must give where the contract defines it (DESIGN.md:
 fetch failures are ``unreachable``, 404/410 ``dead``, 401/403/999 ``blocked``, a body cut at
 ``max_bytes`` or that cannot be decoded ``unverifiable``, ...); ``None`` where several are
-defensible. ``until`` marks a case that main cannot pass yet and names the point of issue 9
-that fixes it; tests/test_hostile.py runs those apart, as strict xfails.
+defensible.
 
 The cases, by class (ids):
 
@@ -557,13 +556,6 @@ UNREACHABLE = frozenset({"unreachable"})
 UNVERIFIABLE = frozenset({"unverifiable"})
 OK = frozenset({"ok"})
 
-POINT_SANITISE = "issue 9 point 1: web text sanitised where it enters the model"
-POINT_MEMORY = (
-    "issue 9 point 2: every decoding layer bounded, undecodable is unverifiable, "
-    "HTML parsed within a budget"
-)
-POINT_NETWORK = "issue 9 point 3: no link-local/metadata connection; public->private refused"
-
 
 @dataclass(frozen=True)
 class Case:
@@ -580,8 +572,6 @@ class Case:
     """The expected title; ``None`` means :func:`title_of` (``""`` for no title at all)."""
     source_kind: str | None = None
     scheme: str = "https"
-    until: str | None = None
-    """The point of issue 9 that main still fails (the case runs as a strict xfail)."""
     tls: str | None = None
     """``valid``, ``expired``, ``wrong-host``, ``self-signed``, ``plain``, ``stall``,
     ``garbage``: a TLS case (served at the host's root path ``/case`` too)."""
@@ -803,14 +793,12 @@ def _compression(add: Add) -> None:
         "compression",
         lambda ctx: encoded(bomb(SINGLE, fill=b"\0"), "gzip"),
         UNVERIFIABLE,
-        until=POINT_MEMORY,
     )
     add(
         "deflate-bomb-nul",
         "compression",
         lambda ctx: encoded(bomb(SINGLE, "zlib", fill=b"\0"), "deflate"),
         UNVERIFIABLE,
-        until=POINT_MEMORY,
     )
     add(
         "gzip-ok",
@@ -830,21 +818,18 @@ def _compression(add: Add) -> None:
         "compression",
         lambda ctx: encoded(stacked, "gzip, gzip"),
         UNVERIFIABLE,
-        until=POINT_MEMORY,
     )
     add(
         "gzip-x3-bomb",
         "compression",
         lambda ctx: encoded(gzip.compress(stacked, mtime=0), "gzip, gzip, gzip"),
         UNVERIFIABLE,
-        until=POINT_MEMORY,
     )
     add(
         "deflate-gzip-bomb",
         "compression",
         lambda ctx: encoded(zlib.compress(bomb(STACKED), 9), "gzip, deflate"),
         UNVERIFIABLE,
-        until=POINT_MEMORY,
     )
 
     # A body that is plain HTML with the right title, but labelled with an encoding that
@@ -857,21 +842,18 @@ def _compression(add: Add) -> None:
         "compression",
         lambda ctx: encoded(b"\x8b\x05\x80" + plain("br-no-brotli"), "br"),
         UNVERIFIABLE,
-        until=POINT_MEMORY,
     )
     add(
         "zstd-no-zstandard",
         "compression",
         lambda ctx: encoded(b"\x28\xb5\x2f\xfd" + plain("zstd-no-zstandard"), "zstd"),
         UNVERIFIABLE,
-        until=POINT_MEMORY,
     )
     add(
         "bogus-encoding",
         "compression",
         lambda ctx: encoded(b"\x00\x01pwned" + plain("bogus-encoding"), "x-pwned"),
         UNVERIFIABLE,
-        until=POINT_MEMORY,
     )
     add(
         "gzip-identity-bogus",
@@ -880,7 +862,6 @@ def _compression(add: Add) -> None:
             gzip.compress(plain("gzip-identity-bogus"), mtime=0), "gzip, identity, x-evil"
         ),
         UNVERIFIABLE,
-        until=POINT_MEMORY,
     )
 
 
@@ -1111,7 +1092,6 @@ def _redirects(add: Add) -> None:
             "redirects",
             _redirect(location),
             frozenset({"blocked", "unreachable"}),
-            until=POINT_NETWORK,
         )
     add(
         "metadata-chain",
@@ -1121,7 +1101,6 @@ def _redirects(add: Add) -> None:
             "/step": Reply.redirect("http://169.254.169.254/"),
         },
         frozenset({"blocked", "unreachable"}),
-        until=POINT_NETWORK,
     )
     for case_id, spelling in (
         ("public-to-loopback", "127.0.0.1"),
@@ -1134,7 +1113,6 @@ def _redirects(add: Add) -> None:
             "redirects",
             lambda ctx, s=spelling: Reply.redirect(f"http://{s}:{ctx.secret.port}/admin"),
             frozenset({"blocked", "unreachable"}),
-            until=POINT_NETWORK,
             check=_secret_untouched,
         )
     add(
@@ -1146,7 +1124,6 @@ def _redirects(add: Add) -> None:
             "/caf%e9": html(title_of("location-latin1")),
         },
         frozenset({"moved"}),
-        until=POINT_SANITISE,
         check=_new_url_ascii,
     )
 
@@ -1165,32 +1142,30 @@ def _pdfs(add: Add) -> None:
     def pdf(make: Callable[[Context, str], bytes]) -> Callable[[str], Callable[[Context], Route]]:
         return lambda cid: lambda ctx: Reply.pdf(make(ctx, title_of(cid)))
 
-    pdfs: list[tuple[str, Callable[[Context, str], bytes], frozenset[str] | None, str | None]] = [
-        ("pdf-lone-surrogate", lambda ctx, t: pdf_lone_surrogate(t), OK, POINT_SANITISE),
-        ("pdf-huge-page-count", lambda ctx, t: pdf_huge_page_count(t), None, None),
+    pdfs: list[tuple[str, Callable[[Context, str], bytes], frozenset[str] | None]] = [
+        ("pdf-lone-surrogate", lambda ctx, t: pdf_lone_surrogate(t), OK),
+        ("pdf-huge-page-count", lambda ctx, t: pdf_huge_page_count(t), None),
         (
             "pdf-deep-nesting",
             lambda ctx, t: pdf_deep_nesting(),
             frozenset({"unverifiable", "drifted"}),
-            None,
         ),
-        ("pdf-encrypted", lambda ctx, t: pdf_encrypted(t), UNVERIFIABLE, None),
-        ("pdf-javascript", lambda ctx, t: pdf_javascript(t), OK, None),
-        ("pdf-xfa", lambda ctx, t: pdf_xfa(t, ctx.canary), OK, None),
-        ("pdf-xxe-xmp", lambda ctx, t: pdf_xxe_xmp(t, ctx.canary), OK, None),
+        ("pdf-encrypted", lambda ctx, t: pdf_encrypted(t), UNVERIFIABLE),
+        ("pdf-javascript", lambda ctx, t: pdf_javascript(t), OK),
+        ("pdf-xfa", lambda ctx, t: pdf_xfa(t, ctx.canary), OK),
+        ("pdf-xxe-xmp", lambda ctx, t: pdf_xxe_xmp(t, ctx.canary), OK),
         (
             "pdf-injection-title",
             lambda ctx, t: make_pdf(
                 [t], title=f"{t} {SCRIPT} {IMG} [x](javascript:{PAYLOAD_JS}) pwned"
             ),
             OK,
-            None,
         ),
-        ("pdf-truncated", lambda ctx, t: make_pdf([t] * 3, title=t)[:400], UNVERIFIABLE, None),
-        ("pdf-flate-bomb", lambda ctx, t: pdf_flate_bomb(t), None, None),
+        ("pdf-truncated", lambda ctx, t: make_pdf([t] * 3, title=t)[:400], UNVERIFIABLE),
+        ("pdf-flate-bomb", lambda ctx, t: pdf_flate_bomb(t), None),
     ]
-    for case_id, make, expect, until in pdfs:
-        add(case_id, "pdf", pdf(make)(case_id), expect, until=until, check=_no_token)
+    for case_id, make, expect in pdfs:
+        add(case_id, "pdf", pdf(make)(case_id), expect, check=_no_token)
     add(
         "pdf-as-html",
         "pdf",
@@ -1206,7 +1181,6 @@ def _html(add: Add) -> None:
         case_id: str,
         shown: str,
         expect: frozenset[str] | None = OK,
-        until: str | None = None,
         title: str | None = None,
     ) -> None:
         add(
@@ -1214,7 +1188,6 @@ def _html(add: Add) -> None:
             "html",
             lambda ctx: html(shown, raw_title=True),
             expect,
-            until=until,
             title=title,
         )
 
@@ -1223,7 +1196,6 @@ def _html(add: Add) -> None:
         "html",
         lambda ctx: html(t("html-4mb-title") + " " + "long " * 800_000),
         None,
-        until=POINT_SANITISE,
     )
     add(
         "html-control-title",
@@ -1233,7 +1205,6 @@ def _html(add: Add) -> None:
             + " \x1b[31mred\x1b[0m \x07bell \x00nul \u202eevil\u202c \x1b]0;pwned\x07"
         ),
         None,
-        until=POINT_SANITISE,
     )
     titled("html-script-title", escape(f"{t('html-script-title')} {SCRIPT}"))
     titled("html-img-onerror", escape(f"{t('html-img-onerror')} {IMG}"))
@@ -1339,7 +1310,6 @@ def _html(add: Add) -> None:
                 body=page(t(cid), big)[:4_900_000], content_type="text/html"
             ),
             OK,
-            until=POINT_MEMORY,
         )
 
 
@@ -1506,14 +1476,6 @@ class HostileFarm:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def by_until(selected: list[Case]) -> dict[str | None, list[Case]]:
-    """The cases grouped by the point of issue 9 they wait for (``None``: none)."""
-    groups: dict[str | None, list[Case]] = {}
-    for case in selected:
-        groups.setdefault(case.until, []).append(case)
-    return groups
 
 
 @contextlib.contextmanager

@@ -12,10 +12,6 @@ invariants are the issue's acceptance:
 - all four formats are valid, and no payload is active in the HTML report (Chromium) or
   the Markdown report (markdown-it-py), no control character reaches any report;
 - each case gets the status the contract defines for it, where it defines one.
-
-Cases main cannot pass yet (``Case.until``) run apart, one run per point of issue 9, each a
-strict xfail: once that point is merged the xfail passes, fails the suite, and its mark is
-removed by deleting ``until=`` from the cases (they then join the one run).
 """
 
 from __future__ import annotations
@@ -42,7 +38,7 @@ import pytest
 
 from factlinks import RetryPolicy, load_report
 from factlinks._options import CheckOptions
-from hostile_farm import Case, HostileFarm, by_until, cases, forbidden, running
+from hostile_farm import Case, HostileFarm, cases, forbidden, running
 
 pytestmark = [pytest.mark.hostile, pytest.mark.integration]
 
@@ -514,9 +510,9 @@ def _failure_message(run: Run, problems: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def farm_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    """The one run over every case that main passes (farm stopped after the module)."""
+    """The one run over every case (farm stopped after the module)."""
     folder = tmp_path_factory.mktemp("hostile")
-    with running(folder, by_until(cases()).get(None, [])) as farm:
+    with running(folder, cases()) as farm:
         yield check_farm(folder, farm)
 
 
@@ -615,36 +611,11 @@ def test_a_run_that_breaks_a_bound_is_stopped(tmp_path: Path) -> None:
     assert proc.returncode is not None
 
 
-UNTIL = sorted(point for point in by_until(cases()) if point is not None)
-
-
-@pytest.mark.parametrize(
-    "point",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=p), id=p.split(":")[0])
-        for p in UNTIL
-    ],
-)
-def test_known_failing_until_fixed(point: str, tmp_path: Path) -> None:
-    """The cases main still fails, one run per point of issue 9 that fixes them."""
-    selected = by_until(cases())[point]
-    with running(tmp_path, selected) as farm:
-        run = check_farm(tmp_path, farm)
-        problems = violations(run)
-        if not problems and "html" in run.reports:
-            problems = html_violations(run)
-    assert not problems, _failure_message(run, problems)
-
-
 RERUN = ("etag-non-ascii", "last-modified-non-ascii", "ok-html", "ok-pdf")
 """Cases whose answer only bites the night after: the validators stored by the first run
 are sent back (``If-None-Match`` / ``If-Modified-Since``) by the second."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 point 1: a non-ASCII ETag/Last-Modified is stored, then cannot be sent",
-)
 def test_a_second_night_gives_the_same_verdicts(tmp_path: Path) -> None:
     """Two runs with one --state over an unchanged farm: the same statuses, every invariant."""
     selected = [case for case in cases() if case.id in RERUN]
