@@ -48,7 +48,7 @@ from typing import Any, TextIO
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from farm import Host, Reply, Route, make_remap_rule  # noqa: E402
+from farm import Host, Reply, Request, Route, make_remap_rule  # noqa: E402
 from pdfgen import make_pdf  # noqa: E402
 from rss import TreeSampler  # noqa: E402
 
@@ -89,9 +89,10 @@ class Entry:
         """The (host, directory, extension) of the soft-404 probe this URL causes, if any.
 
         factlinks probes every deep link that answers 2xx unless its title matched, once per
-        directory and extension.
+        directory and extension (so soft 404s and drifted pages are probed too).
         """
-        if self.expected not in ("ok", "moved") or self.title is not None:
+        unmatched = self.role in ("soft-404", "drifted")  # answer 2xx, no title matched
+        if not unmatched and (self.expected not in ("ok", "moved") or self.title is not None):
             return None
         directory, _, name = self.path.rpartition("/")
         return (self.host, directory, name[name.rfind(".") :] if "." in name else "")
@@ -101,7 +102,13 @@ def host_name(number: int) -> str:
     return f"host{number:02d}.bench.example"
 
 
-def build_plan(urls: int, hosts: int) -> list[Entry]:
+MIXES = ("basic", "every-class")
+"""``basic``: the issue 2 layout. ``every-class`` also has, in every sixth block, a URL that
+answers 500 every time, one on a soft-404 directory (200 "not found" for any path) and, in
+every third block, a page whose title changed (``drifted``)."""
+
+
+def build_plan(urls: int, hosts: int, mix: str = "basic") -> list[Entry]:
     """The farm's URLs, host by host (deterministic, so both processes agree on it)."""
     if hosts < 1 or urls < hosts:
         raise SystemExit("need at least one host and at least one URL per host")
@@ -111,8 +118,23 @@ def build_plan(urls: int, hosts: int) -> list[Entry]:
         other = host_name(h % hosts + 1)
         count = urls // hosts + (1 if h <= urls % hosts else 0)
         for i in range(count):
-            plan.append(_entry(h, name, other, i))
+            entry = _entry(h, name, other, i)
+            plan.append(_every_class(entry, h, i) if mix == "every-class" else entry)
     return plan
+
+
+def _every_class(entry: Entry, h: int, i: int) -> Entry:
+    """``entry``, or in its place one of the classes the basic layout lacks."""
+    slot, block = i % BLOCK, i // BLOCK
+    page = f"page-{i:04d}.html"
+    if slot == BLOCK - 1 and block % 6 == 3:
+        return Entry(entry.id, entry.host, f"/failing/{page}", "500", "unreachable")
+    if slot == BLOCK - 1 and block % 6 == 5:
+        return Entry(entry.id, entry.host, f"/soft/{page}", "soft-404", "dead")
+    if slot == 11 and block % 3 == 0:
+        title = f"Annual figures {i} of bench host {h:02d}"
+        return Entry(entry.id, entry.host, f"/reports/changed/{page}", "drifted", "drifted", title)
+    return entry
 
 
 def _entry(h: int, name: str, other: str, i: int) -> Entry:
@@ -167,14 +189,29 @@ def build_routes(plan: Sequence[Entry]) -> dict[str, dict[str, Route]]:
             location = target_path if same_host else entry.new_url  # relative and absolute
             table[entry.path] = Reply.redirect(location, 301)
             routes[target_host][target_path] = _page(f"New home of {entry.id}", entry.id)
-        elif entry.role == "404":
-            table[entry.path] = Reply.not_found()
+        elif entry.role in _FIXED:
+            table[entry.path] = _FIXED[entry.role]
         elif entry.role == "503-once":
             busy = Reply(status=503, body=b"busy\n", content_type="text/plain; charset=utf-8")
             table[entry.path] = [busy, _page(f"Busy page {entry.id}", entry.id)]
-        elif entry.role == "410":
-            table[entry.path] = Reply.html("<h1>Gone</h1>", status=410, title="Gone")
+        elif entry.role == "drifted":
+            table[entry.path] = _page(f"Something else entirely {entry.id}", entry.id)
+        # soft-404: the host's fallback, a 200 "not found" page for every path under /soft/
     return routes
+
+
+_FIXED = {
+    "404": Reply.not_found(),
+    "410": Reply.html("<h1>Gone</h1>", status=410, title="Gone"),
+    "500": Reply(status=500, body=b"oops\n", content_type="text/plain"),
+}
+"""The roles whose every URL gets the same reply."""
+
+
+SOFT_404 = Reply.html(
+    "<h1>Page not found</h1><p>Sorry, the page you requested could not be found.</p>",
+    title="Page not found",
+)
 
 
 def _delayed(route: Route, delay: float) -> Route:
@@ -188,7 +225,11 @@ def _delayed(route: Route, delay: float) -> Route:
 def expected_requests(plan: Sequence[Entry]) -> int:
     """Requests factlinks must send: one per URL, plus redirect hops, retries and probes."""
     hops = sum(1 for e in plan if e.role == "redirect")
-    retries = sum(1 for e in plan if e.role == "503-once")
+    retries = sum(1 for e in plan if e.role == "503-once") + 2 * sum(
+        1
+        for e in plan
+        if e.role == "500"  # factlinks' default: 3 attempts
+    )
     probes = {key for e in plan if (key := e.probe_key) is not None}
     return len(plan) + hops + retries + len(probes)
 
@@ -210,10 +251,15 @@ class CountingHost(Host):
         return super()._register(conn)
 
 
-def serve(urls: int, hosts: int, latency: float) -> int:
+def serve(urls: int, hosts: int, latency: float, mix: str = "basic") -> int:
     """Run the farm until stdin closes; print the ports, then answer ``stats`` lines."""
-    plan = build_plan(urls, hosts)
-    fallback = dataclasses.replace(Reply.not_found(), delay=latency)
+    plan = build_plan(urls, hosts, mix)
+    not_found = dataclasses.replace(Reply.not_found(), delay=latency)
+    soft = dataclasses.replace(SOFT_404, delay=latency)
+
+    def fallback(request: Request) -> Reply:
+        return soft if request.path.startswith("/soft/") else not_found
+
     with contextlib.ExitStack() as stack:
         farm: list[CountingHost] = []
         for name, table in build_routes(plan).items():
@@ -243,9 +289,10 @@ def _cpu_seconds(who: int) -> float:
 class FarmProcess:
     """The farm, running in its own Python process (so its threads have their own GIL)."""
 
-    def __init__(self, urls: int, hosts: int, latency_ms: float) -> None:
+    def __init__(self, urls: int, hosts: int, latency_ms: float, mix: str = "basic") -> None:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
         command += ["--urls", str(urls), "--hosts", str(hosts), "--latency-ms", str(latency_ms)]
+        command += ["--mix", mix]
         self._proc = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -359,7 +406,7 @@ def run_once(args: argparse.Namespace, plan: Sequence[Entry], workdir: Path) -> 
     out = workdir / "report"
     shutil.rmtree(out, ignore_errors=True)
     write_registry(order_plan(plan, args.order), registry)
-    farm = FarmProcess(args.urls, args.hosts, args.latency_ms)
+    farm = FarmProcess(args.urls, args.hosts, args.latency_ms, args.mix)
     try:
         command = [*factlinks_command(), "check", str(registry), "--out", str(out)]
         command += ["--format", "json", "--concurrency", str(args.concurrency)]
@@ -500,13 +547,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="shuffled",
         help="order of the sources in the registry (%(default)s)",
     )
+    parser.add_argument(
+        "--mix", choices=MIXES, default="basic", help="the classes of URLs (%(default)s)"
+    )
     parser.add_argument("--show-command", action="store_true", help="print the factlinks command")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        return serve(args.urls, args.hosts, args.latency_ms / 1000)
+        return serve(args.urls, args.hosts, args.latency_ms / 1000, args.mix)
 
-    plan = build_plan(args.urls, args.hosts)
+    plan = build_plan(args.urls, args.hosts, args.mix)
     expected = expected_requests(plan)
     limits = bounds(args, plan)
     print(

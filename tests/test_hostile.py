@@ -6,7 +6,7 @@ invariants are the issue's acceptance:
 
 - every source appears in every report (json, md, junit, html);
 - the run ends within :func:`time_bound`, derived from the documented limits;
-- the process tree peaks under 1 GiB (sampled from /proc, benchmarks/crawl.py's sampler);
+- the process tree peaks under 1 GiB (sampled from /proc by tests/rss.py, as the benchmarks do);
 - no connection to a link-local or cloud-metadata address is even attempted;
 - no local file leaks (a canary token referenced by the XXE and file: cases);
 - all four formats are valid, and no payload is active in the HTML report (Chromium) or
@@ -17,7 +17,6 @@ invariants are the issue's acceptance:
 from __future__ import annotations
 
 import html.parser
-import importlib.util
 import json
 import math
 import os
@@ -39,6 +38,7 @@ import pytest
 from factlinks import RetryPolicy, load_report
 from factlinks._options import CheckOptions
 from hostile_farm import Case, HostileFarm, cases, forbidden, running
+from rss import TreeSampler
 
 pytestmark = [pytest.mark.hostile, pytest.mark.integration]
 
@@ -63,20 +63,6 @@ FILE_NAMES = {
     "html": "report.html",
     "junit": "report.junit.xml",
 }
-
-
-def _load_sampler() -> Any:
-    """benchmarks/crawl.py's TreeSampler (one sampler for benchmark and test)."""
-    spec = importlib.util.spec_from_file_location("_crawl_bench", REPO / "benchmarks/crawl.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module.TreeSampler
-
-
-TreeSampler = _load_sampler()
 
 
 def time_bound(selected: list[Case]) -> float:
