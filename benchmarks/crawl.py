@@ -103,9 +103,10 @@ def host_name(number: int) -> str:
 
 
 MIXES = ("basic", "every-class")
-"""``basic``: the issue 2 layout. ``every-class`` also has, in every sixth block, a URL that
-answers 500 every time, one on a soft-404 directory (200 "not found" for any path) and, in
-every third block, a page whose title changed (``drifted``)."""
+"""``basic``: the issue 2 layout. ``every-class`` also has, in one block of six (counted over
+hosts and blocks), the last URL answers 500 every time, in another it is on a
+soft-404 directory (200 "not found" for any path), and in every third block a page whose
+title changed (``drifted``)."""
 
 
 def build_plan(urls: int, hosts: int, mix: str = "basic") -> list[Entry]:
@@ -127,9 +128,10 @@ def _every_class(entry: Entry, h: int, i: int) -> Entry:
     """``entry``, or in its place one of the classes the basic layout lacks."""
     slot, block = i % BLOCK, i // BLOCK
     page = f"page-{i:04d}.html"
-    if slot == BLOCK - 1 and block % 6 == 3:
+    turn = (h + block) % 6  # by host too: at 50 URLs a host there are only 3 blocks
+    if slot == BLOCK - 1 and turn == 3:
         return Entry(entry.id, entry.host, f"/failing/{page}", "500", "unreachable")
-    if slot == BLOCK - 1 and block % 6 == 5:
+    if slot == BLOCK - 1 and turn == 5:
         return Entry(entry.id, entry.host, f"/soft/{page}", "soft-404", "dead")
     if slot == 11 and block % 3 == 0:
         title = f"Annual figures {i} of bench host {h:02d}"
