@@ -12,6 +12,7 @@ import pdfgen
 from factlinks import DocFormat, Inspection, Problem, ProblemKind, TitleCandidate, TitleEvidence
 from factlinks._inspect import analyse, sniff_format
 from factlinks._inspect.garbage import is_garbage_title
+from factlinks._inspect.html import html_encoding
 from factlinks._inspect.pdf import PdfDocument
 
 TITLE = "Künstliche Intelligenz im europäischen Mittelstand"
@@ -437,6 +438,35 @@ def test_html_charset_from_meta(meta: str) -> None:
     assert evidence is not None
     assert evidence.matched
     assert evidence.score == 100.0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [
+        pytest.param("iso-8859-1", b"", id="latin-1"),
+        pytest.param("cp1252", b"", id="windows-1252"),
+        pytest.param("utf-8", b"", id="utf-8"),
+        pytest.param("utf-8", b"\xef\xbb\xbf", id="utf-8-bom"),
+    ],
+)
+def test_html_without_any_declared_charset_is_read_as_browsers_read_it(
+    encoding: str, prefix: bytes
+) -> None:
+    """LaTeX2HTML pages declare no charset; lxml read Latin-1 ones as UTF-8 with U+FFFD."""
+    title = "Zusätzliches für Übersetzer \u2013 Größen"
+    if encoding == "iso-8859-1":
+        title = title.replace("\u2013", "-")
+    body = prefix + html(f"<title>{title}</title>", f"<h1>{title}</h1>", encoding=encoding)
+    inspection, evidence = run(body, "text/html", title=title)
+    assert inspection.display_title == title
+    assert evidence is not None
+    assert evidence.matched
+
+
+def test_html_cut_inside_a_utf8_character_is_still_utf8() -> None:
+    body = html("<title>Größe</title>", "<p>Maß", encoding="utf-8")[:-1]
+    assert html_encoding(body + "ß".encode()[:1], "text/html") == "utf-8"
+    assert html_encoding(b"<p>Gr\xf6\xdfe und mehr Text", None) == "cp1252"
 
 
 def test_html_header_charset_beats_meta() -> None:

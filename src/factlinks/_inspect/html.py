@@ -56,7 +56,10 @@ def html_encoding(data: bytes, content_type: str | None) -> str | None:
     """The charset to decode ``data`` with: the header's, else the ``<meta>`` declaration's.
 
     As browsers do (WHATWG Encoding), ``iso-8859-1`` and ``us-ascii`` mean ``windows-1252``.
-    ``None`` leaves the choice to detection (BOM, UTF-8, then windows-1252).
+    Without a usable declaration: ``None`` (the parser reads the BOM) when there is a byte
+    order mark, else UTF-8 when the bytes are UTF-8, else windows-1252, the fallback of
+    browsers in Western locales. (lxml, left to guess, read undeclared Latin-1 pages as
+    UTF-8 with replacement characters: "Zus\ufffdtzliches".)
     """
     for label in (charset_from_header(content_type), _meta_charset(data)):
         if not label:
@@ -66,7 +69,14 @@ def html_encoding(data: bytes, content_type: str | None) -> str | None:
         except LookupError:
             continue
         return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
-    return None
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - 3:  # not just a character cut off by max_bytes
+            return "cp1252"
+    return "utf-8"
 
 
 def parse_prefix(data: bytes, limit: int | None = None) -> bytes:
