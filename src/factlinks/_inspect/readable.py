@@ -45,6 +45,7 @@ _TOKEN_RE = re.compile(
     r"|\(cid:\d+\)",
     re.IGNORECASE,
 )
+_ASCII_WORD_RE = re.compile(r"[A-Za-z]+")
 _REPEATS_RE = re.compile(r"([^\w\s]|_)(?:\s*\1)+")
 
 # Unicode blocks and the script their letters belong to ("" = common, "*" = inherited marks).
@@ -190,7 +191,8 @@ _CJK = frozenset({"Han", "Hiragana", "Katakana", "Hangul", "Bopomofo", "Latin"})
 _REASONS = {
     "token": "its fonts have no Unicode map (it reads as glyph names such as {example})",
     "private": "its fonts have no Unicode map (it reads as private-use code points)",
-    "broken": "its characters do not decode (replacement or control characters)",
+    "raw": "its fonts have no Unicode map (it reads as raw character codes)",
+    "replacement": "its characters do not decode (it reads as replacement characters)",
     "symbols": "it is mostly symbols, not words",
     "mixed": "its letters hop between unrelated scripts, as when fonts have no Unicode map",
 }
@@ -227,17 +229,23 @@ def assess_text(text: str) -> Readability:
     is true. Text without any non-space character is readable (it is empty, not garbage).
     """
     tokens = _TOKEN_RE.findall(text)
-    rest = _TOKEN_RE.sub(" ", text)
-    junk = Counter(_junk_kind(char) for char in rest if not char.isspace())
-    chars = sum(junk.values()) + sum(len(token) for token in tokens)
-    junk["token"] = sum(len(token) for token in tokens)
+    rest = _TOKEN_RE.sub(" ", text) if tokens else text
+    junk: Counter[str] = Counter({"token": sum(map(len, tokens))})
+    chars = junk["token"]
+    # Each distinct character and whitespace-separated token is judged once per page.
+    for char, count in Counter(rest).items():
+        if not char.isspace():
+            chars += count
+            junk[_junk_kind(char)] += count
     del junk[""]
-    junk_total = sum(junk.values())
-    junk_share = junk_total / chars if chars else 0.0
+    junk_share = junk.total() / chars if chars else 0.0
     wordlike_share = _wordlike_share(rest)
-    words = _words(rest)
-    mixed = sum(not _plausible(word) for word in words)
-    mixed_share = mixed / len(words) if words else 0.0
+    words = mixed = 0
+    for token, count in Counter(rest.split()).items():
+        token_words, token_mixed = _judge_token(token)
+        words += token_words * count
+        mixed += token_mixed * count
+    mixed_share = mixed / words if words else 0.0
     reason = None
     if junk_share >= JUNK_SHARE:
         kind = junk.most_common(1)[0][0]
@@ -246,34 +254,39 @@ def assess_text(text: str) -> Readability:
         reason = _REASONS["symbols"]
     elif mixed_share >= MIXED_WORD_SHARE:
         reason = _REASONS["mixed"]
-    return Readability(chars, junk_share, wordlike_share, len(words), mixed_share, reason)
+    return Readability(chars, junk_share, wordlike_share, words, mixed_share, reason)
 
 
 def _junk_kind(char: str) -> str:
-    """ "private", "broken" or "" (not junk) for one non-space character."""
+    """The kind of junk one non-space character is: "private", "replacement", "raw" or "".
+
+    Control and unassigned code points ("raw") are font-internal codes passed through unmapped.
+    """
     code = ord(char)
     if 0xE000 <= code <= 0xF8FF or code >= 0xF0000:
         return "private"
-    category = unicodedata.category(char)
-    if char == "\ufffd" or category in ("Cc", "Cn", "Cs"):
-        return "broken"
-    return ""
+    if char == "\ufffd":
+        return "replacement"
+    return "raw" if unicodedata.category(char) in ("Cc", "Cn", "Cs") else ""
 
 
 def _wordlike_share(text: str) -> float:
     """Share of letters, digits and marks among the non-space characters of ``text``."""
-    collapsed = [char for char in _REPEATS_RE.sub(r"\1", text) if not char.isspace()]
-    if not collapsed:
-        return 1.0
-    wordlike = sum(unicodedata.category(char)[0] in "LNM" for char in collapsed)
-    return wordlike / len(collapsed)
+    total = wordlike = 0
+    for char, count in Counter(_REPEATS_RE.sub(r"\1", text)).items():
+        if not char.isspace():
+            total += count
+            wordlike += count if unicodedata.category(char)[0] in "LNM" else 0
+    return wordlike / total if total else 1.0
 
 
-def _words(text: str) -> list[str]:
-    """Runs of letters and marks (digits, punctuation and spaces separate them)."""
+def _judge_token(token: str) -> tuple[int, int]:
+    """The words in ``token`` (runs of letters and marks) and how many are implausible."""
+    if token.isascii():
+        return len(_ASCII_WORD_RE.findall(token)), 0
     words: list[str] = []
     current: list[str] = []
-    for char in text:
+    for char in token:
         if unicodedata.category(char)[0] in "LM":
             current.append(char)
         elif current:
@@ -281,7 +294,7 @@ def _words(text: str) -> list[str]:
             current = []
     if current:
         words.append("".join(current))
-    return words
+    return len(words), sum(not _plausible(word) for word in words)
 
 
 def _script(char: str) -> str:
