@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape as _escape_xml
 
-__all__ = ["make_pdf", "make_pdf_without_text", "make_slow_pdf"]
+__all__ = ["make_pdf", "make_pdf_with_unmapped_font", "make_pdf_without_text", "make_slow_pdf"]
 
 _PAGE_WIDTH = 612  # US Letter, in points
 _PAGE_HEIGHT = 792
@@ -34,6 +34,22 @@ _XMP_TEMPLATE = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
  </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>"""
+
+
+_HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+
+# Fonts without a ToUnicode map, as a Word document printed through a PostScript driver (glyphs
+# named /g0003, /g0004, ...) or a CID font with Identity-H encoding and no Unicode map (each
+# two-byte glyph id is read as a code point) leave them.
+_GLYPH_NAMES_FONT = (
+    b"<< /Type /Font /Subtype /Type1 /BaseFont /ABCDEF+Calibri /Encoding << /Type /Encoding"
+    b" /Differences [1 %s] >> >>" % b" ".join(b"/g%04d" % (3 + code) for code in range(255))
+)
+_IDENTITY_FONT = (
+    b"<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /Identity-H"
+    b" /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /BaseFont /MS-Mincho"
+    b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>] >>"
+)
 
 
 def _literal(data: bytes) -> bytes:
@@ -99,6 +115,7 @@ def _build(
     producer: str | None,
     compress: bool = False,
     links: Sequence[str] = (),
+    font_dict: bytes = _HELVETICA,
 ) -> bytes:
     # Object numbers: 1 catalog, 2 page tree, 3 info, then optional font and metadata, then a
     # page object and its content stream per page.
@@ -117,10 +134,10 @@ def _build(
 
     resources = b"<< >>"
     if with_font:
-        font = new_object(
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-        )
-        resources = b"<< /Font << /F1 %d 0 R >> >>" % font
+        fonts = b"/F1 %d 0 R" % new_object(font_dict)
+        if font_dict != _HELVETICA:  # F2: Helvetica, for the readable pages of a mixed file
+            fonts += b" /F2 %d 0 R" % new_object(_HELVETICA)
+        resources = b"<< /Font << %s >> >>" % fonts
 
     catalog_extra = b""
     if xmp_title is not None:
@@ -227,6 +244,42 @@ def make_pdf(
         xmp_title=xmp_title,
         producer=producer,
         links=links,
+    )
+
+
+def make_pdf_with_unmapped_font(
+    pages: Sequence[str | Sequence[int]],
+    *,
+    kind: str = "glyph-names",
+    title: str | None = None,
+) -> bytes:
+    """Return a PDF whose text is drawn in a font without a Unicode map (no ``/ToUnicode``).
+
+    ``kind="glyph-names"``: a simple font whose encoding names its glyphs ``/g0003``, ``/g0004``
+    ...; each page is a string whose characters (code points 1-255) pick glyphs, so the text
+    extracts as glyph names. ``kind="identity"``: a CID font with ``Identity-H`` encoding; each
+    page is a sequence of glyph ids (0-65535), which extract as the code points of those
+    numbers (``[0x0391, 0x1EAE]`` reads "ΑẮ"). A page given as a plain ``str`` in ``identity``
+    mode is drawn in Helvetica instead, so readable and unreadable pages can be mixed.
+    """
+    if kind not in ("glyph-names", "identity"):
+        raise ValueError(f"unknown kind {kind!r}")
+    contents = []
+    for page in pages:
+        if kind == "identity" and isinstance(page, str):
+            contents.append(_text_content(page).replace(b"/F1 ", b"/F2 ", 1))
+            continue
+        if kind == "identity":
+            shown = b"<" + b"".join(b"%04X" % glyph for glyph in page) + b">"
+        else:
+            shown = _literal(bytes(ord(char) for char in page))
+        contents.append(
+            b"BT\n/F1 %d Tf\n%d %d Td\n%s Tj\nET"
+            % (_FONT_SIZE, _MARGIN, _PAGE_HEIGHT - _MARGIN, shown)
+        )
+    font = _GLYPH_NAMES_FONT if kind == "glyph-names" else _IDENTITY_FONT
+    return _build(
+        contents, with_font=True, title=title, xmp_title=None, producer=None, font_dict=font
     )
 
 

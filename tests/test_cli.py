@@ -13,7 +13,7 @@ import pytest
 import factlinks
 from factlinks._cli import main
 from farm import Farm, Reply, closed_port
-from pdfgen import make_pdf, make_pdf_without_text
+from pdfgen import make_pdf, make_pdf_with_unmapped_font, make_pdf_without_text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -280,6 +280,65 @@ def test_every_status_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "skipped": 6,
     }
     assert passing_code == 0
+    capsys.readouterr()
+
+
+GARBLED = """
+[[source]]
+id = "word-ps-driver"
+url = "https://docs.example.org/word.pdf"
+title = "Künstliche Intelligenz im Mittelstand"
+
+[[source]]
+id = "gazette-cid"
+url = "https://docs.example.org/gazette.pdf"
+title = "Amtsblatt der Europäischen Union"
+
+[[source]]
+id = "cover-garbled-title-inside"
+url = "https://docs.example.org/mixed.pdf"
+title = "Jahresbericht 2023"
+"""
+
+
+@pytest.mark.integration
+def test_unreadable_text_layers_are_unverifiable_not_drifted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A text layer of glyph names or script soup never makes a source drifted."""
+    path = write(tmp_path, GARBLED)
+    out = tmp_path / "out"
+    glyphs = make_pdf_with_unmapped_font(
+        ["\x01\x02\x03\x01\x04\x05"], title="Künstliche Intelligenz im Mittelstand"
+    )
+    gazette = make_pdf_with_unmapped_font(
+        [[0x0391, 0x03B2, 0x1EAE, 0x1EB7, 0x20, 0x039E, 0x03C8, 0x1EEA]], kind="identity"
+    )
+    mixed = make_pdf_with_unmapped_font(
+        ["Inhalt", [0x1F00, 0x1E01, 0x20, 0x1F10, 0x1E3F, 0x1F22]], kind="identity"
+    )
+    with Farm() as farm:
+        farm.add_host(
+            "docs.example.org",
+            {
+                "/word.pdf": Reply.pdf(glyphs),
+                "/gazette.pdf": Reply.pdf(gazette),
+                "/mixed.pdf": Reply.pdf(mixed),
+            },
+        )
+        argv = ["check", str(path), "--out", str(out), "--format", "json", "--no-state"]
+        code = main([*argv, "--timeout", "10", *farm.remap_args()])
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    results = {s["id"]: s for s in report["sources"]}
+    assert code == 0  # unverifiable warns, it does not fail the run
+    assert {i: r["status"] for i, r in results.items()} == dict.fromkeys(results, "unverifiable")
+    assert results["word-ps-driver"]["reason"] == (
+        "The title cannot be checked: the text layer of page 1 cannot be read: its fonts have"
+        " no Unicode map (it reads as glyph names such as /g0003)."
+    )
+    assert "page 1 cannot be read" in results["gazette-cid"]["reason"]
+    assert "unrelated scripts" in results["gazette-cid"]["reason"]
+    assert "page 2 cannot be read" in results["cover-garbled-title-inside"]["reason"]
     capsys.readouterr()
 
 

@@ -329,6 +329,97 @@ def test_pdf_matched_by_metadata_reports_no_text_layer_problem() -> None:
     assert inspection.problem is None
 
 
+# -- text layers that cannot be read -------------------------------------------------------------
+
+GLYPHS = "\x01\x02\x03\x04\x05\x01\x06\x07"  # extracts as /g0003/g0004/...
+GREEK_VIETNAMESE = [0x0391, 0x03B2, 0x1EAE, 0x1EB7, 0x20, 0x039E, 0x03C8, 0x1EEA, 0x20, 0x1EA4]
+
+
+def garbled(pages: list[str | list[int]], *, title: str | None = None) -> bytes:
+    kind = "glyph-names" if all(isinstance(page, str) for page in pages) else "identity"
+    return pdfgen.make_pdf_with_unmapped_font(pages, kind=kind, title=title)
+
+
+@pytest.mark.parametrize(
+    ("pdf", "says"),
+    [
+        pytest.param(garbled([GLYPHS]), "glyph names such as /g0003", id="glyph-names"),
+        pytest.param(garbled([GLYPHS], title=TITLE), "glyph names", id="glyph-names-metadata"),
+        pytest.param(garbled([GREEK_VIETNAMESE]), "unrelated scripts", id="cid-identity"),
+        pytest.param(
+            garbled([GREEK_VIETNAMESE], title=TITLE), "unrelated scripts", id="cid-metadata"
+        ),
+    ],
+)
+def test_pdf_unreadable_text_layer_is_a_problem_whatever_the_metadata(
+    pdf: bytes, says: str
+) -> None:
+    inspection, evidence = run(pdf)
+    assert inspection.problem is not None
+    assert inspection.problem.kind is ProblemKind.UNREADABLE_TEXT
+    assert inspection.problem.detail.startswith("the text layer of page 1 cannot be read: ")
+    assert says in inspection.problem.detail
+    assert evidence is not None
+    # The garbage is not offered as what the document shows.
+    assert "/g0" not in (inspection.display_title or "")
+    assert "Ắ" not in (inspection.display_title or "")
+
+
+def test_pdf_every_unreadable_page_is_named() -> None:
+    inspection, _ = run(garbled([GLYPHS, GLYPHS, GLYPHS]), max_pages=2)
+    assert inspection.problem is not None
+    assert inspection.problem.detail.startswith("the text layer of pages 1, 2 cannot be read")
+
+
+def test_pdf_unreadable_page_1_but_title_on_readable_page_2() -> None:
+    inspection, evidence = run(garbled([GREEK_VIETNAMESE, f"{TITLE}\nEinleitung"]))
+    assert evidence is not None
+    assert evidence.matched
+    assert evidence.where == "page 2"
+    assert inspection.problem is None
+
+
+def test_pdf_metadata_match_stands_when_a_later_page_reads() -> None:
+    inspection, evidence = run(garbled([GREEK_VIETNAMESE, "Einleitung"], title=TITLE))
+    assert evidence is not None
+    assert evidence.matched
+    assert inspection.problem is None
+
+
+def test_pdf_title_absent_from_readable_pages_but_one_page_unreadable() -> None:
+    """The title may be on the page that cannot be read: unverifiable, not drifted."""
+    inspection, evidence = run(garbled(["Inhalt und Vorwort", GREEK_VIETNAMESE, "Anhang"]))
+    assert evidence is not None
+    assert not evidence.matched
+    assert inspection.problem is not None
+    assert inspection.problem.kind is ProblemKind.UNREADABLE_TEXT
+    assert "page 2 cannot be read" in inspection.problem.detail
+    assert inspection.display_title == "Inhalt und Vorwort"
+
+
+def test_pdf_unreadable_and_blank_pages() -> None:
+    inspection, _ = run(garbled([GREEK_VIETNAMESE, [0x20]]))
+    assert inspection.problem is not None
+    assert inspection.problem.kind is ProblemKind.UNREADABLE_TEXT
+
+
+def test_pdf_unreadable_reachability_only() -> None:
+    inspection, evidence = run(garbled([GLYPHS]), title=None)
+    assert evidence is None
+    assert inspection.problem is not None
+    assert inspection.problem.kind is ProblemKind.UNREADABLE_TEXT
+    assert inspection.display_title is None
+
+
+def test_pdf_readable_wrong_document_stays_without_a_problem() -> None:
+    """A readable document without the title is still drifted (no problem set)."""
+    pdf = pdfgen.make_pdf(["Vorwort: Straße, Größe, Übung - 5 µm", "Inhalt . . . . . 3"])
+    inspection, evidence = run(pdf, title="Anderes Dokument")
+    assert inspection.problem is None
+    assert evidence is not None
+    assert not evidence.matched
+
+
 # -- HTML ----------------------------------------------------------------------------------------
 
 

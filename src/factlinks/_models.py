@@ -308,6 +308,8 @@ class ProblemKind(StrEnum):
     """The first page's text cannot be extracted."""
     NO_TEXT_LAYER = "no-text-layer"
     """The pages read have no text (a scan)."""
+    UNREADABLE_TEXT = "unreadable-text"
+    """The text layer extracts as garbage (glyph names, private-use code points, ...)."""
     PARSE_TIMEOUT = "parse-timeout"
     """Parsing took longer than ``parse_timeout``."""
     PARSER_DIED = "parser-died"

@@ -115,7 +115,7 @@ def _analyse_pdf(
             # Reachability only: read page 1 so the report can name the document.
             for _ in document.page_texts():
                 break
-        return document.finish(), None
+        return _unreadable(document, document.finish(), matched=False), None
     evidence = match_title(expected_title, document.titles)
     if evidence.matched:
         # Metadata is a claim, not the document: a scan without a text layer stays
@@ -123,7 +123,7 @@ def _analyse_pdf(
         _read_until_text(document)
     else:
         evidence = _best_page(document, expected_title, evidence)
-    inspection = document.finish()
+    inspection = _unreadable(document, document.finish(), matched=evidence.matched)
     if not evidence.matched:
         evidence = dataclasses.replace(evidence, found=inspection.display_title)
     return inspection, evidence
@@ -137,8 +137,28 @@ def _searched(titles: list[TitleCandidate]) -> list[TitleCandidate]:
     return [candidate for candidate in bounded if candidate.text]
 
 
+def _unreadable(document: PdfDocument, inspection: Inspection, *, matched: bool) -> Inspection:
+    """Make a document whose searched text could not all be read ``unreadable-text``.
+
+    Pages whose text layer is garbage (:func:`.readable.assess_text`) are not searched. A title
+    found on a readable page, or in the metadata of a document with at least one readable page,
+    stands. Otherwise one unreadable searched page is enough: the title may be on it, so its
+    absence proves nothing and the source is ``unverifiable``, never ``drifted``. The metadata
+    cannot vouch for a document none of whose pages reads as text (as for a scan).
+    """
+    problem = inspection.problem
+    if not document.unreadable or (matched and problem is None):
+        return inspection
+    if problem is not None and problem.kind is not ProblemKind.NO_TEXT_LAYER:
+        return inspection
+    pages = [str(number) for number, _ in document.unreadable]
+    where = f"page {pages[0]}" if len(pages) == 1 else f"pages {', '.join(pages)}"
+    detail = f"the text layer of {where} cannot be read: {document.unreadable[0][1]}"
+    return dataclasses.replace(inspection, problem=Problem(ProblemKind.UNREADABLE_TEXT, detail))
+
+
 def _read_until_text(document: PdfDocument) -> None:
-    """Read pages until one has text (so a scan is told from a document)."""
+    """Read pages until one has readable text (so a scan is told from a document)."""
     for page in document.page_texts():
         if page.text.strip():
             return

@@ -14,6 +14,7 @@ from pypdf.errors import PyPdfError
 from .._models import DocFormat, Inspection, Problem, ProblemKind, TitleCandidate
 from .garbage import is_garbage_title
 from .match import text_fingerprint
+from .readable import assess_text
 
 __all__ = ["PdfDocument"]
 
@@ -34,6 +35,8 @@ class PdfDocument:
         self._first_text = ""
         self._pages_read = 0
         self._texts: list[str] = []
+        self.unreadable: list[tuple[int, str]] = []
+        """Pages whose text layer is garbage (number, why), left out of what is searched."""
         try:
             with _quiet():
                 reader = PdfReader(io.BytesIO(data), strict=False)
@@ -89,6 +92,10 @@ class PdfDocument:
                     self.problem = Problem(
                         ProblemKind.UNREADABLE_PAGE, f"page 1 cannot be read ({type(exc).__name__})"
                     )
+                continue
+            gate = assess_text(text)
+            if gate.reason is not None:
+                self.unreadable.append((number + 1, gate.reason))
                 continue
             self._texts.append(text)
             if text.strip():
