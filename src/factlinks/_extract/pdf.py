@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
-import warnings
 from typing import TYPE_CHECKING
 
 from .._errors import DocumentError
@@ -30,13 +28,11 @@ def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
     """
     from pypdf import PdfReader
 
+    from .._inspect.pdf import quiet_pypdf
+
     found: list[CitedUrl] = []
-    logger = logging.getLogger("pypdf")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_pypdf():
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted and not reader.decrypt(""):
                 raise DocumentError("the PDF is encrypted")
@@ -48,8 +44,6 @@ def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
         raise
     except Exception as exc:  # a hostile file makes pypdf raise anything (assert, NotImplemented)
         raise parser_failure("the PDF cannot be read", exc) from exc
-    finally:
-        logger.setLevel(level)
     return found
 
 
@@ -65,6 +59,7 @@ def _links(page: PageObject, document: str, number: int) -> list[CitedUrl]:
         uri = action.get("/URI") if isinstance(action, dict) else None
         if isinstance(uri, bytes):
             uri = uri.decode("latin-1")
-        if uri is not None and valid_url(strip_url(str(uri).strip())):
-            found.append(CitedUrl(strip_url(str(uri).strip()), document, f"page {number} link"))
+        target = strip_url(str(uri).strip()) if uri is not None else ""
+        if valid_url(target):
+            found.append(CitedUrl(target, document, f"page {number} link"))
     return found

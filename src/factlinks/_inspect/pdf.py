@@ -16,7 +16,7 @@ from .garbage import is_garbage_title
 from .match import text_fingerprint
 from .readable import assess_text
 
-__all__ = ["PdfDocument"]
+__all__ = ["PdfDocument", "quiet_pypdf"]
 
 
 class PdfDocument:
@@ -38,7 +38,7 @@ class PdfDocument:
         self.unreadable: list[tuple[int, str]] = []
         """Pages whose text layer is garbage (number, why), left out of what is searched."""
         try:
-            with _quiet():
+            with quiet_pypdf():
                 reader = PdfReader(io.BytesIO(data), strict=False)
                 if reader.is_encrypted and not reader.decrypt(""):
                     self.problem = Problem(
@@ -85,7 +85,7 @@ class PdfDocument:
         for number in range(min(self._max_pages, self.pages)):
             self._pages_read += 1
             try:
-                with _quiet():
+                with quiet_pypdf():
                     text = self._reader.pages[number].extract_text() or ""
             except Exception as exc:
                 if number == 0 and not self.titles:
@@ -132,8 +132,9 @@ def _first_line(text: str) -> str | None:
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence pypdf's warnings and log messages about sloppy files."""
+def quiet_pypdf() -> Iterator[None]:
+    """Silence pypdf's warnings and log messages about sloppy files (the library prints
+    nothing; ``check`` and ``extract`` both read PDFs under this)."""
     logger = logging.getLogger("pypdf")
     level = logger.level
     logger.setLevel(logging.CRITICAL)

@@ -139,7 +139,7 @@ def settings_from_table(raw: object, path: str) -> dict[str, Any]:
     return out
 
 
-def _user_agent(key: str, value: object, path: str) -> Any:
+def _string(key: str, value: object, path: str) -> Any:
     """A string setting (``user_agent``, ``canary_url``); its content is checked by the options."""
     _expect(value, str, "a string", path, None, key, None, "[settings]")
     return value
@@ -197,7 +197,7 @@ def _flag(key: str, value: object, path: str) -> Any:
 
 
 _SETTINGS: dict[str, Callable[[str, object, str], Any]] = {
-    "user_agent": _user_agent,
+    "user_agent": _string,
     "concurrency": _count(1),
     "per_host": _count(1),
     "timeout": _timeout,
@@ -205,7 +205,7 @@ _SETTINGS: dict[str, Callable[[str, object, str], Any]] = {
     "max_redirects": _count(0),
     "max_pages": _count(1),
     "fail_on": _fail_on,
-    "canary_url": _user_agent,
+    "canary_url": _string,
     "allow_private": _flag,
 }
 """A validator per ``[settings]`` key: ``(key, value, path) -> value to keep``."""
