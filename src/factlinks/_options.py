@@ -34,7 +34,7 @@ DEFAULT_MAX_BYTES = 50_000_000
 DEFAULT_MAX_REDIRECTS = 10
 DEFAULT_MAX_PAGES = 5
 DEFAULT_PARSE_TIMEOUT = 30.0
-DEFAULT_PARSE_MEMORY = 2 * 1024**3
+DEFAULT_PARSE_MEMORY = 512 * 1024**2
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +141,8 @@ class CheckOptions:
     parse_timeout: float = DEFAULT_PARSE_TIMEOUT
     """Seconds one document may take to parse; a slower one is ``unverifiable``."""
     parse_memory: int = DEFAULT_PARSE_MEMORY
-    """Bytes of address space a parse worker may use; 0 for no limit."""
+    """Bytes of resident memory a parse worker may use while it parses (checked every 10 ms
+    on Linux; the address space is capped this plus 1 GiB); 0 for no limit."""
     parse_workers: int | None = None
     """Parse worker processes; by default one per core."""
     fail_on: frozenset[Status] = DEFAULT_FAIL_ON

@@ -3,7 +3,7 @@
 The default :class:`WorkerPool` runs ``python -m factlinks._inspect.worker`` processes (as many
 as there are cores, started when first needed) and talks to them over pipes. A document that
 takes longer than ``parse_timeout`` gets its worker killed and replaced; one that needs more
-memory than ``parse_memory`` kills its worker by itself. Either way the document is reported
+resident memory than ``parse_memory`` ends its worker by itself. Either way the document is reported
 as unverifiable and the run goes on. Our own processes, not ``multiprocessing``, so the
 caller's ``__main__`` is never re-imported and a library user needs no ``__main__`` guard.
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._inspect import ParseRequest, sniff_format
-from ._inspect.worker import READY, frame
+from ._inspect.worker import READY, died, frame
 from ._models import FetchResult, Inspection, Problem, ProblemKind, TitleEvidence
 from ._options import CheckOptions
 from ._text import clean_evidence, clean_inspection
@@ -149,9 +149,8 @@ class WorkerPool:
                 raise
             if answer is None:
                 await self._retire(worker, kill=True)
-                return Problem(
-                    ProblemKind.PARSER_DIED, "the parser died on this document (too much memory?)"
-                )
+                why = died(worker.process.returncode, self._memory)
+                return Problem(ProblemKind.PARSER_DIED, why)
             self._idle.append(worker)
         status, value = pickle.loads(answer)
         if status == "ok":

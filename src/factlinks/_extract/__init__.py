@@ -78,7 +78,7 @@ def extract_urls(
     The type comes from the bytes (``%PDF``) and then the extension: ``.html``/``.htm``
     (links), anything else as text (Markdown included: its links are URLs in text). PDF and
     HTML are parsed in a worker process, as ``check`` parses, with at most ``parse_timeout``
-    seconds and ``parse_memory`` bytes of address space (0: no memory limit).
+    seconds and ``parse_memory`` bytes of resident memory (0: no memory limit).
 
     Example::
 

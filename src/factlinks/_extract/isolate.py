@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._errors import DocumentError
-from .._inspect.worker import READY, frame
+from .._inspect.worker import READY, died, frame
 from .interface import CitedUrl, Reader
 
 __all__ = ["ReadRequest", "read_isolated"]
@@ -123,8 +123,7 @@ def read_isolated(request: ReadRequest, *, timeout: float, memory: int) -> list[
                 stream.close()
     frames = _frames(output)
     if not frames:
-        limit = f" than the {memory / 1024**3:g} GiB parse limit" if memory else ""
-        raise DocumentError(f"{name}: the parser died on this document (more memory{limit}?)")
+        raise DocumentError(f"{name}: {died(process.returncode, memory)}")
     status, value = pickle.loads(frames[0])
     if status == "ok":
         outcome, found = value
