@@ -10,6 +10,13 @@ the p50/p95/max parse time.
     python benchmarks/title_accuracy.py              # the matcher, in-process (timed)
     python benchmarks/title_accuracy.py --http       # end to end: local HTTP + factlinks check
 
+``--engine pypdf,pdfium`` runs the in-process check once per PDF engine, each in its own
+process (a parse worker's work, without the pipe), alternating over ``--rounds``: ``pdfium``
+is factlinks as it is, ``pypdf`` the reader it replaced (``benchmarks/pypdf_inspect.py``).
+Each engine's figures are printed, then a side-by-side table of checks per second (median
+over the rounds), p50/p95 per check, recall, specificity and the process's peak resident
+memory, against the parse worker's limit (``parse_memory``).
+
 ``--http`` serves the corpus from a loopback HTTP server and runs ``factlinks check`` on a
 generated registry, as a user would; a true title counts as found when the status is ``ok``,
 a wrong title as rejected when it is anything but ``ok``. ``--corpus DIR`` points at another
@@ -20,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -287,17 +296,129 @@ def report(outcomes: list[Outcome], *, limit: float, timed: bool) -> bool:
     return recall >= 0.98 and specificity >= 0.99
 
 
+ENGINES = ("pypdf", "pdfium")
+
+
+def use_engine(engine: str) -> None:
+    """Make :func:`analyse` read PDFs with ``engine`` (``pdfium`` is factlinks as it is)."""
+    if engine == "pypdf":
+        from pypdf_inspect import PdfDocument
+
+        import factlinks._inspect as inspect_module
+
+        inspect_module.PdfDocument = PdfDocument  # type: ignore[misc,assignment]
+    elif engine != "pdfium":
+        raise SystemExit(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+
+
+def run_child(corpus: Path, only: str | None, engine: str) -> None:
+    """``--child ENGINE``: run every case with ``engine``, print the outcomes as JSON."""
+    use_engine(engine)
+    cases = select(load_cases(corpus), only)
+    outcomes = run_direct(cases, CheckOptions().max_pages)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rows = [[o.accepted, o.status, o.seconds, o.detail] for o in outcomes]
+    json.dump({"peak": peak, "outcomes": rows}, sys.stdout)
+
+
+def run_engine(args: argparse.Namespace, engine: str) -> tuple[list[Outcome], int]:
+    """One round of ``engine`` in a child process: its outcomes and its peak RSS in bytes."""
+    command = [sys.executable, __file__, "--child", engine, "--corpus", str(args.corpus)]
+    if args.only:
+        command += ["--only", args.only]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    data = json.loads(done.stdout)
+    cases = select(load_cases(args.corpus), args.only)
+    outcomes = [
+        Outcome(case, accepted, status, seconds, detail)
+        for case, (accepted, status, seconds, detail) in zip(cases, data["outcomes"], strict=True)
+    ]
+    return outcomes, data["peak"]
+
+
+def select(cases: list[Case], only: str | None) -> list[Case]:
+    return [c for c in cases if c.format == only] if only else cases
+
+
+def _speed(outcomes: list[Outcome], fmt: str | None = None) -> tuple[float, float, float]:
+    """Checks per second, p50 and p95 in ms, over the checks of ``fmt`` (all if None)."""
+    times = sorted(o.seconds for o in outcomes if fmt is None or o.case.format == fmt)
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+    return len(times) / sum(times), 1000 * statistics.median(times), 1000 * p95
+
+
+def compare(args: argparse.Namespace, engines: list[str]) -> bool:
+    """Run ``engines`` side by side over ``args.rounds`` rounds; print and compare them."""
+    rounds: dict[str, list[list[Outcome]]] = defaultdict(list)
+    peaks: dict[str, int] = {}
+    for number in range(args.rounds):
+        order = engines if number % 2 == 0 else engines[::-1]
+        for engine in order:
+            outcomes, peak = run_engine(args, engine)
+            rounds[engine].append(outcomes)
+            peaks[engine] = max(peaks.get(engine, 0), peak)
+            print(f"round {number + 1}: {engine} done", file=sys.stderr)
+    met = True
+    for engine in engines:
+        print(f"\n=== engine {engine} (first round) ===")
+        met = report(rounds[engine][0], limit=CheckOptions().parse_timeout, timed=True) and met
+    _side_by_side(rounds, peaks, engines)
+    return met
+
+
+def _side_by_side(
+    rounds: dict[str, list[list[Outcome]]], peaks: dict[str, int], engines: list[str]
+) -> None:
+    limit = CheckOptions().parse_memory
+    print(f"\n=== side by side, median of {len(rounds[engines[0]])} round(s) ===")
+    print(f"{'engine':<8} {'checks/s':>9} {'PDF checks/s':>13} {'PDF p50':>8} {'PDF p95':>8} "
+          f"{'recall':>8} {'spec.':>8} {'peak RSS':>9}")  # fmt: skip
+    rates: dict[str, float] = {}
+    for engine in engines:
+        runs = rounds[engine]
+        every = statistics.median(_speed(r)[0] for r in runs)
+        pdf = [_speed(r, "pdf") for r in runs]
+        rates[engine] = statistics.median(p[0] for p in pdf)
+        first = runs[0]
+        true = [o for o in first if o.case.true and not o.case.expect_unverifiable]
+        wrong = [o for o in first if not o.case.true]
+        recall = 100 * sum(o.accepted for o in true) / max(1, len(true))
+        spec = 100 * sum(not o.accepted for o in wrong) / max(1, len(wrong))
+        print(
+            f"{engine:<8} {every:>9.1f} {rates[engine]:>13.1f} "
+            f"{statistics.median(p[1] for p in pdf):>6.0f}ms "
+            f"{statistics.median(p[2] for p in pdf):>6.0f}ms "
+            f"{recall:>7.1f}% {spec:>7.1f}% {peaks[engine] / 1024**2:>5.0f} MiB"
+        )
+    if "pypdf" in rates and "pdfium" in rates:
+        print(f"PDF checks per second, pdfium / pypdf: {rates['pdfium'] / rates['pypdf']:.1f}x")
+    worst = max(peaks.values())
+    print(f"peak RSS of a parse process: {worst / 1024**2:.0f} MiB of the {limit / 1024**2:.0f} "
+          f"MiB parse_memory limit ({'under' if worst < limit else 'OVER'})")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=HERE / "title_corpus")
     parser.add_argument("--http", action="store_true", help="end to end through factlinks check")
     parser.add_argument("--only", choices=["pdf", "html"], help="one format only")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--engine", help="comma-separated PDF engines to compare side by side: pypdf,pdfium"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="rounds per engine (--engine)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        run_child(args.corpus, args.only, args.child)
+        return 0
     options = CheckOptions()
-    cases = load_cases(args.corpus)
-    if args.only:
-        cases = [c for c in cases if c.format == args.only]
+    if args.engine:
+        met = compare(args, [e.strip() for e in args.engine.split(",") if e.strip()])
+        print("targets (recall >= 98 %, specificity >= 99 %):", "met" if met else "NOT met")
+        return 0 if met else 1
+    cases = select(load_cases(args.corpus), args.only)
     if args.http:
         outcomes = run_http(cases, concurrency=args.concurrency)
     else:

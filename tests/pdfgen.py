@@ -308,3 +308,24 @@ def make_slow_pdf(operators: int, n_pages: int = 1, *, title: str | None = None)
         producer=None,
         compress=True,
     )
+
+
+def make_pdf_with_xetex_logo(before: str = "About ", after: str = "") -> bytes:
+    """Return a PDF whose one line shows ``before`` + the XeTeX logo + ``after``, drawn as the
+    logo macro of XeTeX draws it: X, an E mirrored by a text matrix with a negative x scale
+    (so it is drawn leftwards from its origin), T, a lowered E, X (Helvetica's advances)."""
+    size, y = _FONT_SIZE, _PAGE_HEIGHT - _MARGIN
+    x = _MARGIN + 0.5 * size * len(before)
+    glyphs = [  # (x scale, x, y offset, text)
+        (1, _MARGIN, 0, _encode_line(before)),
+        (1, x, 0, b"X"),
+        (-1, x + (2 * 0.667 + 0.2) * size, 0, b"E"),  # its right edge overhangs the T
+        (1, x + 2 * 0.667 * size - 2, 0, b"T"),
+        (1, x + (2 * 0.667 + 0.5) * size, -3, b"E"),
+        (1, x + (3 * 0.667 + 0.5) * size, 0, b"X" + _encode_line(after)),
+    ]
+    ops = [
+        b"BT /F1 %d Tf %d 0 0 1 %.1f %d Tm %s Tj ET" % (size, scale, left, y + dy, _literal(text))
+        for scale, left, dy, text in glyphs
+    ]
+    return _build([b"\n".join(ops)], with_font=True, title=None, xmp_title=None, producer=None)

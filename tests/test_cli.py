@@ -334,7 +334,7 @@ def test_unreadable_text_layers_are_unverifiable_not_drifted(
     assert {i: r["status"] for i, r in results.items()} == dict.fromkeys(results, "unverifiable")
     assert results["word-ps-driver"]["reason"] == (
         "The title cannot be checked: the text layer of page 1 cannot be read: its fonts have"
-        " no Unicode map (it reads as glyph names such as /g0003)."
+        " no Unicode map (it reads as raw character codes)."
     )
     assert "page 1 cannot be read" in results["gazette-cid"]["reason"]
     assert "unrelated scripts" in results["gazette-cid"]["reason"]

@@ -13,7 +13,7 @@ from factlinks import DocFormat, Inspection, Problem, ProblemKind, TitleCandidat
 from factlinks._inspect import analyse, sniff_format
 from factlinks._inspect.garbage import is_garbage_title
 from factlinks._inspect.html import html_encoding
-from factlinks._inspect.pdf import PdfDocument
+from factlinks._inspect.pdf import PdfDocument, respell_logos
 
 TITLE = "Künstliche Intelligenz im europäischen Mittelstand"
 PDF = "application/pdf"
@@ -103,11 +103,18 @@ def test_pdf_title_only_in_xmp() -> None:
 
 
 def test_pdf_info_title_comes_before_xmp_title() -> None:
-    inspection, evidence = run(pdfgen.make_pdf(["Inhalt"], title=TITLE, xmp_title="KI-Studie"))
+    pdf = pdfgen.make_pdf(["Inhalt"], title=TITLE, xmp_title="KI-Studie")
+    inspection, evidence = run(pdf)
+    # The Info title carries the expected one: the XMP packet is not read at all.
+    assert [candidate.where for candidate in inspection.titles] == ["metadata"]
+    assert evidence is not None
+    assert evidence.where == "metadata"
+    inspection, evidence = run(pdf, title="KI-Studie")
     assert [candidate.where for candidate in inspection.titles] == ["metadata", "xmp"]
     assert inspection.display_title == TITLE
     assert evidence is not None
-    assert evidence.where == "metadata"
+    assert evidence.matched
+    assert evidence.where == "xmp"
 
 
 def test_pdf_title_only_in_page_2_text() -> None:
@@ -343,8 +350,8 @@ def garbled(pages: list[str | list[int]], *, title: str | None = None) -> bytes:
 @pytest.mark.parametrize(
     ("pdf", "says"),
     [
-        pytest.param(garbled([GLYPHS]), "glyph names such as /g0003", id="glyph-names"),
-        pytest.param(garbled([GLYPHS], title=TITLE), "glyph names", id="glyph-names-metadata"),
+        pytest.param(garbled([GLYPHS]), "no Unicode map", id="glyph-names"),
+        pytest.param(garbled([GLYPHS], title=TITLE), "no Unicode map", id="glyph-names-metadata"),
         pytest.param(garbled([GREEK_VIETNAMESE]), "unrelated scripts", id="cid-identity"),
         pytest.param(
             garbled([GREEK_VIETNAMESE], title=TITLE), "unrelated scripts", id="cid-metadata"
@@ -812,3 +819,29 @@ def test_encrypted_pdf_that_opens_with_an_empty_password_is_read(algorithm: str)
     assert evidence is not None
     assert evidence.matched
     assert evidence.where == "page 1"
+
+
+def test_pdf_xetex_logo_with_its_mirrored_e_reads_as_xetex() -> None:
+    # PDFium orders characters by position: the mirrored E comes out after the T ("X TEEX").
+    for before, after, title in [
+        ("About ", "", "About XeTeX"),
+        ("Arab", " notes", "ArabXeTeX notes"),
+    ]:
+        _, evidence = run(pdfgen.make_pdf_with_xetex_logo(before, after), title=title)
+        assert evidence is not None
+        assert evidence.matched, (title, evidence)
+        assert evidence.where == "page 1"
+
+
+@pytest.mark.parametrize(
+    ("extracted", "spelled"),
+    [
+        ("About X TEEX\nJonathan Kew", "About XeTeX\nJonathan Kew"),
+        ("in Arabic script with X LE\nATEX", "in Arabic script with XeLaTeX"),
+        ("ArabX TEEX", "ArabXeTeX"),
+        ("TEX and LATEX and EXIT", "TEX and LATEX and EXIT"),
+        ("TEXT EXAMPLE", "TEXT EXAMPLE"),
+    ],
+)
+def test_respell_logos(extracted: str, spelled: str) -> None:
+    assert respell_logos(extracted) == spelled

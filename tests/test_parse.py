@@ -66,13 +66,33 @@ def test_a_document_over_the_time_limit_is_unverifiable_and_the_next_one_parses(
 
 
 def test_a_document_over_the_memory_limit_kills_only_its_worker() -> None:
-    balloon = b"%PDF-1.4\n" + b"0" * (96 * 1024 * 1024)
-    options = CheckOptions(parse_workers=1, parse_memory=64 * 1024 * 1024)
+    balloon = b"%PDF-1.4\n" + b"0" * (192 * 1024 * 1024)
+    options = CheckOptions(parse_workers=1, parse_memory=128 * 1024 * 1024)
     dead, alive = parse_all(options, [balloon, make_pdf([TITLE])])
     assert dead.evidence is None
     assert dead.inspection.problem is not None
     assert dead.inspection.problem.kind is ProblemKind.PARSER_DIED
     assert "memory" in dead.inspection.problem.detail
+    assert alive.evidence is not None
+    assert alive.evidence.matched
+
+
+def test_memory_allocated_outside_python_is_watched_too() -> None:
+    """PDFium inflates a content stream in C, where no MemoryError is raised: the worker's
+    memory watch ends it at the resident limit, long before the stream's 1 GiB, and says so."""
+    from hostile_farm import pdf_flate_bomb
+
+    options = CheckOptions(parse_workers=1, parse_memory=256 * 1024**2)
+    dead, alive = parse_all(options, [pdf_flate_bomb(TITLE), make_pdf([TITLE])])
+    problem = dead.inspection.problem
+    assert problem is not None
+    assert problem.kind is ProblemKind.PARSER_DIED
+    # Usually the watch ends the worker ("needs more than 256 MiB"); on a loaded machine the
+    # address-space cap (256 MiB + 1 GiB) can stop PDFium's next doubling of its buffer first.
+    assert problem.detail in (
+        "the document needs more than 256 MiB of memory to parse",
+        "the parser died on this document (too much memory?)",
+    )
     assert alive.evidence is not None
     assert alive.evidence.matched
 

@@ -110,6 +110,8 @@ def _analyse_pdf(
         return Inspection(DocFormat.PDF, problem=problem), None
     document = PdfDocument(body, max_pages=max_pages)
     document.titles = _searched(document.titles)
+    if not document.titles:
+        document.titles += _searched(document.xmp_titles())
     if expected_title is None or document.problem is not None:
         if document.problem is None:
             # Reachability only: read page 1 so the report can name the document.
@@ -123,6 +125,12 @@ def _analyse_pdf(
         _read_until_text(document)
     else:
         evidence = _best_page(document, expected_title, evidence)
+    if not evidence.matched:
+        # The XMP packet is read last, and only when it can still change the verdict.
+        xmp = _searched(document.xmp_titles())
+        if xmp:
+            document.titles += xmp
+            evidence = _better(evidence, match_title(expected_title, xmp))
     inspection = _unreadable(document, document.finish(), matched=evidence.matched)
     if not evidence.matched:
         evidence = dataclasses.replace(evidence, found=inspection.display_title)
@@ -167,12 +175,14 @@ def _read_until_text(document: PdfDocument) -> None:
 def _best_page(document: PdfDocument, expected: str, best: TitleEvidence) -> TitleEvidence:
     """The first page that carries ``expected``, else the closest evidence seen."""
     for page in document.page_texts():
-        evidence = match_title(expected, [page])
-        if evidence.matched:
-            return evidence
-        if evidence.score > best.score:
-            best = evidence
+        best = _better(best, match_title(expected, [page]))
+        if best.matched:
+            return best
     return best
+
+
+def _better(best: TitleEvidence, other: TitleEvidence) -> TitleEvidence:
+    return other if other.matched or other.score > best.score else best
 
 
 def _known_codec(name: str) -> bool:
