@@ -17,8 +17,9 @@ equal. Two strategies find a title:
    letter of a script the title does not use) where a ligature was: LuaTeX's "Th" read as
    U+5400 gives "吀e Art of Foo" (score 95); the other words must be at least three and
    carry eight letters, so the rest of the title vouches for it;
-4. the same as 1 and 2 in lines drawn twice over (fake bold: "MMaannuuaall", "NRPE DNRPE
-   DOCUMENTATIONOCUMENTATION"), read once (score 98).
+4. the same as 1 to 3 in lines drawn twice over (fake bold: "MMaannuuaall", "NRPE DNRPE
+   DOCUMENTATIONOCUMENTATION"), read once (score 98); a word repeated after a space
+   ("Bora Bora") is real text and stays as it is.
 
 Fuzzy similarity serves the tolerance for extraction noise inside words, never for different
 words: a character-level near miss is reported as evidence but never counts as found.
@@ -86,6 +87,7 @@ _LINES_RE = re.compile(r" ?\n[\s]*")
 _HYPHEN_BREAK_RE = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=(\w))")
 _WORD_RE = re.compile(r"\w+")
 _ALNUM_RE = re.compile(r"[^\W_]+")
+_LETTERS_RE = re.compile(r"\w*[^\W\d_]\w*")
 _PARENTHESIS_RE = re.compile(r"[^\w(\[]*[(\[][^()\[\]\n]*[)\]][^\w]*")
 _LOOSE_MARK_RE = re.compile(r"(\S?)(\s*)([\u0300-\u036f])(\S?)")
 _PAGE_MARK_RE = re.compile(r"\s*-\s*\d{1,4}\s*-\s*")
@@ -93,7 +95,7 @@ _SNIPPET_CONTEXT = 60
 _MAX_GAP_LINES = 2
 """Whole lines allowed between two consecutive title words (strategy 2) ..."""
 _MAX_GAP_LINE_WORDS = 8
-"""... each of at most this many words."""
+"""... each of at most this many words with letters (numbers such as a date are free)."""
 _MIN_INTACT_WORDS = 3
 """Title words that must be intact around a damaged one (strategy 3) ..."""
 _MIN_INTACT_CHARS = 8
@@ -354,14 +356,15 @@ def _in_order(
 
     Each word must be the same, or (six letters or more, same numbers) differ by extraction
     noise. Foreign words are allowed between two title words only as whole short lines (at
-    most :data:`_MAX_GAP_LINES` of at most :data:`_MAX_GAP_LINE_WORDS` words), a parenthesis or
+    most :data:`_MAX_GAP_LINES` of at most :data:`_MAX_GAP_LINE_WORDS` words, and at most twice
+    that many words with the numbers), a parenthesis or
     a page number ("- 2 -"), as when a version line, a date, a running head or a page number
     interrupts a title broken over lines; in a title field not at all. "Autoconf Macro Archive"
     is not "Autoconf Archive".
     """
     if not target.words:
         return None
-    max_gap = 0 if title_field else _MAX_GAP_LINES * _MAX_GAP_LINE_WORDS
+    max_gap = 0 if title_field else 2 * _MAX_GAP_LINES * _MAX_GAP_LINE_WORDS
     best: tuple[float, int, int] | None = None
     for first, word in enumerate(words):
         run = _run_from(target.words, words, first, cleaned, max_gap)
@@ -422,7 +425,7 @@ def _whole_lines(words: list[_Word], cleaned: str, last: int, position: int) -> 
         return False
     lines = between.strip().split("\n")
     return len(lines) <= _MAX_GAP_LINES and all(
-        len(_WORD_RE.findall(line)) <= _MAX_GAP_LINE_WORDS for line in lines
+        len(_LETTERS_RE.findall(line)) <= _MAX_GAP_LINE_WORDS for line in lines
     )
 
 
@@ -558,6 +561,9 @@ def _common_prefix(left: str, right: str) -> int:
 
 
 def _unmappable(char: str) -> bool:
+    """Private-use, control (not a line break), unassigned or replacement character."""
+    if char.isspace():
+        return False
     return char == "\ufffd" or unicodedata.category(char) in _DAMAGE_CATEGORIES
 
 
@@ -593,7 +599,11 @@ def _square_ends(text: str) -> bool:
 
 
 def _undouble_line(line: str) -> str:
-    """``line`` read once if all of it was drawn twice (fake bold), else ``line``."""
+    """``line`` read once if all of it was drawn twice (fake bold), else ``line``.
+
+    Every square's second copy must follow the first without a space ("MMaannuuaall",
+    "NRPE DNRPE D..."): a word repeated after a space is also real text ("Bora Bora").
+    """
     if len(line) > 2 * _MAX_DOUBLED:
         return line
     if not _square_ends("".join(_ALNUM_RE.findall(line)).casefold()):
@@ -605,7 +615,10 @@ def _undouble_line(line: str) -> str:
     pieces, start = [], 0
     for half in sizes:
         end = start + 2 * half
-        pieces.append(line[doc.index[start] : doc.index[start + half]].rstrip())
+        first = line[doc.index[start] : doc.index[start + half]]
+        if first != first.rstrip():
+            return line
+        pieces.append(first)
         if end < len(doc.text):
             pieces.append(line[doc.index[end - 1] + 1 : doc.index[end]])
         start = end
