@@ -194,6 +194,11 @@ def _compact(cleaned: str) -> _Compact:
     chars: list[str] = []
     index: list[int] = []
     for position, char in enumerate(cleaned):
+        if char.isascii():  # the common case, without the cost of folding
+            if char.isalnum():
+                chars.append(char.lower())
+                index.append(position)
+            continue
         for folded in _fold(char):
             if folded.isalnum():
                 chars.append(folded)
