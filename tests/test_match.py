@@ -678,6 +678,11 @@ def test_a_broken_glyph_does_not_make_wrong_titles_match(expected: str, text: st
         pytest.param("an e\x0ecient \x0fuence", "an efficient ffluence", id="ffi-ffl"),
         pytest.param("Symbolische L\x7fosung", "Symbolische L\u00f6sung", id="diaeresis"),
         pytest.param("Symbolische L\n/#7F\nosung", "Symbolische L\n\u00f6sung", id="pypdf-name"),
+        pytest.param(
+            "Universitat\x7f Braunschweig",
+            "Universitat\x7f Braunschweig",
+            id="diaeresis-after-a-word-left-alone",
+        ),
         pytest.param("page one\x0cChapter two", "page one Chapter two", id="form-feed-kept"),
         pytest.param("xij \x14 yi", "xij \x14 yi", id="math-symbol-kept"),
     ],

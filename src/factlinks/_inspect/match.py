@@ -113,7 +113,7 @@ _DOUBLED_CONTEXT = 2
 _DAMAGE_CATEGORIES = frozenset({"Co", "Cn", "Cs", "Cc"})
 _OT1_LIGATURES = {"\x0b": "ff", "\x0c": "fi", "\x0e": "ffi", "\x0f": "ffl"}
 _OT1_LIGATURE_RE = re.compile(r"[\x0b\x0c\x0e\x0f](?=[^\W\d_])")
-_OT1_DIAERESIS_RE = re.compile(r"\x7f\s*([^\W\d_])")
+_OT1_DIAERESIS_RE = re.compile(r"\x7f([^\W\d_])|(?<!\S)\x7f(\s+)([^\W\d_])")
 _GLYPH_ESCAPE_RE = re.compile(r"/#(0[BCEF]|7F)", re.IGNORECASE)
 _OT1_CODES_RE = re.compile(r"[\x0b\x0c\x0e\x0f\x7f]|/#")
 
@@ -142,15 +142,26 @@ def _tex_codes(text: str) -> str:
     OT1 fonts put the ligatures ff, fi, ffi, ffl at codes 11, 12, 14, 15 and the diaeresis at
     127; a font without a ToUnicode map yields those codes ("di\\x0berent \\x0cles",
     "L\\x7fosung"), pypdf sometimes their glyph names ("/#7F"). Only a code before a
-    lower-case letter (a ligature) or before a letter (the accent) is read; fi's code 12 is also
-    the form feed, which never comes before a lower-case letter inside a word. Code 13 (fl) is
-    the carriage return and is left alone.
+    lower-case letter (a ligature) or before a letter (the accent, see :func:`_ot1_diaeresis`)
+    is read; fi's code 12 is also the form feed, which never comes before a lower-case letter
+    inside a word. Code 13 (fl) is the carriage return and is left alone.
     """
     if not _OT1_CODES_RE.search(text):
         return text
     text = _GLYPH_ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
     text = _OT1_LIGATURE_RE.sub(_ot1_ligature, text)
-    return _OT1_DIAERESIS_RE.sub(lambda m: m.group(1) + "\u0308", text)
+    return _OT1_DIAERESIS_RE.sub(_ot1_diaeresis, text)
+
+
+def _ot1_diaeresis(match: re.Match[str]) -> str:
+    """The diaeresis on the letter after it: "L\\x7fosung", or "L\\n\\x7f\\nosung" (pypdf).
+
+    The spaces around an accent on its own are kept. An accent glued to the end of a word
+    ("Universitat\\x7f Braunschweig") is left alone: which of its letters it sits on is lost.
+    """
+    if match.group(1):
+        return match.group(1) + "\u0308"
+    return match.group(2) + match.group(3) + "\u0308"
 
 
 def _ot1_ligature(match: re.Match[str]) -> str:
