@@ -566,6 +566,16 @@ def test_title_interrupted_by_short_lines_is_found(expected: str, text: str) -> 
             id="fragment-of-a-longer-other-title",
         ),
         pytest.param(
+            "AltOS Telemetry",
+            "Contents\nAltOS\n1 Introduction ........ 3\nTelemetry ........ 5",
+            id="table-of-contents-entries",
+        ),
+        pytest.param(
+            "AltOS Telemetry",
+            "AltOS\nVersion 1.9\nTelemetry packets are sent every second",
+            id="last-part-does-not-end-its-line",
+        ),
+        pytest.param(
             "Aprx 2.8 Manual", "Aprx 2.8 - Reference - Manual", id="dashes-without-a-number"
         ),
     ],

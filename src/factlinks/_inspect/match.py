@@ -5,7 +5,7 @@ Both texts are compared in a *compact* form: Unicode NFKC (ligatures such as "�
 ß transliterated (ä = ae, ß = ss), and everything that is not a letter or digit removed.
 Missing or extra spaces, spaced letters ("T I T E L"), hyphenation at line ends
 ("Wachstums-\\nchancen") and kept hyphens ("KI-\\nMonitor"), dashes and quotes all compare
-equal. Two strategies find a title:
+equal. Four strategies find a title, tried in this order:
 
 1. the compact title occurs in the compact text (score 100);
 2. the title's words occur in order, each word the same or (long words) within extraction
@@ -372,11 +372,10 @@ def _in_order(
 
     Each word must be the same, or (six letters or more, same numbers) differ by extraction
     noise. Foreign words are allowed between two title words only as whole short lines (at
-    most :data:`_MAX_GAP_LINES` of at most :data:`_MAX_GAP_LINE_WORDS` words, and at most twice
-    that many words with the numbers), a parenthesis or
-    a page number ("- 2 -"), as when a version line, a date, a running head or a page number
-    interrupts a title broken over lines; in a title field not at all. "Autoconf Macro Archive"
-    is not "Autoconf Archive".
+    most :data:`_MAX_GAP_LINES` of at most :data:`_MAX_GAP_LINE_WORDS` words with letters), a
+    parenthesis or a page number ("- 2 -"), as when a version line, a date, a running head or
+    a page number interrupts a title broken over lines; in a title field not at all.
+    "Autoconf Macro Archive" is not "Autoconf Archive".
     """
     if not target.words:
         return None
@@ -391,6 +390,8 @@ def _in_order(
             continue  # exact runs without gaps are strategy 1's; it judged them already
         start, end = word.start, words[last].end
         if not _bounded(title_field, cleaned, start, end):
+            continue
+        if gaps and "\n" in cleaned[start:end] and not _ends_line(cleaned, end):
             continue
         score = max(FUZZY_THRESHOLD + 2, 99.0 - gaps - 2 * fuzzy)
         if best is None or score > best[0]:
@@ -422,6 +423,17 @@ def _run_from(
             break
         position += 1
     return (last, fuzzy, gaps) if matched == len(wanted) else None
+
+
+def _ends_line(cleaned: str, end: int) -> bool:
+    """True when no letter or digit follows ``end`` on its line.
+
+    A title that lines interrupt is made of whole lines: its last part ends a line, unlike a
+    table of contents entry ("Telemetry ........ 5") or a sentence that goes on.
+    """
+    stop = cleaned.find("\n", end)
+    rest = cleaned[end : stop if stop >= 0 else len(cleaned)]
+    return not any(c.isalnum() for c in rest)
 
 
 def _whole_lines(words: list[_Word], cleaned: str, last: int, position: int) -> bool:
@@ -476,7 +488,7 @@ def _damaged(
 
     The other words must be intact, contiguous, at least :data:`_MIN_INTACT_WORDS` and carry
     :data:`_MIN_INTACT_CHARS` letters and digits; the damaged word has no digits and is judged
-    by :func:`_broken_glyph`.
+    by :func:`_damage_point`.
     """
     if len(target.pieces) <= _MIN_INTACT_WORDS or "".join(target.pieces) != target.compact.text:
         return None
