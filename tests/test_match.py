@@ -499,3 +499,252 @@ def test_accents_set_apart_by_extraction_go_back_on_their_letter(text: str, expe
 )
 def test_word_rules(expected: str, where: str, text: str, matched: bool) -> None:
     assert match_title(expected, [TitleCandidate(where, text)]).matched is matched
+
+
+# -- what real typesetting does to titles (issue 10) ---------------------------------------------
+
+TAOCP = "The Art of Computer Programming"
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param(
+            "DICOMscope 3.6.0 User Manual",
+            "DICOMscope 3.6.0 - 2 - User Manual\nContents\nA Introduction ..... 4",
+            id="page-number-mark-in-a-running-head",
+        ),
+        pytest.param(
+            "Aprx: An APRS Digipeater and iGate",
+            "Aprx\nVersion 2.9.0 released 2014-10-26 by Matti Aarnio\nAn APRS Digipeater and iGate",
+            id="version-line-between-name-and-subtitle",
+        ),
+        pytest.param(
+            "NRPE Documentation for Nagios Core",
+            "NRPE Documentation\nLast Updated: 17 November 2017\nfor Nagios Core",
+            id="date-line",
+        ),
+        pytest.param(
+            "The Linux Kernel Module Programming Guide",
+            "The Linux Kernel\nDRAFT - not for distribution\n2021-03-04 12:30 proof 3\n"
+            "Module Programming\nGuide",
+            id="proof-header-over-three-short-lines",
+        ),
+    ],
+)
+def test_title_interrupted_by_short_lines_is_found(expected: str, text: str) -> None:
+    evidence = one(expected, text)
+    assert evidence.matched, evidence
+    assert FUZZY_THRESHOLD <= evidence.score < 100.0
+    assert evidence.found is not None
+    assert compact(evidence.found).startswith(compact(expected.split()[0]))
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param(
+            "Aprx 2.8 Manual", "Aprx 2.9 - 2 - Manual", id="number-differs-around-a-page-mark"
+        ),
+        pytest.param(
+            "Aprx 2.8 Manual", "Aprx 2.9\nVersion line\nManual", id="number-differs-around-a-line"
+        ),
+        pytest.param(
+            "The Linux Kernel Module Programming Guide",
+            "The Linux Kernel\nDRAFT\nproof 3\nprinted 2021-03-04\nModule Programming Guide",
+            id="three-interrupting-lines",
+        ),
+        pytest.param(
+            "The Linux Kernel Module Programming Guide",
+            "The Linux Kernel\nthis line is a whole paragraph of nine words long\n"
+            "Module Programming Guide",
+            id="interrupting-line-too-long",
+        ),
+        pytest.param(
+            "Star Trek: The Next Generation",
+            "Star Trek\nby Chris Gill\nThe Next Voyage",
+            id="fragment-of-a-longer-other-title",
+        ),
+        pytest.param(
+            "AltOS Telemetry",
+            "Contents\nAltOS\n1 Introduction ........ 3\nTelemetry ........ 5",
+            id="table-of-contents-entries",
+        ),
+        pytest.param(
+            "AltOS Telemetry",
+            "AltOS\nVersion 1.9\nTelemetry packets are sent every second",
+            id="last-part-does-not-end-its-line",
+        ),
+        pytest.param(
+            "Aprx 2.8 Manual", "Aprx 2.8 - Reference - Manual", id="dashes-without-a-number"
+        ),
+    ],
+)
+def test_interruptions_do_not_make_wrong_titles_match(expected: str, text: str) -> None:
+    assert not one(expected, text).matched
+
+
+def test_a_page_mark_is_not_allowed_in_a_title_field() -> None:
+    evidence = one(
+        "DICOMscope 3.6.0 User Manual", "DICOMscope 3.6.0 - 2 - User Manual", where="<h1>"
+    )
+    assert not evidence.matched
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param(
+            TAOCP, "\u5400e Art of Computer Programming\nVolume 1", id="luatex-th-as-u5400"
+        ),
+        pytest.param(
+            "Efficient Finanzierung im Mittelstand",
+            "E\ue001cient Finanzierung im Mittelstand",
+            id="private-use-ligature-inside-a-word",
+        ),
+        pytest.param(
+            "Finanzierung im deutschen Mittelstand",
+            "Titel: \ue001nanzierung im deutschen Mittelstand",
+            id="private-use-ligature-at-word-start",
+        ),
+        pytest.param(
+            "Guide to the Official Staff Handbook",
+            "Guide to the O\ufffdcial Staff Handbook",
+            id="replacement-character",
+        ),
+        pytest.param(
+            "The Art of Computer Programming",
+            "The Art of Computer Pro\u0007ramming",
+            id="control-character",
+        ),
+        pytest.param("The Art of Foo", "\u5400e Art of Foo", id="shortest-title-allowed"),
+    ],
+)
+def test_one_word_broken_by_an_unmappable_glyph_is_tolerated(expected: str, text: str) -> None:
+    evidence = one(expected, text)
+    assert evidence.matched, evidence
+    assert FUZZY_THRESHOLD <= evidence.score < 100.0
+    assert evidence.found is not None
+    assert evidence.found in clean(text).replace("\n", " ")
+    assert compact(evidence.found)[-4:] == compact(expected)[-4:]
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param(
+            "Introduction to Python Programming",
+            "Introduction to Rust Programming",
+            id="the-distinctive-word-differs",
+        ),
+        pytest.param(
+            "A Guide to Form Design Patterns",
+            "A Guide to Farm Design Patterns",
+            id="one-letter-of-the-titles-script-differs",
+        ),
+        pytest.param(
+            "Introduction to Python Programming",
+            "Introduction to \ue001on Programming",
+            id="more-letters-lost-than-a-ligature-holds",
+        ),
+        pytest.param(
+            "Introduction to Python Programming",
+            "Introduction to \u5400\u5401\u5402hon Programming",
+            id="more-garbage-than-one-glyph-leaves",
+        ),
+        pytest.param("The Foo Bar", "\u5400e Foo Bar", id="too-few-intact-words"),
+        pytest.param(
+            "The KI-Monitor 2021 im Mittelstand",
+            "\u5400e KI-Monitor 2022 im Mittelstand",
+            id="number-differs-next-to-a-broken-word",
+        ),
+        pytest.param(
+            "KI-Monitor 2021 im deutschen Mittelstand",
+            "KI-Monitor 202\ufffd im deutschen Mittelstand",
+            id="a-number-is-never-damage",
+        ),
+        pytest.param(
+            "An Introduction to Rcpp",
+            "An Introduction to R\nNext: Preface",
+            id="a-shorter-word-before-a-line-break-is-a-fragment",
+        ),
+        pytest.param(
+            "An Introduction to Rcpp",
+            "An Introduction to R Next: Preface",
+            id="a-shorter-word-is-another-title",
+        ),
+    ],
+)
+def test_a_broken_glyph_does_not_make_wrong_titles_match(expected: str, text: str) -> None:
+    assert not one(expected, text).matched
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "the \x0cles of di\x0berent kinds", "the files of different kinds", id="fi-ff"
+        ),
+        pytest.param("an e\x0ecient \x0fuence", "an efficient ffluence", id="ffi-ffl"),
+        pytest.param("Symbolische L\x7fosung", "Symbolische L\u00f6sung", id="diaeresis"),
+        pytest.param("Symbolische L\n/#7F\nosung", "Symbolische L\n\u00f6sung", id="pypdf-name"),
+        pytest.param(
+            "Universitat\x7f Braunschweig",
+            "Universitat\x7f Braunschweig",
+            id="diaeresis-after-a-word-left-alone",
+        ),
+        pytest.param("page one\x0cChapter two", "page one Chapter two", id="form-feed-kept"),
+        pytest.param("xij \x14 yi", "xij \x14 yi", id="math-symbol-kept"),
+    ],
+)
+def test_tex_ot1_codes_are_read_back(text: str, expected: str) -> None:
+    assert clean(text) == expected
+
+
+def test_title_in_ot1_text_without_unicode_map_matches() -> None:
+    text = "Technische Universit\n/#7F\nat Bra unschweig\nSym b olisc he L\n/#7F\nosung linearer"
+    evidence = one("Symbolische Lösung linearer", text)
+    assert evidence.matched, evidence
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param(
+            "NRPE Documentation",
+            "NRPE DNRPE DOCUMENTATIONOCUMENTATION\nNRPE DNRPE DOCUMENTATIONOCUMENTATION\n"
+            "Copyright (c) 1999-2017 Ethan Galstad",
+            id="runs-drawn-twice-nagios-nrpe",
+        ),
+        pytest.param(
+            "User Manual", "Contents\nUUsseerr  MMaannuuaall\n1 Introduction", id="glyphs"
+        ),
+        pytest.param(
+            "Aprx 2.8 Manual for Users",
+            "AAPPRRXX  22..88  MMaannuuaall\nfor Users",
+            id="doubled-line-and-plain-line",
+        ),
+    ],
+)
+def test_fake_bold_doubled_text_is_read_once(expected: str, text: str) -> None:
+    evidence = one(expected, text)
+    assert evidence.matched, evidence
+    assert evidence.score == 98.0
+    assert evidence.found is not None
+    assert compact(evidence.found) == compact(expected)
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        pytest.param("Aprx 2.9 Manual", "AAPPRRXX  22..88  MMaannuuaall", id="number-differs"),
+        pytest.param("Release 1 Notes", "Release\n11\nNotes", id="digits-alone-not-doubled"),
+        pytest.param(
+            "NRPE Documentation Addendum",
+            "NRPE DNRPE DOCUMENTATIONOCUMENTATION\nCopyright",
+            id="fragment-of-a-longer-other-title",
+        ),
+    ],
+)
+def test_fake_bold_does_not_make_wrong_titles_match(expected: str, text: str) -> None:
+    assert not one(expected, text).matched
