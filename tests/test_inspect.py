@@ -841,7 +841,17 @@ def test_pdf_xetex_logo_with_its_mirrored_e_reads_as_xetex() -> None:
         ("ArabX TEEX", "ArabXeTeX"),
         ("TEX and LATEX and EXIT", "TEX and LATEX and EXIT"),
         ("TEXT EXAMPLE", "TEXT EXAMPLE"),
+        ("HarmaƩan Features: opƟonal", "Harmattan Features: optional"),
+        ("ƟƩ Ʃa aƟ", "ƟƩ Ʃa aƟ"),
     ],
 )
 def test_respell_logos(extracted: str, spelled: str) -> None:
     assert respell_logos(extracted) == spelled
+
+
+def test_pdf_adobe_small_caps_and_old_style_figures_read_as_letters_and_digits() -> None:
+    # An expert font without ToUnicode: PDFium gives Adobe's private-use code points.
+    from factlinks._inspect.pdf import _PAGE_TEXT_FIXES
+
+    extracted = "The \uf773\uf769\uf76d\uf775\uf772\uf767\uf768 package, version \uf730.\uf731b"
+    assert extracted.translate(_PAGE_TEXT_FIXES) == "The simurgh package, version 0.1b"

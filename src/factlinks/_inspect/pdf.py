@@ -31,7 +31,22 @@ __all__ = ["PdfDocument", "info_value", "page_text", "quiet_pypdf"]
 # PDFium joins a word hyphenated across a line break into one, marked with U+FFFE where the
 # hyphen and the break were, and ends lines with CR LF. Both are put back as they are printed
 # (the matcher decides whether the hyphen belongs to the word, as for any other extractor).
-_PAGE_TEXT_FIXES = str.maketrans({"\ufffe": "-\n", "\r": None})
+_PAGE_TEXT_FIXES = str.maketrans(
+    {
+        "\ufffe": "-\n",
+        "\r": None,
+        # Adobe's private-use code points for small capitals and old-style figures (the
+        # Adobe Glyph List's "asmall" ... "zsmall" at U+F761-F77A, "zerooldstyle" ...
+        # "nineoldstyle" at U+F730-F739), used by expert fonts without a ToUnicode map.
+        **{chr(0xF761 + n): chr(ord("a") + n) for n in range(26)},
+        **{chr(0xF730 + n): chr(ord("0") + n) for n in range(10)},
+    }
+)
+# Word's PDF export maps the ligatures of some fonts (Calibri, Cambria, the SIL fonts) to
+# Latin letters of their own: "tt" to U+01A9, "ti" to U+019F ("HarmaƩan", "opƟonal"). They
+# are only read as ligatures between lower-case letters, where the real letters never stand.
+_WORD_LIGATURES = re.compile("(?<=[a-z])([\u01a9\u019f])(?=[a-z])")
+_WORD_LIGATURE_TEXT = {"\u01a9": "tt", "\u019f": "ti"}
 # The XeTeX and XeLaTeX logos draw a mirrored E; PDFium orders characters by position and puts
 # the mirrored one after the next letter: "X TEEX", "X LE ATEX" (pypdf keeps drawing order).
 _MIRRORED_LOGOS = (
@@ -150,10 +165,13 @@ def page_text(pdf: pdfium.PdfDocument, number: int) -> str:
 
 
 def respell_logos(text: str) -> str:
-    """``text`` with the XeTeX and XeLaTeX logos as PDFium extracts them spelled out."""
+    """``text`` with the XeTeX and XeLaTeX logos as PDFium extracts them spelled out, and
+    Word's ligature letters (see ``_WORD_LIGATURES``) as the letters they stand for."""
     if "EX" in text:
         for logo, spelled in _MIRRORED_LOGOS:
             text = logo.sub(spelled, text)
+    if "\u01a9" in text or "\u019f" in text:
+        text = _WORD_LIGATURES.sub(lambda m: _WORD_LIGATURE_TEXT[m.group(1)], text)
     return text
 
 
