@@ -424,6 +424,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         outcomes = run_direct(cases, options.max_pages)
     met = report(outcomes, limit=options.parse_timeout, timed=not args.http)
+    if not args.http:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        print(f"peak RSS of this process (the parse work of a worker): {peak / 1024**2:.0f} MiB "
+              f"of the {options.parse_memory / 1024**2:.0f} MiB parse_memory limit")  # fmt: skip
     print("targets (recall >= 98 %, specificity >= 99 %):", "met" if met else "NOT met")
     return 0 if met else 1
 

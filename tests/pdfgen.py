@@ -329,3 +329,30 @@ def make_pdf_with_xetex_logo(before: str = "About ", after: str = "") -> bytes:
         for scale, left, dy, text in glyphs
     ]
     return _build([b"\n".join(ops)], with_font=True, title=None, xmp_title=None, producer=None)
+
+
+def make_pdf_with_unmapped_title(glyphs: Sequence[int], body: str) -> bytes:
+    """Return a one-page PDF whose first line is drawn in a CID font without a Unicode map
+    (``Identity-H``: ``glyphs`` extract as the code points of those numbers, as for
+    :func:`make_pdf_with_unmapped_font`) and whose ``body`` below it is plain Helvetica."""
+    shown = b"<" + b"".join(b"%04X" % glyph for glyph in glyphs) + b">"
+    head = b"BT\n/F1 %d Tf\n%d %d Td\n%s Tj\nET" % (
+        _FONT_SIZE * 2,
+        _MARGIN,
+        _PAGE_HEIGHT - _MARGIN,
+        shown,
+    )
+    rest = _text_content(body).replace(b"/F1 ", b"/F2 ", 1)
+    rest = rest.replace(
+        b"%d %d Td" % (_MARGIN, _PAGE_HEIGHT - _MARGIN),
+        b"%d %d Td" % (_MARGIN, _PAGE_HEIGHT - _MARGIN - 3 * _LEADING),
+        1,
+    )
+    return _build(
+        [head + b"\n" + rest],
+        with_font=True,
+        title=None,
+        xmp_title=None,
+        producer=None,
+        font_dict=_IDENTITY_FONT,
+    )

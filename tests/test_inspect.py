@@ -855,3 +855,60 @@ def test_pdf_adobe_small_caps_and_old_style_figures_read_as_letters_and_digits()
 
     extracted = "The \uf773\uf769\uf76d\uf775\uf772\uf767\uf768 package, version \uf730.\uf731b"
     assert extracted.translate(_PAGE_TEXT_FIXES) == "The simurgh package, version 0.1b"
+
+
+MIXED = "".join(map(chr, [*GREEK_VIETNAMESE, 0x20, 0x0392, 0x1EB0]))
+BODY = "Ein Bericht über die Lage\nder Wirtschaft im Jahr 2024\nmit vielen Worten im Text"
+
+
+def test_pdf_title_line_in_an_unmapped_font_on_a_readable_page_is_unverifiable() -> None:
+    """The body reads, the big first line does not: the title may be that line."""
+    head = [*GREEK_VIETNAMESE, 0x20, 0x0392, 0x1EB0]
+    inspection, evidence = run(pdfgen.make_pdf_with_unmapped_title(head, BODY))
+    assert evidence is not None
+    assert not evidence.matched
+    assert inspection.problem is not None
+    assert inspection.problem.kind is ProblemKind.UNREADABLE_TEXT
+    assert inspection.problem.detail.startswith(
+        "the text layer of page 1 cannot be read at line 1, where a title stands: "
+    )
+    # What can be read is still searched: a title in the body is found.
+    inspection, evidence = run(
+        pdfgen.make_pdf_with_unmapped_title(head, BODY), title="Ein Bericht über die Lage"
+    )
+    assert evidence is not None
+    assert evidence.matched
+    assert inspection.problem is None
+
+
+@pytest.mark.parametrize(
+    "first_lines",
+    [
+        "Annual Report 2023\n" + BODY,
+        "• • •\nAnnual Report 2023\n" + BODY,  # too short to judge on its own
+    ],
+    ids=["plain", "bullets"],
+)
+def test_pdf_readable_first_lines_keep_a_wrong_title_drifted(first_lines: str) -> None:
+    inspection, evidence = run(pdfgen.make_pdf([first_lines]))
+    assert evidence is not None
+    assert not evidence.matched
+    assert inspection.problem is None
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("Δx and μm in 2023\n" + BODY, None),  # one Greek letter in a Latin line is text
+        ("経済レポート 2023 年版\n" + BODY, None),
+        ("Report\n" * 5 + MIXED, None),  # line 6: below where a title stands
+        ("Report\n" + MIXED + "\n" + BODY, 2),
+        ("/g0003/g0004/g0005\n" + BODY, 1),
+        ("\ue001\ue002\ue003\ue004\n" + BODY, 1),
+    ],
+)
+def test_unreadable_head(text: str, verdict: int | None) -> None:
+    from factlinks._inspect.readable import unreadable_head
+
+    head = unreadable_head(text)
+    assert (head[0] if head else None) == verdict

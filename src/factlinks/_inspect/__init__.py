@@ -14,6 +14,7 @@ from .._text import MAX_SEARCHED_TITLE_CHARS, clean_text
 from .html import charset_from_header, html_candidates
 from .match import match_title, text_fingerprint
 from .pdf import PdfDocument
+from .readable import unreadable_head
 
 __all__ = ["ParseRequest", "analyse", "sniff_format"]
 
@@ -155,6 +156,8 @@ def _unreadable(document: PdfDocument, inspection: Inspection, *, matched: bool)
     cannot vouch for a document none of whose pages reads as text (as for a scan).
     """
     problem = inspection.problem
+    if not matched and problem is None and not document.unreadable:
+        return _unreadable_head(document, inspection)
     if not document.unreadable or (matched and problem is None):
         return inspection
     if problem is not None and problem.kind is not ProblemKind.NO_TEXT_LAYER:
@@ -163,6 +166,19 @@ def _unreadable(document: PdfDocument, inspection: Inspection, *, matched: bool)
     where = f"page {pages[0]}" if len(pages) == 1 else f"pages {', '.join(pages)}"
     detail = f"the text layer of {where} cannot be read: {document.unreadable[0][1]}"
     return dataclasses.replace(inspection, problem=Problem(ProblemKind.UNREADABLE_TEXT, detail))
+
+
+def _unreadable_head(document: PdfDocument, inspection: Inspection) -> Inspection:
+    """A title not found, on a page 1 whose first lines do not all read as text, is not
+    proof of drift either: the title may be the line that cannot be read."""
+    head = unreadable_head(document.first_page)
+    if head is None:
+        return inspection
+    number, reason = head
+    detail = f"the text layer of page 1 cannot be read at line {number}, where a title stands: "
+    return dataclasses.replace(
+        inspection, problem=Problem(ProblemKind.UNREADABLE_TEXT, detail + reason)
+    )
 
 
 def _read_until_text(document: PdfDocument) -> None:

@@ -75,6 +75,8 @@ class PdfDocument:
         self._texts: list[str] = []
         self.unreadable: list[tuple[int, str]] = []
         """Pages whose text layer is garbage (number, why), left out of what is searched."""
+        self.first_page = ""
+        """The text of page 1 once read (empty if it was unreadable as a whole)."""
         try:
             pdf = pdfium.PdfDocument(data)
             self.pages = len(pdf)
@@ -119,6 +121,8 @@ class PdfDocument:
                 self.unreadable.append((number + 1, gate.reason))
                 continue
             self._texts.append(text)
+            if number == 0:
+                self.first_page = text
             if text.strip():
                 self._text_seen = True
                 if not self._first_text:

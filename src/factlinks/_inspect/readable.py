@@ -29,7 +29,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-__all__ = ["Readability", "assess_text"]
+__all__ = ["Readability", "assess_text", "unreadable_head"]
 
 JUNK_SHARE = 0.5
 """A page is unreadable when at least this share of its characters is junk."""
@@ -39,6 +39,10 @@ MIN_SYMBOL_CHARS = 20
 """... (judged only on pages with at least this many characters) ..."""
 MIXED_WORD_SHARE = 0.4
 """... or when at least this share of its words mixes unrelated scripts."""
+HEAD_LINES = 5
+""":func:`unreadable_head` judges the first this many lines of a page (where a title stands)."""
+MIN_HEAD_LINE_CHARS = 4
+"""... each on its own, if it has at least this many non-space characters."""
 
 _TOKEN_RE = re.compile(
     r"/(?:glyph|index|afii|uni|gid|cid|g|u|c|a)[0-9a-f]*[0-9][0-9a-f]*(?![0-9a-z])"
@@ -333,3 +337,21 @@ def _plausible(word: str) -> bool:
 def _basic(char: str) -> bool:
     """A letter of basic Latin (to Latin Extended-B), basic Greek or Cyrillic, or a mark."""
     return ord(char) < 0x0250 or 0x0300 <= ord(char) < 0x0500
+
+
+def unreadable_head(text: str) -> tuple[int, str] | None:
+    """The first unreadable line among the first :data:`HEAD_LINES` lines of ``text``, as
+    (line number, reason), or ``None``.
+
+    A page can read as text on the whole while the line that carries its title is set in a
+    font without a Unicode map (a display font, a logo): the title cannot be found, and its
+    absence proves nothing. Each line is judged by :func:`assess_text`'s own shares.
+    """
+    lines = [line for line in text.splitlines() if line.strip()][:HEAD_LINES]
+    for number, line in enumerate(lines, 1):
+        if sum(not char.isspace() for char in line) < MIN_HEAD_LINE_CHARS:
+            continue
+        reason = assess_text(line).reason
+        if reason is not None:
+            return number, reason
+    return None
