@@ -595,7 +595,7 @@ def test_a_pdf_with_a_password_is_a_document_error(tmp_path: Path) -> None:
     ("status", "says"),
     [
         (9, r"brief\.html: the parser died on this document \(too much memory\?\)"),
-        (86, r"brief\.html: the document needs more than 512 MiB of memory to parse"),
+        (86, r"brief\.html: the document needs more than 384 MiB of memory to parse"),
     ],
     ids=["killed", "memory-watch"],
 )
