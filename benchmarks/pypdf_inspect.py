@@ -3,7 +3,8 @@ before PDFium (commit d30b2e8, ``src/factlinks/_inspect/pdf.py``), pypdf for eve
 
 Kept so the speed and accuracy of the two engines are measured side by side, in one run, on
 the same corpus and machine. ``xmp_titles`` exists for the interface of today's reader: this
-one reads the XMP title at once, with the Info title.
+one reads the XMP title at once, with the Info title. It subclasses today's reader only to
+share ``finish``; it never opens a document with PDFium.
 """
 
 from __future__ import annotations
@@ -14,22 +15,24 @@ from collections.abc import Iterator
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from factlinks._inspect import pdf as pdfium_reader
 from factlinks._inspect.garbage import is_garbage_title
-from factlinks._inspect.match import text_fingerprint
 from factlinks._inspect.pdf import quiet_pypdf
-from factlinks._inspect.readable import assess_text
-from factlinks._models import DocFormat, Inspection, Problem, ProblemKind, TitleCandidate
+from factlinks._models import Problem, ProblemKind, TitleCandidate
 
 __all__ = ["PdfDocument"]
 
 
-class PdfDocument:
+class PdfDocument(pdfium_reader.PdfDocument):
     """A parsed PDF whose title fields are read at once and whose pages are read on demand.
 
     ``problem`` is set when the document cannot be verified (unparsable, encrypted, ...).
+    ``finish`` is today's (the same for both engines).
     """
 
     def __init__(self, data: bytes, *, max_pages: int) -> None:
+        self._pdf = None
+        self.first_page = ""
         self.titles: list[TitleCandidate] = []
         self.pages = 0
         self.problem: Problem | None = None
@@ -101,39 +104,6 @@ class PdfDocument:
                         ProblemKind.UNREADABLE_PAGE, f"page 1 cannot be read ({type(exc).__name__})"
                     )
                 continue
-            gate = assess_text(text)
-            if gate.reason is not None:
-                self.unreadable.append((number + 1, gate.reason))
-                continue
-            self._texts.append(text)
-            if text.strip():
-                self._text_seen = True
-                if not self._first_text:
-                    self._first_text = text
-            yield TitleCandidate(f"page {number + 1}", text)
-
-    def finish(self) -> Inspection:
-        """The inspection, after :meth:`page_texts` was consumed as far as needed."""
-        problem = self.problem
-        if problem is None and self._pages_read and not self._text_seen:
-            problem = Problem(
-                ProblemKind.NO_TEXT_LAYER,
-                f"no text layer in the first {self._pages_read} page(s) (a scanned PDF?)",
-            )
-        titles = list(self.titles)
-        if not titles:
-            first = _first_line(self._first_text)
-            if first:
-                titles.append(TitleCandidate("page 1", first))
-        return Inspection(
-            DocFormat.PDF,
-            tuple(titles),
-            pages=self.pages,
-            problem=problem,
-            text_sha256=text_fingerprint("\n".join(self._texts)) if self._text_seen else None,
-        )
-
-
-def _first_line(text: str) -> str | None:
-    lines = [line.strip() for line in text.splitlines() if len(line.strip()) > 3]
-    return " ".join(lines[:2])[:160] if lines else None
+            candidate = self._take(number, text)
+            if candidate is not None:
+                yield candidate

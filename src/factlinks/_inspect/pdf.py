@@ -116,18 +116,24 @@ class PdfDocument:
                         ProblemKind.UNREADABLE_PAGE, f"page 1 cannot be read ({exc})"[:300]
                     )
                 continue
-            gate = assess_text(text)
-            if gate.reason is not None:
-                self.unreadable.append((number + 1, gate.reason))
-                continue
-            self._texts.append(text)
-            if number == 0:
-                self.first_page = text
-            if text.strip():
-                self._text_seen = True
-                if not self._first_text:
-                    self._first_text = text
-            yield TitleCandidate(f"page {number + 1}", text)
+            candidate = self._take(number, text)
+            if candidate is not None:
+                yield candidate
+
+    def _take(self, number: int, text: str) -> TitleCandidate | None:
+        """Page ``number`` (0-based) read as ``text``: gated, kept, and a candidate if readable."""
+        gate = assess_text(text)
+        if gate.reason is not None:
+            self.unreadable.append((number + 1, gate.reason))
+            return None
+        self._texts.append(text)
+        if number == 0:
+            self.first_page = text
+        if text.strip():
+            self._text_seen = True
+            if not self._first_text:
+                self._first_text = text
+        return TitleCandidate(f"page {number + 1}", text)
 
     def finish(self) -> Inspection:
         """The inspection, after :meth:`page_texts` was consumed as far as needed."""
