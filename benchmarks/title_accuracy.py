@@ -327,7 +327,9 @@ def run_engine(args: argparse.Namespace, engine: str) -> tuple[list[Outcome], in
     if args.only:
         command += ["--only", args.only]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env)
+    if done.returncode:
+        sys.exit(f"engine {engine} failed (exit {done.returncode}):\n{done.stderr}")
     data = json.loads(done.stdout)
     cases = select(load_cases(args.corpus), args.only)
     outcomes = [
