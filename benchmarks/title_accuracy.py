@@ -361,12 +361,13 @@ def compare(args: argparse.Namespace, engines: list[str]) -> bool:
             rounds[engine].append(outcomes)
             peaks[engine] = max(peaks.get(engine, 0), peak)
             print(f"round {number + 1}: {engine} done", file=sys.stderr)
-    met = True
+    met = {}
     for engine in engines:
         print(f"\n=== engine {engine} (first round) ===")
-        met = report(rounds[engine][0], limit=CheckOptions().parse_timeout, timed=True) and met
+        met[engine] = report(rounds[engine][0], limit=CheckOptions().parse_timeout, timed=True)
     _side_by_side(rounds, peaks, engines)
-    return met
+    # The exit status is factlinks' own engine's, when it ran; the reference only compares.
+    return met.get("pdfium", all(met.values()))
 
 
 def _side_by_side(
@@ -418,7 +419,10 @@ def main(argv: list[str] | None = None) -> int:
     options = CheckOptions()
     if args.engine:
         met = compare(args, [e.strip() for e in args.engine.split(",") if e.strip()])
-        print("targets (recall >= 98 %, specificity >= 99 %):", "met" if met else "NOT met")
+        print(
+            "targets (recall >= 98 %, specificity >= 99 %) with factlinks' engine:",
+            "met" if met else "NOT met",
+        )
         return 0 if met else 1
     cases = select(load_cases(args.corpus), args.only)
     if args.http:
