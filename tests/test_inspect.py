@@ -912,3 +912,28 @@ def test_unreadable_head(text: str, verdict: int | None) -> None:
 
     head = unreadable_head(text)
     assert (head[0] if head else None) == verdict
+
+
+def test_pdf_font_codes_that_look_like_words_are_unreadable_not_drifted() -> None:
+    """A font without a Unicode map whose codes happen to be letters: the text gate sees words
+    ("Wkh Dqqxdo ..."), PDFium knows none of them has a Unicode mapping."""
+    pdf = pdfgen.make_pdf_with_unmapped_font(["Wkh Dqqxdo Uhsruw ri wkh Frpsdqb 2023"])
+    inspection, evidence = run(pdf, title="The Annual Report of the Company 2023")
+    assert evidence is not None
+    assert not evidence.matched
+    assert inspection.problem == Problem(
+        ProblemKind.UNREADABLE_TEXT,
+        "the text layer of page 1 cannot be read: its fonts have no Unicode map "
+        "(100% of its characters have none)",
+    )
+    # A title in those codes is still found: the tolerance only applies to what is missing.
+    _, evidence = run(pdf, title="Wkh Dqqxdo Uhsruw")
+    assert evidence is not None
+    assert evidence.matched
+
+
+def test_pdf_page_with_mapped_fonts_stays_drifted() -> None:
+    inspection, evidence = run(pdfgen.make_pdf(["The Annual Report of the Company 2023"]))
+    assert evidence is not None
+    assert not evidence.matched
+    assert inspection.problem is None

@@ -125,17 +125,27 @@ def _analyse_pdf(
         # unverifiable even when its metadata names the right title.
         _read_until_text(document)
     else:
-        evidence = _best_page(document, expected_title, evidence)
-    if not evidence.matched:
-        # The XMP packet is read last, and only when it can still change the verdict.
-        xmp = _searched(document.xmp_titles())
-        if xmp:
-            document.titles += xmp
-            evidence = _better(evidence, match_title(expected_title, xmp))
+        evidence = _last_resorts(
+            document, expected_title, _best_page(document, expected_title, evidence)
+        )
     inspection = _unreadable(document, document.finish(), matched=evidence.matched)
     if not evidence.matched:
         evidence = dataclasses.replace(evidence, found=inspection.display_title)
     return inspection, evidence
+
+
+def _last_resorts(document: PdfDocument, expected: str, best: TitleEvidence) -> TitleEvidence:
+    """When no page carried the title: the XMP packet, read last and only now, when it can
+    still change the verdict; then the pages whose characters have no Unicode map."""
+    if best.matched:
+        return best
+    xmp = _searched(document.xmp_titles())
+    if xmp:
+        document.titles += xmp
+        best = _better(best, match_title(expected, xmp))
+    if not best.matched:
+        document.find_unmapped()
+    return best
 
 
 def _searched(titles: list[TitleCandidate]) -> list[TitleCandidate]:

@@ -49,6 +49,8 @@ _WORD_LIGATURES = re.compile("(?<=[a-z])([\u01a9\u019f])(?=[a-z])")
 _WORD_LIGATURE_TEXT = {"\u01a9": "tt", "\u019f": "ti"}
 # The XeTeX and XeLaTeX logos draw a mirrored E; PDFium orders characters by position and puts
 # the mirrored one after the next letter: "X TEEX", "X LE ATEX" (pypdf keeps drawing order).
+UNMAPPED_SHARE = 0.5
+"""A page is unreadable when at least this share of its characters has no Unicode mapping."""
 _MIRRORED_LOGOS = (
     (re.compile(r"X ?TEEX"), "XeTeX"),
     (re.compile(r"X ?LE\s?ATEX"), "XeLaTeX"),
@@ -77,6 +79,7 @@ class PdfDocument:
         """Pages whose text layer is garbage (number, why), left out of what is searched."""
         self.first_page = ""
         """The text of page 1 once read (empty if it was unreadable as a whole)."""
+        self._searched: list[int] = []
         try:
             pdf = pdfium.PdfDocument(data)
             self.pages = len(pdf)
@@ -127,6 +130,7 @@ class PdfDocument:
             self.unreadable.append((number + 1, gate.reason))
             return None
         self._texts.append(text)
+        self._searched.append(number)
         if number == 0:
             self.first_page = text
         if text.strip():
@@ -134,6 +138,25 @@ class PdfDocument:
             if not self._first_text:
                 self._first_text = text
         return TitleCandidate(f"page {number + 1}", text)
+
+    def find_unmapped(self) -> None:
+        """Add to :attr:`unreadable` the searched pages most of whose characters PDFium found
+        no Unicode for: what they read as are the font's internal codes, which may well look
+        like words ("Wkh Dqqxdo Uhsruw" for "The Annual Report"), so the text gate passes them.
+
+        Called only when the title was not found (it costs a pass over each page's characters).
+        """
+        if self._pdf is None:
+            return
+        for number in self._searched:
+            try:
+                share = unmapped_share(self._pdf, number)
+            except pdfium.PdfiumError:
+                continue
+            if share >= UNMAPPED_SHARE:
+                why = f"its fonts have no Unicode map ({share:.0%} of its characters have none)"
+                self.unreadable.append((number + 1, why))
+        self.unreadable.sort()
 
     def finish(self) -> Inspection:
         """The inspection, after :meth:`page_texts` was consumed as far as needed."""
@@ -172,6 +195,23 @@ def page_text(pdf: pdfium.PdfDocument, number: int) -> str:
     finally:
         page.close()
     return respell_logos(str(text).translate(_PAGE_TEXT_FIXES))
+
+
+def unmapped_share(pdf: pdfium.PdfDocument, number: int) -> float:
+    """The share of page ``number``'s characters that PDFium could not map to Unicode."""
+    page = pdf[number]
+    try:
+        textpage = page.get_textpage()
+        try:
+            count = pdfium_c.FPDFText_CountChars(textpage)
+            errors = sum(
+                pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1 for index in range(count)
+            )
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return errors / count if count > 0 else 0.0
 
 
 def respell_logos(text: str) -> str:
