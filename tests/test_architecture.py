@@ -74,6 +74,9 @@ class LinesFormat(RegistryFormat):
         )
         return Registry(sources, path=name)
 
+    def holds(self, key: str) -> bool:
+        return key in _COLUMNS
+
     def apply_edits(self, text: str, edits: Sequence[Edit], *, path: str | Any = "<string>") -> str:
         lines = text.split("\n")
         for edit in edits:

@@ -245,11 +245,18 @@ def test_a_text_file_that_mentions_the_pdf_magic_is_read_as_text(tmp_path: Path)
     assert [c.url for c in extract_urls(notes)] == ["https://example.org/pdf-spec"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after 'fix --apply' moved a URL, the document still cites the old one; "
-    "'extract --sources --write' then re-adds the old URL as a new, duplicate source",
-)
+def _moved_report(path: Path, registry: Path, new_url: str) -> None:
+    """Write ``path``: a real report in which the registry's one source moved to ``new_url``."""
+    from factlinks import FetchResult, Hop, SourceResult, Status
+
+    (source,) = factlinks.load_sources(registry)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    fetch = FetchResult(source.url, new_url, 200, redirects=(Hop(source.url, 301, new_url),))
+    result = SourceResult(source, Status.MOVED, "moved", now, fetch=fetch, new_url=new_url)
+    report = factlinks.Report(results=(result,), started_at=now, finished_at=now, tool_version="0")
+    path.write_text(factlinks.render_json(report), encoding="utf-8")
+
+
 def test_extract_write_does_not_re_add_a_url_that_fix_moved(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -262,16 +269,25 @@ def test_extract_write_does_not_re_add_a_url_that_fix_moved(
         encoding="utf-8",
     )
     report = tmp_path / "report.json"
-    report.write_text(
-        '{"schema": "factlinks.report/1", "sources": [{"id": "study", "status": "moved", '
-        '"url": "https://docs.example.org/old.html", '
-        '"new_url": "https://docs.example.org/new.html"}]}',
-        encoding="utf-8",
-    )
+    _moved_report(report, registry, "https://docs.example.org/new.html")
     assert main(["fix", str(registry), "--report", str(report), "--apply"]) == 0
+    (source,) = factlinks.load_sources(registry)
+    assert source.url == "https://docs.example.org/new.html"
+    assert source.cited_url == "https://docs.example.org/old.html"
     assert main(["extract", str(document), "--sources", str(registry), "--write"]) == 0
     ids = [s.id for s in factlinks.load_sources(registry)]
     assert ids == ["study"]
+    capsys.readouterr()
+    # Nor is the source reported as no longer cited, and a second move keeps the first URL.
+    assert main(["extract", str(document), "--sources", str(registry)]) == 0
+    assert "study" not in capsys.readouterr().out
+    _moved_report(report, registry, "https://docs.example.org/newer.html")
+    assert main(["fix", str(registry), "--report", str(report), "--apply"]) == 0
+    (source,) = factlinks.load_sources(registry)
+    assert (source.url, source.cited_url) == (
+        "https://docs.example.org/newer.html",
+        "https://docs.example.org/old.html",
+    )
 
 
 def test_a_pdf_with_a_malformed_link_annotation_is_not_an_internal_error(

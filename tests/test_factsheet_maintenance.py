@@ -107,12 +107,21 @@ def test_second_run_sends_conditional_requests_and_keeps_every_status(
 def test_fix_moves_the_three_moved_urls_and_keeps_every_comment(nightly: dict[str, Any]) -> None:
     assert nightly["codes"][2] == 0
     original, fixed = nightly["original"].splitlines(), nightly["fixed"].splitlines()
-    assert len(original) == len(fixed)
-    changed = [(a, b) for a, b in zip(original, fixed, strict=True) if a != b]
+    # Each move changes its url line and records the URL the fact sheet prints right after it.
+    cited = [line for line in fixed if line.startswith("cited_url = ")]
+    assert len(cited) == 3
+    for line in cited:
+        before = fixed[fixed.index(line) - 1]
+        assert before.startswith("url = ")
+    kept = [line for line in fixed if not line.startswith("cited_url = ")]
+    assert len(original) == len(kept)
+    changed = [(a, b) for a, b in zip(original, kept, strict=True) if a != b]
     assert [b for _, b in changed] == [
         f'url = "{factsheet_web.EUROSTAT_NEW}"',
         f'url = "{factsheet_web.PLS_VIDEOS_NEW}"',
         f'url = "{factsheet_web.BMWK_NEW}"',
     ]
+    # What was cited is what the url lines said before.
+    assert [line.replace("cited_url = ", "url = ", 1) for line in cited] == [a for a, _ in changed]
     comments = [line for line in original if line.lstrip().startswith("#")]
     assert comments == [line for line in fixed if line.lstrip().startswith("#")]

@@ -28,6 +28,7 @@ from factlinks import (
 from factlinks._cli import main
 from factlinks._fix import (
     Fix,
+    FixPlan,
     ReportedResult,
     apply_fixes,
     plan_fixes,
@@ -299,7 +300,15 @@ def test_moved_source_gets_its_new_url(registry_file: Path, report_file: Path) -
             "https://old.example.org/reports/2021.pdf",
             MOVED_TO,
             "moved: the old URL redirects here permanently",
-        )
+        ),
+        # The documents still print the old URL: extract must still know the source by it.
+        Fix(
+            "moved-report",
+            "cited_url",
+            None,
+            "https://old.example.org/reports/2021.pdf",
+            "the URL the documents cite",
+        ),
     ]
     assert plan.skipped == ()
 
@@ -309,7 +318,7 @@ def test_archive_urls_only_with_archive_and_only_verified(
 ) -> None:
     registry = factlinks.load_sources(registry_file)
     results = results_from_report(report_file)
-    assert all(fix.key == "url" for fix in plan_fixes(registry, results))
+    assert all(fix.key in ("url", "cited_url") for fix in plan_fixes(registry, results))
 
     plan = plan_fixes(registry, results, archive=True)
     archive_fixes = {fix.source_id: fix for fix in plan if fix.key == "archive_url"}
@@ -391,9 +400,26 @@ def test_an_archive_url_chosen_by_hand_is_not_replaced(tmp_path: Path) -> None:
 # -- editing ----------------------------------------------------------------------------------
 
 
+def _url_fixes(plan: FixPlan) -> list[Fix]:
+    """The fixes of ``plan`` without the ``cited_url`` a move records (its own test below)."""
+    return [fix for fix in plan if fix.key != "cited_url"]
+
+
+def test_a_move_records_the_cited_url_right_after_url(
+    registry_file: Path, report_file: Path
+) -> None:
+    registry = factlinks.load_sources(registry_file)
+    new = apply_fixes(registry_file, plan_fixes(registry, results_from_report(report_file)))
+    assert _diff_body(unified_diff("sources.toml", REGISTRY, new)) == [
+        '-url      = "https://old.example.org/reports/2021.pdf"  # as printed',
+        f'+url      = "{MOVED_TO}"  # as printed',
+        '+cited_url = "https://old.example.org/reports/2021.pdf"',
+    ]
+
+
 def test_only_the_moved_url_line_changes(registry_file: Path, report_file: Path) -> None:
     registry = factlinks.load_sources(registry_file)
-    plan = plan_fixes(registry, results_from_report(report_file))
+    plan = _url_fixes(plan_fixes(registry, results_from_report(report_file)))
     new = apply_fixes(registry_file, plan)
     assert _changed(REGISTRY, new) == [
         (
@@ -414,7 +440,7 @@ def test_archive_url_goes_right_after_url_and_nothing_else_moves(
     registry_file: Path, report_file: Path
 ) -> None:
     registry = factlinks.load_sources(registry_file)
-    plan = plan_fixes(registry, results_from_report(report_file), archive=True)
+    plan = _url_fixes(plan_fixes(registry, results_from_report(report_file), archive=True))
     new = apply_fixes(registry_file, plan)
     old_lines, new_lines = REGISTRY.split("\n"), new.split("\n")
     added = [line for line in new_lines if line.startswith("archive_url")]
@@ -440,7 +466,7 @@ def test_archive_url_goes_right_after_url_and_nothing_else_moves(
 def test_fixing_twice_changes_nothing(registry_file: Path, report_file: Path) -> None:
     results = results_from_report(report_file)
     first = plan_fixes(factlinks.load_sources(registry_file), results, archive=True)
-    assert len(first) == 3
+    assert len(first) == 4  # a move, the cited URL it records, two archive copies
     write_fixed(registry_file, apply_fixes(registry_file, first))
     second = plan_fixes(factlinks.load_sources(registry_file), results, archive=True)
     assert len(second) == 0
@@ -554,7 +580,7 @@ def test_the_repository_registry_keeps_every_comment(tmp_path: Path) -> None:
         "bmwk-ki-herausforderungen": BMWK_NEW,
     }
     report = _save_report(tmp_path, registry, dict.fromkeys(moved, Status.MOVED), moved)
-    plan = plan_fixes(registry, results_from_report(report))
+    plan = _url_fixes(plan_fixes(registry, results_from_report(report)))
     assert {fix.source_id: fix.new for fix in plan} == moved
 
     old = path.read_text(encoding="utf-8")

@@ -1109,3 +1109,15 @@ def test_the_cli_exits_2_with_one_clear_line(
     assert "Traceback" not in err
     assert "internal error" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_cited_url_is_accepted_and_checked() -> None:
+    ok = parse(
+        '[[source]]\nid = "a"\nurl = "https://new.example/x.pdf"\n'
+        'cited_url = "https://old.example/x.pdf"\n'
+    )
+    assert ok[0].cited_url == "https://old.example/x.pdf"
+    with pytest.raises(RegistryError, match="'cited_url' must be http or https"):
+        parse('[[source]]\nid = "a"\nurl = "https://a.example/"\ncited_url = "ftp://x/y"\n')
+    with pytest.raises(RegistryError, match="cited_url"):
+        parse('[[source]]\nid = "a"\nurl = "https://a.example/"\ncited_url = 3\n')

@@ -118,7 +118,8 @@ class Fix:
     source_id: str
     """The ``id`` of the source to change."""
     key: str
-    """``"url"`` or ``"archive_url"``."""
+    """``"url"``, ``"cited_url"`` (with a move, the URL the documents print) or
+    ``"archive_url"``."""
     old: str | None
     """The value the registry has now (``None``: the key is absent)."""
     new: str
@@ -277,6 +278,9 @@ def _plan_move(
     fixes.append(
         Fix(source.id, "url", source.url, new, "moved: the old URL redirects here permanently")
     )
+    if source.cited_url is None:
+        # The documents still print the old URL: remember it, so `extract` knows the source.
+        fixes.append(Fix(source.id, "cited_url", None, source.url, "the URL the documents cite"))
 
 
 def _plan_archive(
@@ -368,6 +372,10 @@ def _read(path: Path) -> str:
         raise RegistryError(f"{path}: not UTF-8 text ({exc.reason})", path=str(path)) from None
 
 
+RECORD_ONLY = frozenset({"cited_url"})
+"""Keys a fix only records (they fix nothing): left out for a format that cannot hold them."""
+
+
 def apply_fixes(path: str | os.PathLike[str], fixes: Iterable[Fix]) -> str:
     """The text of the registry file at ``path`` with ``fixes`` made; the file is not touched.
 
@@ -387,8 +395,13 @@ def apply_fixes(path: str | os.PathLike[str], fixes: Iterable[Fix]) -> str:
     """
     file = Path(path)
     text = _read(file)
-    edits = [Edit(fix.source_id, fix.key, fix.new, old=fix.old) for fix in fixes]
-    return format_for(file, text).apply_edits(text, edits, path=str(file))
+    form = format_for(file, text)
+    edits = [
+        Edit(fix.source_id, fix.key, fix.new, old=fix.old)
+        for fix in fixes
+        if fix.key not in RECORD_ONLY or form.holds(fix.key)
+    ]
+    return form.apply_edits(text, edits, path=str(file))
 
 
 def write_fixed(path: str | os.PathLike[str], text: str) -> None:

@@ -152,6 +152,9 @@ class Source:
     """If set, the source is not checked, and this is the reason."""
     archive_url: str | None = None
     """An archived copy to cite when the original is gone (``factlinks fix --archive``)."""
+    cited_url: str | None = None
+    """The URL the citing documents print, when ``url`` was moved away from it (``factlinks
+    fix`` records it); ``extract`` counts a document citing it as citing this source."""
     line: int | None = field(default=None, compare=False)
     """Where the source starts in its registry file (1-based line), if known; not compared."""
     column: int | None = field(default=None, compare=False)

@@ -35,11 +35,19 @@ def compare_with_registry(
 ) -> RegistryDiff:
     """Compare the URLs of ``documents`` with the registry."""
     names = set(documents)
-    registered = {source.url for source in registry}
+    registered = {url for source in registry for url in _urls(source)}
     found = {c.url for c in cited}
     unregistered = tuple(c for c in unique(cited) if c.url not in registered)
-    uncited = tuple(s for s in registry if names & set(s.cited_in) and s.url not in found)
+    uncited = tuple(
+        s for s in registry if names & set(s.cited_in) and not found.intersection(_urls(s))
+    )
     return RegistryDiff(unregistered, uncited)
+
+
+def _urls(source: Source) -> tuple[str, ...]:
+    """The URLs a document may cite ``source`` by: its ``url``, and the ``cited_url`` that a
+    move left behind."""
+    return (source.url,) if source.cited_url is None else (source.url, source.cited_url)
 
 
 def _split(url: str) -> SplitResult:

@@ -129,6 +129,14 @@ class RegistryFormat(ABC):
             RegistryError: the text is not in this format or breaks a rule of the registry.
         """
 
+    def holds(self, key: str) -> bool:
+        """True when an entry of this format can hold the source key ``key``.
+
+        ``factlinks fix`` asks before it records ``cited_url`` with a move: a format without a
+        place for it gets the move alone. The default says every key (as ``sources.toml``).
+        """
+        return True
+
     @abstractmethod
     def apply_edits(
         self, text: str, edits: Sequence[Edit], *, path: str | os.PathLike[str] = "<string>"

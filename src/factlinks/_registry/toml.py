@@ -238,4 +238,6 @@ def _block(source: Source, note: str | None) -> str:
         lines.append(f"skip = {_string(source.skip)}")
     if source.archive_url is not None:
         lines.append(f"archive_url = {_string(source.archive_url)}")
+    if source.cited_url is not None:
+        lines.append(f"cited_url = {_string(source.cited_url)}")
     return "\n".join(lines)

@@ -44,6 +44,7 @@ SOURCE_KEYS = (
     "accessed",
     "skip",
     "archive_url",
+    "cited_url",
 )
 TOP_KEYS = ("settings", "source")
 _ID_RE = re.compile(r"[a-z0-9._-]+")
@@ -340,13 +341,18 @@ def _accessed(value: object, at: _At) -> dt.date | None:
     return accessed
 
 
-def _archive_url(value: object, at: _At) -> str | None:
-    if value is None:
-        return None
-    at.expect(value, str, "a string", "archive_url")
-    assert isinstance(value, str)
-    check_url(value, at.path, at.source_id, at.line, key="archive_url")
-    return value
+def _url_key(key: str) -> Callable[[object, _At], str | None]:
+    """The validator of an optional URL key (``archive_url``, ``cited_url``)."""
+
+    def validate(value: object, at: _At) -> str | None:
+        if value is None:
+            return None
+        at.expect(value, str, "a string", key)
+        assert isinstance(value, str)
+        check_url(value, at.path, at.source_id, at.line, key=key)
+        return value
+
+    return validate
 
 
 def _skip(value: object, at: _At) -> str | None:
@@ -364,7 +370,8 @@ _SOURCE_FIELDS: dict[str, Callable[[object, _At], Any]] = {
     "citation": _citation,
     "cited_in": _cited_in,
     "accessed": _accessed,
-    "archive_url": _archive_url,
+    "archive_url": _url_key("archive_url"),
+    "cited_url": _url_key("cited_url"),
     "skip": _skip,
 }
 """A validator per optional source key, in the order errors are looked for: ``(value, at)``
