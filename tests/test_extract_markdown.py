@@ -99,8 +99,13 @@ def urls(text: str, *, include_code: bool = False) -> list[str]:
         ),
         pytest.param(
             '<div>\n<a href="https://html.example/a">A</a> <img src="https://img.example/i">\n'
-            "</div>\n\nand <a href='https://inline.example/b'>b</a>.",
-            ["https://html.example/a", "https://inline.example/b"],
+            '<a href="#top">top</a> <map><area href="https://area.example/?a=1&amp;b=2."></map>\n'
+            "</div>\n\nand <A HREF='https://inline.example/b'>b</a>.",
+            [
+                "https://html.example/a",
+                "https://area.example/?a=1&b=2.",
+                "https://inline.example/b",
+            ],
             id="html-in-markdown-is-read-as-html",
         ),
         pytest.param(

@@ -7,8 +7,10 @@ What a Markdown document cites, parsed with markdown-it-py:
 - **reference definitions** ``[ref]: url``: the URL, used by a link or not;
 - **bare URLs** in text: found by the text rules (:func:`~factlinks._extract.urls.urls_in_text`:
   trailing punctuation stripped, a URL wrapped onto the next line joined);
-- **HTML** inside Markdown (blocks and inline tags): its ``<a href>`` and ``<area href>``, as
-  the HTML reader reads a page (:func:`~factlinks._extract.html.read_html`).
+- **HTML** inside Markdown (blocks and inline tags): the targets of its ``<a href>`` and
+  ``<area href>``, as the HTML reader reads a page, but with the standard library's tolerant
+  tokenizer (one tag at a time, no tree: a page of inline tags stays linear) and no
+  ``<base>``: a Markdown document has none.
 
 Left out: **images** (``![alt](src)``, ``<img src>``): a picture in a document is not a
 source it cites; an image inside a link (a badge) leaves the link's target. Text *inside* a
@@ -27,11 +29,11 @@ The link text (``[text]``) is not kept: :class:`~factlinks.CitedUrl` has no fiel
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .html import read_html
 from .interface import CitedUrl, parser_failure
 from .text import decode
 from .urls import urls_in_text, valid_url
@@ -101,8 +103,10 @@ class _Found:
             self.items.append((at, replace(cited, where=f"line {at}")))
 
     def html(self, line: int, markup: str) -> None:
-        for cited in read_html(markup.encode("utf-8"), self.document):
-            self.items.append((line, replace(cited, where=f"line {line} {cited.where}")))
+        """The link targets in HTML that starts on ``line``, as written."""
+        for tag, href in _hrefs(markup):
+            if not href.startswith("#"):
+                self.add(line, href, f" <{tag} href>")
 
     def block(self, token: Token) -> None:
         line = token.map[0] + 1 if token.map else 0
@@ -146,3 +150,28 @@ class _Found:
         elif child.type == "html_inline":
             self.html(line, child.content)
         return 0
+
+
+class _Hrefs(HTMLParser):
+    """Collects the ``href`` of each ``<a>`` and ``<area>`` start tag."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Keeps ``(tag, href)`` of a link."""
+        if tag in ("a", "area"):
+            href = dict(attrs).get("href")
+            if href:
+                self.found.append((tag, href.strip()))
+
+    handle_startendtag = handle_starttag
+
+
+def _hrefs(markup: str) -> list[tuple[str, str]]:
+    """``(tag, href)`` of the links in ``markup``, in order."""
+    parser = _Hrefs()
+    parser.feed(markup)
+    parser.close()
+    return parser.found
