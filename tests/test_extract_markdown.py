@@ -217,3 +217,9 @@ def test_the_same_text_named_txt_is_read_as_text(tmp_path: Path) -> None:
         "https://code.example/",
         "https://a.example/v1",
     ]
+
+
+def test_html_the_tokenizer_gives_up_on_keeps_the_links_before_it() -> None:
+    text = "<div><a href='https://a.example/'>a</a> <![ bogus <a href='https://b.example/'>\n"
+    text += "\nand <![ x and [c](https://c.example/)"
+    assert urls(text) == ["https://a.example/", "https://c.example/"]

@@ -388,7 +388,7 @@ def test_mutated_pages(
 _MARKDOWN = (
     b'# Brief\n\nSee [a [b]](https://a.example/x. "T") <https://b.example/> and\n'
     b"https://c.example/wrapped/\npart.html `https://code.example/` ![i](https://i.example/)\n\n"
-    b"```\nhttps://fence.example/\n```\n\n<div><a href='https://h.example/'>h</a></div>\n\n"
+    b"```\nhttps://fence.example/\n```\n\n<div><a href='https://h.example/'>h</a><![CDATA[x]]></div>\n\n"
     b"| a | [t][r] |\n|---|---|\n| https://cell.example/ | x |\n\n[r]: https://r.example/\n"
 )
 

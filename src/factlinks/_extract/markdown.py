@@ -9,8 +9,8 @@ What a Markdown document cites, parsed with markdown-it-py:
   trailing punctuation stripped, a URL wrapped onto the next line joined);
 - **HTML** inside Markdown (blocks and inline tags): the targets of its ``<a href>`` and
   ``<area href>``, as the HTML reader reads a page, but with the standard library's tolerant
-  tokenizer (one tag at a time, no tree: a page of inline tags stays linear) and no
-  ``<base>``: a Markdown document has none.
+  tokenizer (no tree: one BeautifulSoup tree per inline tag took 25 s for 20,000 links,
+  this takes 4 s) and no ``<base>``: a Markdown document has none.
 
 Left out: **images** (``![alt](src)``, ``<img src>``): a picture in a document is not a
 source it cites; an image inside a link (a badge) leaves the link's target. Text *inside* a
@@ -170,8 +170,12 @@ class _Hrefs(HTMLParser):
 
 
 def _hrefs(markup: str) -> list[tuple[str, str]]:
-    """``(tag, href)`` of the links in ``markup``, in order."""
+    """``(tag, href)`` of the links in ``markup``, in order, up to a declaration the standard
+    library's tokenizer gives up on (``<![ x``: it raises :class:`AssertionError`)."""
     parser = _Hrefs()
-    parser.feed(markup)
-    parser.close()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except AssertionError:  # _markupbase on a malformed marked section
+        pass
     return parser.found
