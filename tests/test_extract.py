@@ -179,7 +179,11 @@ def test_unreadable_document_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
         pytest.param(b"<html>", "page.htm", DocFormat.HTML, id="htm"),
         pytest.param(b"<html>", "page.XHTML", DocFormat.HTML, id="xhtml"),
         pytest.param(b"<html>", "page.txt", DocFormat.TEXT, id="html-bytes-named-txt-are-text"),
-        pytest.param(b"[a](https://a.example/)", "notes.md", DocFormat.TEXT, id="markdown"),
+        pytest.param(b"[a](https://a.example/)", "notes.md", DocFormat.MARKDOWN, id="md"),
+        pytest.param(b"", "notes.Markdown", DocFormat.MARKDOWN, id="markdown"),
+        pytest.param(b"", "notes.mdown", DocFormat.MARKDOWN, id="mdown"),
+        pytest.param(b"", "notes.mkd", DocFormat.MARKDOWN, id="mkd"),
+        pytest.param(b"[a](https://a.example/)", "notes.txt", DocFormat.TEXT, id="md-named-txt"),
     ],
 )
 def test_document_type(data: bytes, name: str, expected: DocFormat) -> None:
@@ -194,7 +198,7 @@ def test_extract_urls_reads_through_the_reader_table(
         return [cited, cited]
 
     monkeypatch.setitem(READERS, DocFormat.TEXT, fake)
-    doc = tmp_path / "notes.md"
+    doc = tmp_path / "notes.txt"
     doc.write_bytes(b"12345")
     assert factlinks.extract_urls(doc) == [
         factlinks.CitedUrl("https://x.example/5", "notes", "fake")
@@ -474,9 +478,9 @@ def test_a_text_document_over_the_limit_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(factlinks._extract, "MAX_TEXT_BYTES", 1_000)
-    document = tmp_path / "notes.md"
+    document = tmp_path / "notes.txt"
     document.write_text("https://a.example/\n" * 100, encoding="utf-8")
-    with pytest.raises(DocumentError, match=r"notes\.md: too large \(over 0 MiB of text\)"):
+    with pytest.raises(DocumentError, match=r"notes\.txt: too large \(over 0 MiB of text\)"):
         extract_urls(document)
     assert MAX_TEXT_BYTES == 64 * 1024**2
 

@@ -23,6 +23,7 @@ import factlinks
 from factlinks import DocumentError, RegistryError
 from factlinks._cli import main
 from factlinks._extract.html import read_html
+from factlinks._extract.markdown import read_markdown, read_markdown_with_code
 from factlinks._extract.pdf import read_pdf
 from factlinks._extract.text import read_text
 from factlinks._extract.urls import urls_in_text, valid_url
@@ -384,12 +385,30 @@ def test_mutated_pages(
     assert capfd.readouterr() == ("", "")
 
 
+_MARKDOWN = (
+    b'# Brief\n\nSee [a [b]](https://a.example/x. "T") <https://b.example/> and\n'
+    b"https://c.example/wrapped/\npart.html `https://code.example/` ![i](https://i.example/)\n\n"
+    b"```\nhttps://fence.example/\n```\n\n<div><a href='https://h.example/'>h</a><![CDATA[x]]></div>\n\n"
+    b"| a | [t][r] |\n|---|---|\n| https://cell.example/ | x |\n\n[r]: https://r.example/\n"
+)
+
+
+@fuzz(150)
+@given(edits)
+def test_mutated_markdown(
+    capfd: pytest.CaptureFixture[str], changes: list[tuple[int, int, bytes]]
+) -> None:
+    for read in (read_markdown, read_markdown_with_code):
+        _read_or_document_error(read, _mutate(_MARKDOWN, changes))
+    assert capfd.readouterr() == ("", "")
+
+
 @fuzz(200)
 @given(st.binary(max_size=2_000))
 def test_random_bytes_as_every_document_type(
     capfd: pytest.CaptureFixture[str], data: bytes
 ) -> None:
-    for read in (read_pdf, read_html, read_text):
+    for read in (read_pdf, read_html, read_text, read_markdown, read_markdown_with_code):
         _read_or_document_error(read, data)
         _read_or_document_error(read, b"%PDF-1.7\n" + data)
     assert capfd.readouterr() == ("", "")

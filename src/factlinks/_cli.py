@@ -253,6 +253,12 @@ def _build_parser() -> argparse.ArgumentParser:
     extract_p.add_argument(
         "-v", "--verbose", action="store_true", help="also print where each URL was found"
     )
+    extract_p.add_argument(
+        "--include-code",
+        action="store_true",
+        help="also the URLs in Markdown code spans and code blocks (left out by default: "
+        "a URL in code is an example, not a citation)",
+    )
     _add_debug([check_p, fix_p, report_p, extract_p])
     return parser
 
@@ -436,7 +442,11 @@ def _run_fix(args: argparse.Namespace) -> int:
 def _run_extract(args: argparse.Namespace) -> int:
     if args.write and not args.sources:
         raise OptionsError("--write needs --sources")
-    cited = [url for document in args.documents for url in extract_urls(document)]
+    cited = [
+        url
+        for document in args.documents
+        for url in extract_urls(document, include_code=args.include_code)
+    ]
     if not args.sources:
         seen: set[str] = set()
         for item in cited:

@@ -283,11 +283,16 @@ class FetchResult:
 
 
 class DocFormat(StrEnum):
-    """The detected type of a body, from its bytes first and its headers second."""
+    """The detected type of a body, from its bytes first and its headers second.
+
+    ``MARKDOWN`` is a document's type for ``extract`` (by its name: ``.md``, ``.markdown``,
+    ``.mdown``, ``.mkd``); a fetched body is never detected as Markdown, it is ``TEXT``.
+    """
 
     PDF = "pdf"
     HTML = "html"
     TEXT = "text"
+    MARKDOWN = "markdown"
     EMPTY = "empty"
     OTHER = "other"
 

@@ -1,10 +1,10 @@
 """Find the URLs a document cites: PDF (link annotations and text), HTML, Markdown, text.
 
-One reader per document type (:mod:`.pdf`, :mod:`.html`, :mod:`.text`), chosen from
-:data:`READERS` by :func:`document_type`; the URL-in-text logic they share is in :mod:`.urls`.
-Every URL is reported once. PDF and HTML, read by third-party parsers, are read in a parse
-worker under the time and memory limits ``check`` parses with (:mod:`.isolate`); text is
-read here, up to :data:`MAX_TEXT_BYTES`.
+One reader per document type (:mod:`.pdf`, :mod:`.html`, :mod:`.markdown`, :mod:`.text`),
+chosen from :data:`READERS` by :func:`document_type`; the URL-in-text logic they share is in
+:mod:`.urls`. Every URL is reported once. PDF, HTML and Markdown, read by third-party parsers,
+are read in a parse worker under the time and memory limits ``check`` parses with
+(:mod:`.isolate`); text is read here, up to :data:`MAX_TEXT_BYTES`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from .._options import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_TIMEOUT
 from .html import read_html
 from .interface import CitedUrl, Reader
 from .isolate import ReadRequest, read_isolated
+from .markdown import read_markdown, read_markdown_with_code
 from .pdf import read_pdf
 from .registry import RegistryDiff, add_to_registry, compare_with_registry
 from .text import read_text
 from .urls import unique, urls_in_text
 
 __all__ = [
+    "CODE_READERS",
     "ISOLATED",
     "MAX_TEXT_BYTES",
     "READERS",
@@ -41,29 +43,33 @@ __all__ = [
 READERS: dict[DocFormat, Reader] = {
     DocFormat.PDF: read_pdf,
     DocFormat.HTML: read_html,
+    DocFormat.MARKDOWN: read_markdown,
     DocFormat.TEXT: read_text,
 }
 """The reader of each document type; :func:`document_type` says which one a file is."""
+CODE_READERS: dict[DocFormat, Reader] = {DocFormat.MARKDOWN: read_markdown_with_code}
+"""For the types that mark code as code: the reader that reads it too (``include_code``)."""
 
-ISOLATED = frozenset({DocFormat.PDF, DocFormat.HTML})
+ISOLATED = frozenset({DocFormat.PDF, DocFormat.HTML, DocFormat.MARKDOWN})
 """The document types read in a parse worker, with time and memory limits."""
 MAX_TEXT_BYTES = 64 * 1024**2
-"""A document read in this process (text, Markdown) larger than this (64 MiB) is refused."""
+"""A document read in this process (text) larger than this (64 MiB) is refused."""
 
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+_MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 _HEAD_BYTES = 1024
 
 
 def document_type(data: bytes, name: str) -> DocFormat:
-    """The type of a document: PDF from its bytes (``%PDF-``) or name, HTML by name, else text.
-
-    Markdown is text: its links are URLs in text.
-    """
+    """The type of a document: PDF from its bytes (``%PDF-``) or name, HTML and Markdown by
+    name, else text."""
     suffix = Path(name).suffix.lower()
     if data[:1024].lstrip().startswith(b"%PDF-") or suffix == ".pdf":
         return DocFormat.PDF
     if suffix in _HTML_SUFFIXES:
         return DocFormat.HTML
+    if suffix in _MARKDOWN_SUFFIXES:
+        return DocFormat.MARKDOWN
     return DocFormat.TEXT
 
 
@@ -72,13 +78,16 @@ def extract_urls(
     *,
     parse_timeout: float = DEFAULT_PARSE_TIMEOUT,
     parse_memory: int = DEFAULT_PARSE_MEMORY,
+    include_code: bool = False,
 ) -> list[CitedUrl]:
     """The URLs cited in one document, in order, each once.
 
     The type comes from the bytes (``%PDF``) and then the extension: ``.html``/``.htm``
-    (links), anything else as text (Markdown included: its links are URLs in text). PDF and
-    HTML are parsed in a worker process, as ``check`` parses, with at most ``parse_timeout``
-    seconds and ``parse_memory`` bytes of resident memory (0: no memory limit).
+    (links), ``.md``/``.markdown``/``.mdown``/``.mkd`` (Markdown: links, autolinks, reference
+    definitions and bare URLs; see :mod:`.markdown`), anything else as text. PDF, HTML and
+    Markdown are parsed in a worker process, as ``check`` parses, with at most
+    ``parse_timeout`` seconds and ``parse_memory`` bytes of resident memory (0: no memory
+    limit). URLs in Markdown code spans and code blocks are left out unless ``include_code``.
 
     Example::
 
@@ -92,7 +101,7 @@ def extract_urls(
     file = Path(path)
     head = _read(file, _HEAD_BYTES)
     fmt = document_type(head, file.name)
-    read = READERS[fmt]
+    read = CODE_READERS.get(fmt, READERS[fmt]) if include_code else READERS[fmt]
     if fmt in ISOLATED and _sendable(read):
         request = ReadRequest(str(file), read, file.stem)
         return unique(read_isolated(request, timeout=parse_timeout, memory=parse_memory))

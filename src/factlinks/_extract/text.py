@@ -1,19 +1,20 @@
-"""Plain text documents, Markdown included (its links are URLs in text)."""
+"""Plain text documents: the URLs in the text, by the rules of :mod:`.urls`."""
 
 from __future__ import annotations
 
 from .interface import CitedUrl
 from .urls import urls_in_text
 
-__all__ = ["read_text"]
+__all__ = ["decode", "read_text"]
 
 
 def read_text(data: bytes, document: str) -> list[CitedUrl]:
     """The URLs in the text, by line (``line 12``); UTF-8, or else Windows-1252."""
-    return urls_in_text(_decode(data), document)
+    return urls_in_text(decode(data), document)
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes) -> str:
+    """``data`` as text: UTF-8 (a byte order mark dropped), or else Windows-1252."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
