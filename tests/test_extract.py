@@ -648,3 +648,22 @@ def test_a_worker_that_dies_on_the_document_is_a_document_error(
     document.write_bytes(b"<a href='https://a.example/'>a</a>")
     with pytest.raises(DocumentError, match=says):
         extract_urls(document)
+
+
+def test_explicit_targets_are_never_trimmed_like_prose(tmp_path: Path) -> None:
+    """An href or a PDF link annotation is the target as set: its final "." or ")" stays,
+    where the same URL in running text loses it (it may end the sentence)."""
+    targets = ["https://a.example/v1.", "https://a.example/wiki/Foo_(bar))", "https://a.example/x'"]
+    page = tmp_path / "links.html"
+    page.write_text(
+        "".join(f'<p><a href="{url}">x</a></p>' for url in targets)
+        + "<p>see https://a.example/v1.</p>",
+        encoding="utf-8",
+    )
+    assert [c.url for c in extract_urls(page)] == targets
+    pdf = tmp_path / "links.pdf"
+    pdf.write_bytes(make_pdf(["Links"], links=targets))
+    assert [c.url for c in extract_urls(pdf) if c.where.endswith("link")] == targets
+    text = tmp_path / "links.txt"
+    text.write_text("see https://a.example/v1.\n", encoding="utf-8")
+    assert [c.url for c in extract_urls(text)] == ["https://a.example/v1"]

@@ -6,7 +6,7 @@ import warnings
 from urllib.parse import urljoin
 
 from .interface import CitedUrl, parser_failure
-from .urls import strip_url, valid_url
+from .urls import valid_url
 
 __all__ = ["read_html"]
 
@@ -36,7 +36,9 @@ def read_html(data: bytes, document: str) -> list[CitedUrl]:
         href = str(tag["href"]).strip()
         if href.startswith("#"):
             continue  # a place on the same page, not a citation
-        url = strip_url(_join(base, href))
+        # An explicit target, as written (HTML strips only the white space around it): never
+        # trimmed like a URL in prose, whose final "." or ")" may be the sentence's.
+        url = _join(base, href)
         if valid_url(url):
             found.append(CitedUrl(url, document, f"<{tag.name} href>"))
     return found

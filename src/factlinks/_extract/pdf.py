@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .._errors import DocumentError
 from .interface import CitedUrl, parser_failure
-from .urls import strip_url, urls_in_text, valid_url
+from .urls import urls_in_text, valid_url
 
 if TYPE_CHECKING:
     from pypdf import PageObject
@@ -59,7 +59,8 @@ def _links(page: PageObject, document: str, number: int) -> list[CitedUrl]:
         uri = action.get("/URI") if isinstance(action, dict) else None
         if isinstance(uri, bytes):
             uri = uri.decode("latin-1")
-        target = strip_url(str(uri).strip()) if uri is not None else ""
+        # The annotation's URI is the target as set: never trimmed like prose.
+        target = str(uri).strip() if uri is not None else ""
         if valid_url(target):
             found.append(CitedUrl(target, document, f"page {number} link"))
     return found
