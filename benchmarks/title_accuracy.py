@@ -261,6 +261,10 @@ def report(outcomes: list[Outcome], *, limit: float, timed: bool) -> bool:
             f"  {fmt:<5} recall {_rate(sum(o.accepted for o in t), len(t)):<22} "
             f"specificity {_rate(sum(not o.accepted for o in w), len(w))}"
         )
+    statuses = Counter(o.status for o in wrong)
+    print(
+        "wrong titles by status:     " + ", ".join(f"{k} {n}" for k, n in sorted(statuses.items()))
+    )
     kinds = Counter(o.case.kind for o in wrong)
     for kind, count in sorted(kinds.items()):
         ok = sum(not o.accepted for o in wrong if o.case.kind == kind)
