@@ -26,6 +26,11 @@ class CitedUrl:
     """The document's name: its file name without extension (what ``cited_in`` holds)."""
     where: str
     """``line 12``, ``page 3``, ``page 3 link``, ``<a href>``."""
+    text: str = ""
+    """The text the URL is cited with, as the document shows it: a link's text (an HTML
+    ``<a>``'s, a Markdown link's, the text under a PDF link annotation), or for a bare URL the
+    reference entry it stands in (the lines of its list item or paragraph); white space
+    collapsed. Empty when the document gives none."""
 
 
 class Reader(Protocol):

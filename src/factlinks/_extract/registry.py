@@ -17,7 +17,7 @@ from .._registry.interface import read_text
 from .interface import CitedUrl
 from .urls import unique
 
-__all__ = ["RegistryDiff", "add_to_registry", "compare_with_registry"]
+__all__ = ["RegistryDiff", "add_to_registry", "compare_with_registry", "new_sources"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,35 @@ def _slug(url: str) -> str:
     return slug[:60].rstrip("-") or "source"
 
 
+def new_sources(
+    new: Sequence[CitedUrl], taken: Iterable[str], *, today: dt.date
+) -> tuple[list[Source], dict[str, str]]:
+    """A source per cited URL, with an id none of ``taken`` has, and the note on each.
+
+    The note (``Added by factlinks extract from DOC (page 3 link) on DATE.``) says where the
+    URL was found; :func:`add_to_registry` writes it as a comment above the source.
+    """
+    used = set(taken)
+    sources: list[Source] = []
+    notes: dict[str, str] = {}
+    for cited in new:
+        base = _slug(cited.url)
+        source_id, counter = base, 2
+        while source_id in used:
+            source_id, counter = f"{base}-{counter}", counter + 1
+        used.add(source_id)
+        pdf = _split(cited.url).path.lower().endswith(".pdf")
+        sources.append(
+            Source(
+                source_id, cited.url, kind=Kind.PDF if pdf else Kind.ANY, cited_in=(cited.document,)
+            )
+        )
+        notes[source_id] = (
+            f"Added by factlinks extract from {cited.document} ({cited.where}) on {today}."
+        )
+    return sources, notes
+
+
 def add_to_registry(
     registry_path: str | os.PathLike[str],
     new: Sequence[CitedUrl],
@@ -80,24 +109,7 @@ def add_to_registry(
     """
     path = Path(registry_path)
     taken = {source.id for source in load_sources(path)}
-    today = today or dt.date.today()
-    sources: list[Source] = []
-    notes: dict[str, str] = {}
-    for cited in new:
-        base = _slug(cited.url)
-        source_id, counter = base, 2
-        while source_id in taken:
-            source_id, counter = f"{base}-{counter}", counter + 1
-        taken.add(source_id)
-        pdf = _split(cited.url).path.lower().endswith(".pdf")
-        sources.append(
-            Source(
-                source_id, cited.url, kind=Kind.PDF if pdf else Kind.ANY, cited_in=(cited.document,)
-            )
-        )
-        notes[source_id] = (
-            f"Added by factlinks extract from {cited.document} ({cited.where}) on {today}."
-        )
+    sources, notes = new_sources(new, taken, today=today or dt.date.today())
     if not sources:
         return []
     text = read_text(path)
