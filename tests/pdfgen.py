@@ -11,9 +11,22 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from xml.sax.saxutils import escape as _escape_xml
 
-__all__ = ["make_pdf", "make_pdf_with_unmapped_font", "make_pdf_without_text", "make_slow_pdf"]
+__all__ = [
+    "Link",
+    "Placed",
+    "column",
+    "link_rect",
+    "make_laid_out_pdf",
+    "make_pdf",
+    "make_pdf_with_unmapped_font",
+    "make_pdf_without_text",
+    "make_slow_pdf",
+    "text_width",
+    "wrap",
+]
 
 _PAGE_WIDTH = 612  # US Letter, in points
 _PAGE_HEIGHT = 792
@@ -116,6 +129,7 @@ def _build(
     compress: bool = False,
     links: Sequence[str] = (),
     font_dict: bytes = _HELVETICA,
+    rect_links: Sequence[Sequence[tuple[str, tuple[float, ...]]]] = (),
 ) -> bytes:
     # Object numbers: 1 catalog, 2 page tree, 3 info, then optional font and metadata, then a
     # page object and its content stream per page.
@@ -135,7 +149,9 @@ def _build(
     resources = b"<< >>"
     if with_font:
         fonts = b"/F1 %d 0 R" % new_object(font_dict)
-        if font_dict != _HELVETICA:  # F2: Helvetica, for the readable pages of a mixed file
+        if (
+            font_dict != _HELVETICA and not rect_links
+        ):  # F2: Helvetica, for the readable pages of a mixed file
             fonts += b" /F2 %d 0 R" % new_object(_HELVETICA)
         resources = b"<< /Font << %s >> >>" % fonts
 
@@ -162,7 +178,7 @@ def _build(
                     _PAGE_HEIGHT,
                     resources,
                     content_ref,
-                    annots if index == 0 else b"",
+                    annots if index == 0 else _rect_annotations(rect_links, index, new_object),
                 )
             )
         )
@@ -174,6 +190,25 @@ def _build(
     )
 
     return _serialise(objects)
+
+
+def _rect_annotations(
+    rect_links: Sequence[Sequence[tuple[str, tuple[float, ...]]]],
+    index: int,
+    new_object: Callable[[bytes], int],
+) -> bytes:
+    """The ``/Annots`` of page ``index``: one link annotation per (URI, rectangle)."""
+    if index >= len(rect_links) or not rect_links[index]:
+        return b""
+    refs = [
+        new_object(
+            b"<< /Type /Annot /Subtype /Link /Rect [%s] /Border [0 0 0]"
+            b" /A << /S /URI /URI %s >> >>"
+            % (b" ".join(b"%.2f" % v for v in rect), _literal(uri.encode("ascii")))
+        )
+        for uri, rect in rect_links[index]
+    ]
+    return b" /Annots [%s]" % b" ".join(b"%d 0 R" % ref for ref in refs)
 
 
 def _link_annotations(links: Sequence[str], new_object: Callable[[bytes], int]) -> bytes:
@@ -355,4 +390,183 @@ def make_pdf_with_unmapped_title(glyphs: Sequence[int], body: str) -> bytes:
         xmp_title=None,
         producer=None,
         font_dict=_IDENTITY_FONT,
+    )
+
+
+# -- laid-out pages: lines where a typesetter puts them, links over the words they are set on --
+
+_HELVETICA_WIDTHS = dict(
+    zip(
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+        "abcdefghijklmnopqrstuvwxyz{|}~",
+        (
+            278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+            *[556] * 10, 278, 278, 584, 584, 584, 556, 1015,
+            667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667,
+            778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333,
+            556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556,
+            556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+        ),
+        strict=True,
+    )
+)  # fmt: skip
+"""Helvetica's advance widths (its AFM file), in thousandths of the font size."""
+_OTHER_WIDTHS = {"\u2022": 350, "\u2013": 556, "\u2014": 1000, "ß": 611, "Ä": 667, "Ö": 778}
+
+
+def char_width(char: str) -> int:
+    """The advance width of ``char`` in Helvetica, in thousandths of the font size (the widths
+    the laid-out PDFs declare, so a viewer places every character where this says)."""
+    if char in _HELVETICA_WIDTHS:
+        return _HELVETICA_WIDTHS[char]
+    return _OTHER_WIDTHS.get(char, 722 if char.isupper() else 556)
+
+
+def text_width(text: str, size: float) -> float:
+    """The width of ``text`` set in Helvetica at ``size`` points."""
+    return sum(char_width(char) for char in text) * size / 1000
+
+
+def _declared_widths_font() -> bytes:
+    widths = [
+        char_width(bytes([code]).decode("cp1252", errors="replace")) for code in range(32, 256)
+    ]
+    return (
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding"
+        b" /FirstChar 32 /LastChar 255 /Widths [%s] >>" % b" ".join(b"%d" % w for w in widths)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """One line of text at a position: its baseline starts at (``x``, ``y``)."""
+
+    text: str
+    x: float
+    y: float
+    size: float = 10.0
+    gaps: tuple[tuple[int, int], ...] = ()
+    """(character index, thousandths of the size): space put before that character with a
+    ``TJ`` offset, no space character in the text (how some producers set word spaces)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link annotation over characters ``start`` to ``end`` of line ``line`` of a page."""
+
+    uri: str
+    line: int
+    start: int = 0
+    end: int | None = None
+
+
+def column(
+    lines: Sequence[str],
+    *,
+    x: float = _MARGIN,
+    top: float = _PAGE_HEIGHT - _MARGIN,
+    size: float = 10.0,
+    leading: float | None = None,
+) -> list[Placed]:
+    """``lines`` set one under the other from ``top``; an empty line leaves a line's gap."""
+    step = leading if leading is not None else size * 1.2
+    placed = []
+    y = top
+    for line in lines:
+        if line.strip():
+            placed.append(Placed(line, x, y, size))
+        y -= step
+    return placed
+
+
+def wrap(text: str, width: float, size: float = 10.0) -> list[str]:
+    """``text`` broken into lines at most ``width`` points wide, at spaces, as a typesetter
+    would; a word longer than a line (a URL) is broken after its last ``/``, ``.`` or ``-``
+    that fits, else anywhere."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while text_width(word, size) > width:
+            cut = _break_point(word, width, size)
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _break_point(word: str, width: float, size: float) -> int:
+    fits = 1
+    while fits < len(word) and text_width(word[: fits + 1], size) <= width:
+        fits += 1
+    for at in range(fits, 0, -1):
+        if word[at - 1] in "/.-":
+            return at
+    return fits
+
+
+def link_rect(line: Placed, start: int = 0, end: int | None = None) -> tuple[float, ...]:
+    """The rectangle over characters ``start`` to ``end`` of ``line``, as a typesetter sets a
+    link: from below the baseline to above the capitals."""
+    stop = len(line.text) if end is None else end
+    left = line.x + _advance(line, start)
+    right = line.x + _advance(line, stop)
+    return (left, line.y - 0.25 * line.size, right, line.y + 0.9 * line.size)
+
+
+def _advance(line: Placed, stop: int) -> float:
+    """How far from ``line.x`` character ``stop`` of ``line`` starts."""
+    gaps = sum(amount for at, amount in line.gaps if at <= stop and at < len(line.text))
+    return text_width(line.text[:stop], line.size) + gaps * line.size / 1000
+
+
+def _shown(line: Placed) -> bytes:
+    """The ``TJ`` array of ``line``: its text, with the offsets of its ``gaps``."""
+    parts = []
+    last = 0
+    for at, amount in sorted(line.gaps):
+        parts.append(_literal(_encode_line(line.text[last:at])) + b" %d" % -amount)
+        last = at
+    parts.append(_literal(_encode_line(line.text[last:])))
+    return b" ".join(parts)
+
+
+def make_laid_out_pdf(
+    pages: Sequence[Sequence[Placed]],
+    links: Sequence[Sequence[Link]] = (),
+    *,
+    title: str | None = None,
+) -> bytes:
+    """Return a PDF whose pages show the ``Placed`` lines (Helvetica with declared widths) and
+    carry the link annotations of ``links`` (one list per page), each over the characters of
+    its line it names."""
+    contents = []
+    for page in pages:
+        ops = [
+            b"BT /F1 %.2f Tf 1 0 0 1 %.2f %.2f Tm [%s] TJ ET"
+            % (line.size, line.x, line.y, _shown(line))
+            for line in page
+        ]
+        contents.append(b"\n".join(ops) or b"% empty")
+    annotations = [
+        [(link.uri, link_rect(page[link.line], link.start, link.end)) for link in page_links]
+        for page, page_links in zip(
+            pages, list(links) + [[]] * (len(pages) - len(links)), strict=False
+        )
+    ]
+    return _build(
+        contents,
+        with_font=True,
+        title=title,
+        xmp_title=None,
+        producer=None,
+        font_dict=_declared_widths_font(),
+        rect_links=annotations,
     )

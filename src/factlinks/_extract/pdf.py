@@ -1,66 +1,313 @@
-"""PDF documents: the targets of link annotations, and URLs in the text layer of each page."""
+"""PDF documents: the targets of link annotations, and URLs in the text layer of each page.
+
+PDFium (pypdfium2, the engine ``check`` reads PDFs with) gives both: the link annotations
+(``FPDFLink_Enumerate``) with their rectangles, and the text layer with a box for every
+character. The boxes decide what the text alone cannot:
+
+- whether a URL at a line end wrapped: only when its line reaches the right edge of its text
+  block, so that the next line's first piece of URL did not fit (:meth:`_PageLayout.wrapped`);
+- where a word space is that the text layer lost (``…example.org/)stelltWeb``): a gap
+  between two character boxes (:meth:`_PageLayout.respace`);
+- where a paragraph ends: a gap between lines, another column (:meth:`_PageLayout.new_entry`).
+
+Annotation URIs are the truth where they exist: a text URL that is a prefix or a piece of an
+annotated URL of the same document, or on the same page an extension of one, is the text
+layer's broken copy of it and is not reported. A link's :attr:`CitedUrl.text` is the text
+under its rectangle (the rectangles of one link split over several lines joined); when that is
+only the printed URL, the reference entry the URL stands in.
+"""
 
 from __future__ import annotations
 
-import io
-from typing import TYPE_CHECKING
+import ctypes
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from .._errors import DocumentError
+from .._inspect.pdf import respell_logos
 from .interface import CitedUrl, parser_failure
-from .urls import urls_in_text, valid_url
-
-if TYPE_CHECKING:
-    from pypdf import PageObject
+from .urls import SOFT_HYPHEN, urls_in_lines, valid_url
 
 __all__ = ["MAX_PAGES", "read_pdf"]
 
 MAX_PAGES = 2000
 """Pages after this many are not read."""
 
+_Box = tuple[float, float, float, float]
+"""left, bottom, right, top, in PDF points."""
+_WORD_GAP = 0.08
+"""A gap between two character boxes wider than this share of the line height is a space."""
+_PARAGRAPH_GAP = 0.9
+"""A gap between two lines taller than this share of the line height ends a paragraph."""
+_WINDOW = 8
+"""Lines above and below a line that tell where its text block's right edge is."""
+_URL_START = re.compile(r"https?://", re.IGNORECASE)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 
 def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
     """The URLs a PDF links to and shows, page by page (``page 3 link``, ``page 3``).
 
-    Prints and logs nothing: pypdf's warnings and log records about sloppy files are held back.
-
     Raises:
-        DocumentError: the PDF is encrypted or cannot be parsed (whatever pypdf raised on it).
+        DocumentError: the PDF is encrypted or cannot be parsed (what PDFium said about it).
     """
-    from pypdf import PdfReader
-
-    from .._inspect.pdf import quiet_pypdf
-
-    found: list[CitedUrl] = []
     try:
-        with quiet_pypdf():
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise DocumentError("the PDF is encrypted")
-            for number, page in enumerate(reader.pages[:MAX_PAGES], start=1):
-                found.extend(_links(page, document, number))
-                text = page.extract_text() or ""
-                found.extend(urls_in_text(text, document, where=f"page {number}"))
-    except DocumentError:
-        raise
-    except Exception as exc:  # a hostile file makes pypdf raise anything (assert, NotImplemented)
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise DocumentError("the PDF is encrypted") from exc
         raise parser_failure("the PDF cannot be read", exc) from exc
+    except Exception as exc:  # a hostile file may make the binding raise anything
+        raise parser_failure("the PDF cannot be read", exc) from exc
+    try:
+        pages = [_read_page(pdf, number) for number in range(min(len(pdf), MAX_PAGES))]
+    finally:
+        pdf.close()
+    return _resolve(pages, document)
+
+
+@dataclass(slots=True)
+class _Page:
+    """What one page gives: its links (URI, text under them) and the URLs of its text."""
+
+    number: int
+    links: list[tuple[str, str]] = field(default_factory=list)
+    text_urls: list[CitedUrl] = field(default_factory=list)
+
+
+def _read_page(pdf: pdfium.PdfDocument, index: int) -> _Page:
+    """Page ``index`` (0-based) read; a page PDFium cannot load gives nothing."""
+    result = _Page(index + 1)
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError:
+        return result
+    try:
+        textpage = page.get_textpage()
+        try:
+            result.links = _links(pdf, page, textpage)
+            result.text_urls = _text_urls(textpage, f"page {index + 1}")
+        finally:
+            textpage.close()
+    except pdfium.PdfiumError:
+        pass
+    finally:
+        page.close()
+    return result
+
+
+def _links(
+    pdf: pdfium.PdfDocument, page: pdfium.PdfPage, textpage: pdfium.PdfTextPage
+) -> list[tuple[str, str]]:
+    """The URI links of a page in order, each with the text under its rectangle; one link set
+    as several annotations in a row (one per line) is one, its texts joined."""
+    links: list[tuple[str, str]] = []
+    position = ctypes.c_int(0)
+    link = pdfium_c.FPDF_LINK()
+    while pdfium_c.FPDFLink_Enumerate(page.raw, ctypes.byref(position), ctypes.byref(link)):
+        uri = _uri(pdf, link)
+        if not uri:
+            continue
+        under = " ".join(_text_under(textpage, link).split())
+        if links and links[-1][0] == uri:
+            links[-1] = (uri, f"{links[-1][1]} {under}".strip())
+        else:
+            links.append((uri, under))
+    return links
+
+
+def _uri(pdf: pdfium.PdfDocument, link: pdfium_c.FPDF_LINK) -> str:
+    """The URI a link goes to, as set (never trimmed like prose), or "" if it is no URL."""
+    action = pdfium_c.FPDFLink_GetAction(link)
+    if not action or pdfium_c.FPDFAction_GetType(action) != pdfium_c.PDFACTION_URI:
+        return ""
+    size = pdfium_c.FPDFAction_GetURIPath(pdf.raw, action, None, 0)
+    if size <= 1:
+        return ""
+    buffer = ctypes.create_string_buffer(size)
+    pdfium_c.FPDFAction_GetURIPath(pdf.raw, action, buffer, size)
+    target = buffer.raw[: size - 1].decode("latin-1").strip()
+    return target if valid_url(target) else ""
+
+
+def _text_under(textpage: pdfium.PdfTextPage, link: pdfium_c.FPDF_LINK) -> str:
+    rect = pdfium_c.FS_RECTF()
+    if not pdfium_c.FPDFLink_GetAnnotRect(link, ctypes.byref(rect)):
+        return ""
+    left, right = sorted((rect.left, rect.right))
+    bottom, top = sorted((rect.bottom, rect.top))
+    text = textpage.get_text_bounded(left, bottom, right, top, errors="replace")
+    return respell_logos(str(text).replace(SOFT_HYPHEN, "-\n"))
+
+
+def _text_urls(textpage: pdfium.PdfTextPage, where: str) -> list[CitedUrl]:
+    """The URLs of a page's text layer, with its geometry when the text matches the boxes."""
+    text = str(textpage.get_text_range(errors="replace"))
+    if not _URL_START.search(text):
+        return []
+    layout = _PageLayout(textpage, text) if len(text) == textpage.count_chars() else None
+    if layout is None:
+        lines = [respell_logos(line) for line in _LINE_BREAK.split(text)]
+        return urls_in_lines(lines, "", where=where)
+    return urls_in_lines(layout.respaced(), "", where=where, layout=layout)
+
+
+class _PageLayout:
+    """The lines of a page's text layer with the boxes of their characters (PDFium's)."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage, text: str) -> None:
+        self.textpage = textpage
+        self.text = text
+        self.ranges: list[tuple[int, int]] = []
+        start = 0
+        for brk in _LINE_BREAK.finditer(text):
+            self.ranges.append((start, brk.start()))
+            start = brk.end()
+        self.ranges.append((start, len(text)))
+        self._boxes: dict[int, _Box | None] = {}
+
+    def respaced(self) -> list[str]:
+        """The lines, with a space where a URL runs over a visible gap between characters."""
+        return [self.respace(index) for index in range(len(self.ranges))]
+
+    def respace(self, index: int) -> str:
+        """Line ``index``, a space put in where a URL's characters show a word gap."""
+        start, end = self.ranges[index]
+        line = self.text[start:end]
+        match = _URL_START.search(line)
+        if match is None:
+            return line
+        box = self.box(index)
+        height = box[3] - box[1] if box else 0.0
+        if height <= 0:
+            return line
+        pieces = []
+        last = 0
+        previous = self._char_box(start + match.start())
+        for at in range(match.start() + 1, len(line)):
+            if line[at].isspace():
+                previous = None
+                continue
+            current = self._char_box(start + at)
+            if previous is not None and current is not None and _gap(previous, current, height):
+                pieces.append(line[last:at])
+                last = at
+            previous = current
+        pieces.append(line[last:])
+        return " ".join(pieces)
+
+    def _char_box(self, index: int) -> _Box | None:
+        left, bottom, right, top = self.textpage.get_charbox(index, loose=True)
+        return (left, bottom, right, top) if right > left else None
+
+    def box(self, index: int) -> _Box | None:
+        """The box around line ``index``'s characters, or ``None`` for an empty line."""
+        if index not in self._boxes:
+            start, end = self.ranges[index]
+            self._boxes[index] = self._span_box(start, end - start)
+        return self._boxes[index]
+
+    def _span_box(self, start: int, count: int) -> _Box | None:
+        if count <= 0:
+            return None
+        rects = [self.textpage.get_rect(n) for n in range(self.textpage.count_rects(start, count))]
+        if not rects:
+            return None
+        return (
+            min(r[0] for r in rects),
+            min(r[1] for r in rects),
+            max(r[2] for r in rects),
+            max(r[3] for r in rects),
+        )
+
+    def _right_edge(self, index: int, box: _Box) -> float:
+        """The right edge of the text block of line ``index``: the furthest right that the
+        lines around it reach that overlap it horizontally."""
+        edge = box[2]
+        low, high = max(0, index - _WINDOW), min(len(self.ranges), index + _WINDOW + 1)
+        for other in range(low, high):
+            near = self.box(other)
+            if near is not None and near[0] < box[2] and near[2] > box[0]:
+                edge = max(edge, near[2])
+        return edge
+
+    def wrapped(self, line: int, following: int, start: int, length: int) -> bool | None:
+        """Whether ``line`` ends so near its block's right edge that the first ``length``
+        characters from ``start`` of line ``following`` did not fit after it."""
+        box = self.box(line)
+        first = self.ranges[following][0] + start
+        chunk = self._span_box(first, length)
+        if box is None or chunk is None:
+            return None
+        gap = self._right_edge(line, box) - box[2]
+        return gap < (chunk[2] - chunk[0]) + 0.5 * (box[3] - box[1])
+
+    def new_entry(self, line: int) -> bool:
+        """Whether a gap above ``line`` (or a column change) starts a new paragraph."""
+        if line == 0:
+            return False
+        above, box = self.box(line - 1), self.box(line)
+        if above is None or box is None:
+            return False
+        height = max(box[3] - box[1], above[3] - above[1])
+        if box[0] >= above[2] or box[2] <= above[0]:
+            return True  # no horizontal overlap: another column
+        return above[1] - box[3] > _PARAGRAPH_GAP * height or box[3] > above[3] + height
+
+
+def _gap(before: _Box, after: _Box, height: float) -> bool:
+    """Whether two character boxes on one line stand apart like two words."""
+    return after[0] - before[2] > _WORD_GAP * height
+
+
+def _resolve(pages: list[_Page], document: str) -> list[CitedUrl]:
+    """The document's URLs: its links, and those text URLs that are no broken copy of one."""
+    annotated = {uri for page in pages for uri, _ in page.links}
+    found: list[CitedUrl] = []
+    for page in pages:
+        on_page = [uri for uri, _ in page.links]
+        for uri, under in page.links:
+            text = under if not _only_url(under, uri) else _entry_of(uri, page.text_urls)
+            found.append(CitedUrl(uri, document, f"page {page.number} link", text))
+        for cited in page.text_urls:
+            if cited.url not in annotated and not _copy_of_link(cited.url, annotated, on_page):
+                found.append(CitedUrl(cited.url, document, cited.where, cited.text))
     return found
 
 
-def _links(page: PageObject, document: str, number: int) -> list[CitedUrl]:
-    """The URI targets of the link annotations on one page."""
-    found = []
-    annotations = page.get("/Annots")
-    annotations = annotations.get_object() if annotations is not None else []
-    for annotation in annotations if isinstance(annotations, list) else []:
-        annotation = annotation.get_object()
-        action = annotation.get("/A") if isinstance(annotation, dict) else None
-        action = action.get_object() if action is not None else None
-        uri = action.get("/URI") if isinstance(action, dict) else None
-        if isinstance(uri, bytes):
-            uri = uri.decode("latin-1")
-        # The annotation's URI is the target as set: never trimmed like prose.
-        target = str(uri).strip() if uri is not None else ""
-        if valid_url(target):
-            found.append(CitedUrl(target, document, f"page {number} link"))
-    return found
+def _bare(url: str) -> str:
+    """``url`` without its scheme, for comparing a printed URL with a link's target."""
+    return url.split("://", 1)[-1]
+
+
+def _only_url(text: str, uri: str) -> bool:
+    """Whether the text under a link is (a piece of) its URL printed, not words."""
+    compact = "".join(text.split())
+    return not compact or _bare(compact) in _bare(uri) or "://" in compact
+
+
+def _entry_of(uri: str, text_urls: list[CitedUrl]) -> str:
+    """The entry text of the printed URL on the page that is ``uri`` (or a piece of it)."""
+    bare = _bare(uri)
+    for cited in text_urls:
+        if _bare(cited.url) in bare or bare in _bare(cited.url):
+            return cited.text
+    return ""
+
+
+def _copy_of_link(url: str, annotated: set[str], on_page: list[str]) -> bool:
+    """Whether the text URL ``url`` is the text layer's broken copy of an annotated URL: a
+    prefix or a piece of one, or an extension of one on the same page (glued text)."""
+    bare = _bare(url)
+    if any(bare in _bare(uri) for uri in annotated):
+        return True
+    return any(bare.startswith(_bare(uri)) and _deep(uri) for uri in on_page)
+
+
+def _deep(uri: str) -> bool:
+    """Whether ``uri`` has a path below the root (a home page link swallows no deeper URL)."""
+    return urlsplit(uri).path.strip("/") != ""

@@ -25,13 +25,23 @@ The rules, checked against linkify-it's and cmark-gfm's suites (``tests/fixtures
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from .._registry.validate import url_problem
 from .interface import CitedUrl
 
-__all__ = ["strip_url", "unique", "urls_in_text", "valid_url"]
+__all__ = [
+    "SOFT_HYPHEN",
+    "Layout",
+    "strip_url",
+    "unique",
+    "urls_in_lines",
+    "urls_in_text",
+    "valid_url",
+]
 
 _STOPS = (
     "\uff5c\uff0c\u3002\u3001\uff1b\uff1a\uff01\uff1f"
@@ -53,6 +63,18 @@ _FRAGMENT_SIGNS = frozenset("/._-=%?&")
 _TRAILING = ".,;:!?*~"
 _SENTENCE_END = _TRAILING + "'\""
 _QUOTES = "'\""
+_BREAKS = frozenset("/.-_?&=#~%+:")
+"""Characters after which a typesetter may break a URL at a line end."""
+_OPEN_ENDS = (".", "-", "_", "?", "=", "&", "#", "%", "~", "+", ":")
+"""How a URL cut at a line end inside running text ends (a plain text cannot show more)."""
+SOFT_HYPHEN = "\ufffe"
+"""PDFium's mark for a hyphen at a line end (the hyphen and the break in one character)."""
+_ITEM_RE = re.compile(
+    r"\s*(?:[\u2022\u2023\u25aa\u25cf\u25e6\u2043\u2219*\u2013\u2014-]|\[\d{1,4}\]|\(?\d{1,4}[.)])\s+"
+)
+"""A line that starts a list item: a bullet, a dash, ``[3]``, ``1.``, ``(2)``."""
+_MAX_ENTRY_LINES = 12
+_MAX_ENTRY_CHARS = 600
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _OPENING = frozenset(_PAIRS.values())
 
@@ -98,46 +120,214 @@ def valid_url(url: str) -> bool:
     return url_problem(url) is None
 
 
-def _continues(url: str, next_line: str) -> str | None:
-    """The next line's text when it is the rest of a URL that wrapped, else ``None``."""
-    fragment = next_line.strip()
-    if not fragment or not _FRAGMENT_RE.fullmatch(fragment):
-        return None
-    if _URL_RE.match(fragment) or fragment.lower().startswith(("www.", "http")):
-        return None
-    if not _FRAGMENT_SIGNS & set(fragment):
-        return None  # a plain word ("and", "Mittelstand") is text, not the rest of a URL
-    if url.endswith(tuple(_SENTENCE_END)) and not url.endswith("."):
-        return None
-    return fragment
+class Layout(Protocol):
+    """What the page geometry says about the lines of a text (a PDF page's; see :mod:`.pdf`)."""
+
+    def wrapped(self, line: int, following: int, start: int, length: int) -> bool | None:
+        """Whether ``line`` ends at the right edge of its text block, so that the first
+        ``length`` characters from ``start`` of line ``following`` did not fit on it (a URL
+        wrapped); ``None`` when the geometry cannot tell."""
+        ...
+
+    def new_entry(self, line: int) -> bool:
+        """Whether ``line`` starts a new paragraph (a gap above it, another column)."""
+        ...
+
+
+def _first_token(line: str, start: int) -> tuple[int, int]:
+    """The start and end of the first white-space separated token of ``line`` from ``start``."""
+    begin = start
+    while begin < len(line) and line[begin].isspace():
+        begin += 1
+    end = begin
+    while end < len(line) and not line[end].isspace():
+        end += 1
+    return begin, end
+
+
+def _fragment(url: str, token: str) -> bool:
+    """Whether ``token`` can be the rest of ``url``, cut off at a line end."""
+    if not token or not _FRAGMENT_RE.fullmatch(token) or "://" in token:
+        return False
+    if _URL_RE.match(token) or token.lower().startswith(("www.", "http")):
+        return False
+    if not _FRAGMENT_SIGNS & set(token):
+        return False  # a plain word ("and", "Mittelstand") is text, not the rest of a URL
+    return not (url.endswith(tuple(_SENTENCE_END)) and not url.endswith("."))
+
+
+def _chunk(token: str) -> int:
+    """The length of ``token``'s first piece up to a break a typesetter allows in a URL."""
+    for at, char in enumerate(token):
+        if char in _BREAKS:
+            return at + 1
+    return len(token)
+
+
+@dataclass(slots=True)
+class _Found:
+    """A URL candidate: its text and where it stands (line, start, end) on each line."""
+
+    url: str
+    spans: list[tuple[int, int, int]]
+
+
+class _Scanner:
+    """The URL candidates of a text, line by line, wrapped ones joined (see the module)."""
+
+    def __init__(self, lines: Sequence[str], layout: Layout | None) -> None:
+        self.lines = [line.replace(SOFT_HYPHEN, "-") for line in lines]
+        self.layout = layout
+        self.starts = [0] * len(lines)
+
+    def scan(self) -> list[_Found]:
+        found: list[_Found] = []
+        for index, line in enumerate(self.lines):
+            matches = list(_URL_RE.finditer(line, self.starts[index]))
+            for number, match in enumerate(matches):
+                candidate = _Found(match.group(), [(index, match.start(), match.end())])
+                if number == len(matches) - 1 and not line[match.end() :].strip():
+                    self._join(candidate)
+                found.append(candidate)
+        return found
+
+    def _join(self, candidate: _Found) -> None:
+        """Add to ``candidate`` the pieces of the following lines it wrapped onto."""
+        following = candidate.spans[-1][0] + 1
+        while following < len(self.lines):
+            piece = self._continuation(candidate.url, candidate.spans[-1][0], following)
+            if piece is None:
+                return
+            begin, end = piece
+            candidate.url += self.lines[following][begin:end]
+            candidate.spans.append((following, begin, end))
+            self.starts[following] = end
+            if self.lines[following][end:].strip():
+                return  # the URL ended inside this line
+            following += 1
+
+    def _continuation(self, url: str, line: int, following: int) -> tuple[int, int] | None:
+        """Where the rest of ``url`` (ending ``line``) stands on line ``following``, if there."""
+        text = self.lines[following]
+        begin, end = _first_token(text, self.starts[following])
+        token = text[begin:end]
+        if not _fragment(url, token):
+            return None
+        whole = not text[end:].strip()
+        verdict = None
+        if self.layout is not None:
+            if self.layout.new_entry(following):
+                return None
+            verdict = self.layout.wrapped(line, following, begin, _chunk(token))
+        if verdict is None:
+            verdict = whole or url.endswith(_OPEN_ENDS)
+        return (begin, end) if verdict else None
 
 
 def urls_in_text(text: str, document: str, *, where: str = "line") -> list[CitedUrl]:
-    """The URLs in plain ``text``, wrapped ones joined, in order of appearance.
+    """The URLs in plain ``text``, wrapped ones joined, in order of appearance, each with the
+    reference entry it stands in as its :attr:`CitedUrl.text`.
 
     ``where`` names the location: ``"line"`` gives ``line N``; anything else is used as is.
     """
-    lines = text.splitlines()
-    found: list[CitedUrl] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        matches = list(_URL_RE.finditer(line))
-        consumed = 0
-        for number, match in enumerate(matches):
-            url = match.group()
-            at_line_end = number == len(matches) - 1 and not line[match.end() :].strip()
-            if at_line_end:
-                while index + consumed + 1 < len(lines):
-                    rest = _continues(url, lines[index + consumed + 1])
-                    if rest is None:
-                        break
-                    url += rest
-                    consumed += 1
-            place = f"line {index + 1}" if where == "line" else where
-            found.extend(CitedUrl(piece, document, place) for piece in _text_urls(url))
-        index += 1 + consumed
-    return found
+    return urls_in_lines(text.splitlines(), document, where=where)
+
+
+def urls_in_lines(
+    lines: Sequence[str],
+    document: str,
+    *,
+    where: str = "line",
+    layout: Layout | None = None,
+) -> list[CitedUrl]:
+    """The URLs in ``lines`` (see :func:`urls_in_text`), with the page geometry of ``layout``
+    deciding where a URL wrapped and where a paragraph ends, when there is one."""
+    found = _Scanner(lines, layout).scan()
+    entries = _Entries(lines, found, layout)
+    cited: list[CitedUrl] = []
+    for candidate in found:
+        first = candidate.spans[0][0]
+        place = f"line {first + 1}" if where == "line" else where
+        pieces = _text_urls(candidate.url)
+        entry = entries.text(first) if pieces else ""
+        cited.extend(CitedUrl(piece, document, place, entry) for piece in pieces)
+    return cited
+
+
+class _Entries:
+    """The reference entries of a text: list items and paragraphs, URLs left out.
+
+    A blank line ends an entry, a bullet or a number (``•``, ``-``, ``[3]``, ``1.``) starts
+    one, and so does a gap in the page geometry. A line of nothing but URLs that opens an
+    entry is a list of bare links, not a reference entry: its URLs get no text.
+    """
+
+    def __init__(self, lines: Sequence[str], found: Sequence[_Found], layout: Layout | None):
+        self.lines = lines
+        self.layout = layout
+        self.cut: dict[int, list[tuple[int, int]]] = {}
+        for candidate in found:
+            for line, begin, end in candidate.spans:
+                self.cut.setdefault(line, []).append((begin, end))
+        self.lists: set[int] = set()
+        for line in sorted(self.cut):
+            if not self._rest(line).strip() and (self._opens(line) or line - 1 in self.lists):
+                self.lists.add(line)
+        self._cache: dict[int, str] = {}
+
+    def _rest(self, line: int) -> str:
+        """Line ``line`` without its URLs."""
+        text = self.lines[line]
+        for begin, end in sorted(self.cut.get(line, []), reverse=True):
+            text = text[:begin] + " " + text[end:]
+        return text
+
+    def _opens(self, line: int) -> bool:
+        """Whether ``line`` opens an entry: after a blank line, with a marker, after a gap."""
+        if line == 0 or not self.lines[line - 1].strip() or _ITEM_RE.match(self.lines[line]):
+            return True
+        return self.layout is not None and self.layout.new_entry(line)
+
+    def _starts(self, line: int) -> bool:
+        return self._opens(line) or line - 1 in self.lists
+
+    def text(self, line: int) -> str:
+        """The text of the entry ``line`` stands in, without its URLs."""
+        if line in self.lists:
+            return ""
+        first = line
+        while first > 0 and line - first < _MAX_ENTRY_LINES and not self._starts(first):
+            first -= 1
+        if first not in self._cache:
+            last = line
+            while (
+                last + 1 < len(self.lines)
+                and last + 1 - first < _MAX_ENTRY_LINES
+                and self.lines[last + 1].strip()
+                and not self._starts(last + 1)
+            ):
+                last += 1
+            self._cache[first] = _entry_text([self._rest(n) for n in range(first, last + 1)])
+        return self._cache[first]
+
+
+def _entry_text(lines: Sequence[str]) -> str:
+    """``lines`` as one line: hyphenation at line ends joined, a leading marker dropped."""
+    text = ""
+    for raw in lines:
+        line = " ".join(raw.replace(SOFT_HYPHEN, "-\n").split())
+        if not line:
+            continue
+        if text.endswith("-") and len(text) > 1 and text[-2].islower() and line[0].islower():
+            text = text[:-1] + line
+        elif text.endswith("-") and len(text) > 1 and text[-2].isalpha():
+            text += line
+        else:
+            text = f"{text} {line}" if text else line
+    text = text.rpartition("\u2022")[2]  # a bullet inside the line: a heading before it
+    text = _ITEM_RE.sub("", text, count=1)
+    text = re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", text).replace("-\n", "-")
+    return " ".join(text.split())[:_MAX_ENTRY_CHARS].strip()
 
 
 def _text_urls(candidate: str) -> list[str]:
