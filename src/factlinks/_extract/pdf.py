@@ -46,7 +46,8 @@ _PARAGRAPH_GAP = 0.9
 _WINDOW = 8
 """Lines above and below a line that tell where its text block's right edge is."""
 _URL_START = re.compile(r"https?://", re.IGNORECASE)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n|\ufffe")
+"""PDFium's line breaks, and its mark of a hyphenated line end (kept at the end of its line)."""
 
 
 def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
@@ -151,9 +152,21 @@ def _text_urls(textpage: pdfium.PdfTextPage, where: str) -> list[CitedUrl]:
         return []
     layout = _PageLayout(textpage, text) if len(text) == textpage.count_chars() else None
     if layout is None:
-        lines = [respell_logos(line) for line in _LINE_BREAK.split(text)]
+        lines = [respell_logos(text[start:end]) for start, end in _line_ranges(text)]
         return urls_in_lines(lines, "", where=where)
     return urls_in_lines(layout.respaced(), "", where=where, layout=layout)
+
+
+def _line_ranges(text: str) -> list[tuple[int, int]]:
+    """Where the lines of a page's text start and end; a hyphenated line keeps its mark."""
+    ranges = []
+    start = 0
+    for brk in _LINE_BREAK.finditer(text):
+        end = brk.end() if brk.group() == SOFT_HYPHEN else brk.start()
+        ranges.append((start, end))
+        start = brk.end()
+    ranges.append((start, len(text)))
+    return ranges
 
 
 class _PageLayout:
@@ -162,12 +175,7 @@ class _PageLayout:
     def __init__(self, textpage: pdfium.PdfTextPage, text: str) -> None:
         self.textpage = textpage
         self.text = text
-        self.ranges: list[tuple[int, int]] = []
-        start = 0
-        for brk in _LINE_BREAK.finditer(text):
-            self.ranges.append((start, brk.start()))
-            start = brk.end()
-        self.ranges.append((start, len(text)))
+        self.ranges = _line_ranges(text)
         self._boxes: dict[int, _Box | None] = {}
 
     def respaced(self) -> list[str]:
@@ -267,6 +275,7 @@ def _gap(before: _Box, after: _Box, height: float) -> bool:
 def _resolve(pages: list[_Page], document: str) -> list[CitedUrl]:
     """The document's URLs: its links, and those text URLs that are no broken copy of one."""
     annotated = {uri for page in pages for uri, _ in page.links}
+    linked = {_bare(uri) for uri in annotated}
     found: list[CitedUrl] = []
     for page in pages:
         on_page = [uri for uri, _ in page.links]
@@ -274,14 +283,15 @@ def _resolve(pages: list[_Page], document: str) -> list[CitedUrl]:
             text = under if not _only_url(under, uri) else _entry_of(uri, page.text_urls)
             found.append(CitedUrl(uri, document, f"page {page.number} link", text))
         for cited in page.text_urls:
-            if cited.url not in annotated and not _copy_of_link(cited.url, annotated, on_page):
+            if _bare(cited.url) not in linked and not _copy_of_link(cited.url, annotated, on_page):
                 found.append(CitedUrl(cited.url, document, cited.where, cited.text))
     return found
 
 
 def _bare(url: str) -> str:
-    """``url`` without its scheme, for comparing a printed URL with a link's target."""
-    return url.split("://", 1)[-1]
+    """``url`` without its scheme and hyphens, for comparing a printed URL with a link's
+    target (a typesetter's hyphen at a line end looks like one of the URL's own)."""
+    return url.split("://", 1)[-1].replace("-", "")
 
 
 def _only_url(text: str, uri: str) -> bool:

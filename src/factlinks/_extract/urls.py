@@ -58,12 +58,14 @@ _ARCHIVE_STAMP_RE = re.compile(r"\d{4,14}[a-z_*]*|web|newest|oldest", re.IGNOREC
 _AUTHORITY_RE = re.compile(r"""https?://(?:\[[0-9a-f:.]*\])?[^/?#()\[\]{}'"*,;!]*""", re.IGNORECASE)
 """Scheme and authority: brackets, quotes and sentence punctuation end a host, not a path."""
 _LABEL_RE = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
+_SCHEME_END_RE = re.compile(r"(?<![\w/])(https?:(?://)?)\s*$", re.IGNORECASE)
+"""A line that ends with a URL's scheme and colon, its ``//`` wrapped to the next line."""
 _FRAGMENT_RE = re.compile(r"""[A-Za-z0-9._~%/?#=&+:;@!$*,()-]+""")
 _FRAGMENT_SIGNS = frozenset("/._-=%?&")
 _TRAILING = ".,;:!?*~"
 _SENTENCE_END = _TRAILING + "'\""
 _QUOTES = "'\""
-_BREAKS = frozenset("/.-_?&=#~%+:")
+_BREAKS = frozenset("/.?&=#_@")
 """Characters after which a typesetter may break a URL at a line end."""
 _OPEN_ENDS = (".", "-", "_", "?", "=", "&", "#", "%", "~", "+", ":")
 """How a URL cut at a line end inside running text ends (a plain text cannot show more)."""
@@ -147,13 +149,25 @@ def _first_token(line: str, start: int) -> tuple[int, int]:
 
 def _fragment(url: str, token: str) -> bool:
     """Whether ``token`` can be the rest of ``url``, cut off at a line end."""
-    if not token or not _FRAGMENT_RE.fullmatch(token) or "://" in token:
+    if not token or "://" in token:
+        return False
+    if _certain(url):
+        return _URL_RE.match("http://" + token) is not None
+    if not _FRAGMENT_RE.fullmatch(token):
         return False
     if _URL_RE.match(token) or token.lower().startswith(("www.", "http")):
         return False
     if not _FRAGMENT_SIGNS & set(token):
         return False  # a plain word ("and", "Mittelstand") is text, not the rest of a URL
+    if url.endswith(".") and token[0].isupper():
+        return False  # a sentence ended with the URL; the next one starts
     return not (url.endswith(tuple(_SENTENCE_END)) and not url.endswith("."))
+
+
+def _certain(url: str) -> bool:
+    """Whether ``url`` surely goes on after its line end: the typesetter hyphenated it (PDFium
+    marks that), or it is nothing but its scheme yet."""
+    return url.endswith((SOFT_HYPHEN, "://", ":"))
 
 
 def _chunk(token: str) -> int:
@@ -176,7 +190,7 @@ class _Scanner:
     """The URL candidates of a text, line by line, wrapped ones joined (see the module)."""
 
     def __init__(self, lines: Sequence[str], layout: Layout | None) -> None:
-        self.lines = [line.replace(SOFT_HYPHEN, "-") for line in lines]
+        self.lines = lines
         self.layout = layout
         self.starts = [0] * len(lines)
 
@@ -189,7 +203,30 @@ class _Scanner:
                 if number == len(matches) - 1 and not line[match.end() :].strip():
                     self._join(candidate)
                 found.append(candidate)
+            split = self._split_scheme(index, matches[-1].end() if matches else 0)
+            if split is not None:
+                found.append(split)
         return found
+
+    def _split_scheme(self, index: int, start: int) -> _Found | None:
+        """A URL of which only the scheme ends line ``index`` (``https:``, ``https://``), and
+        the rest starts the next line."""
+        scheme = _SCHEME_END_RE.search(self.lines[index], max(start, self.starts[index]))
+        if scheme is None or index + 1 >= len(self.lines):
+            return None
+        following = self.lines[index + 1]
+        begin, end = _first_token(following, self.starts[index + 1])
+        slashes = scheme.group(1).endswith("//")
+        token = following[begin:end]
+        if token.startswith("/") == slashes or not _fragment(scheme.group(1), token.lstrip("/")):
+            return None
+        candidate = _Found(scheme.group(1), [(index, scheme.start(1), scheme.end(1))])
+        candidate.url += token
+        candidate.spans.append((index + 1, begin, end))
+        self.starts[index + 1] = end
+        if not following[end:].strip():
+            self._join(candidate)
+        return candidate
 
     def _join(self, candidate: _Found) -> None:
         """Add to ``candidate`` the pieces of the following lines it wrapped onto."""
@@ -214,8 +251,8 @@ class _Scanner:
         if not _fragment(url, token):
             return None
         whole = not text[end:].strip()
-        verdict = None
-        if self.layout is not None:
+        verdict = True if _certain(url) else None
+        if verdict is None and self.layout is not None:
             if self.layout.new_entry(following):
                 return None
             verdict = self.layout.wrapped(line, following, begin, _chunk(token))
@@ -333,7 +370,7 @@ def _entry_text(lines: Sequence[str]) -> str:
 def _text_urls(candidate: str) -> list[str]:
     """The URLs in one run of URL characters: glued ones split, each stripped and checked."""
     urls = []
-    for piece in _unglued(candidate):
+    for piece in _unglued(candidate.replace(SOFT_HYPHEN, "")):
         url = strip_url(_authority_cut(piece))
         if valid_url(url) and _plausible_host(url):
             urls.append(url)
