@@ -20,6 +20,7 @@ only the printed URL, the reference entry the URL stands in.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -43,6 +44,8 @@ _WORD_GAP = 0.08
 """A gap between two character boxes wider than this share of the line height is a space."""
 _PARAGRAPH_GAP = 0.9
 """A gap between two lines taller than this share of the line height ends a paragraph."""
+_SAME_EDGE = 2.0
+"""Lines that end less than this many points apart end at the same edge."""
 _WINDOW = 8
 """Lines above and below a line that tell where its text block's right edge is."""
 _URL_START = re.compile(r"https?://", re.IGNORECASE)
@@ -233,15 +236,19 @@ class _PageLayout:
         )
 
     def _right_edge(self, index: int, box: _Box) -> float:
-        """The right edge of the text block of line ``index``: the furthest right that the
-        lines around it reach that overlap it horizontally."""
-        edge = box[2]
+        """The right edge of the text block of line ``index``, from the lines around it that
+        overlap it: where at least two of them end (justified text), else the furthest."""
         low, high = max(0, index - _WINDOW), min(len(self.ranges), index + _WINDOW + 1)
+        rights = [box[2]]
         for other in range(low, high):
             near = self.box(other)
-            if near is not None and near[0] < box[2] and near[2] > box[0]:
-                edge = max(edge, near[2])
-        return edge
+            if other != index and near is not None and near[0] < box[2] and near[2] > box[0]:
+                rights.append(near[2])
+        rights.sort(reverse=True)
+        for first, second in itertools.pairwise(rights):
+            if first - second < _SAME_EDGE:
+                return first
+        return rights[0]
 
     def wrapped(self, line: int, following: int, start: int, length: int) -> bool | None:
         """Whether ``line`` ends so near its block's right edge that the first ``length``
@@ -311,10 +318,14 @@ def _entry_of(uri: str, text_urls: list[CitedUrl]) -> str:
 
 def _copy_of_link(url: str, annotated: set[str], on_page: list[str]) -> bool:
     """Whether the text URL ``url`` is the text layer's broken copy of an annotated URL: a
-    prefix or a piece of one, or an extension of one on the same page (glued text)."""
+    prefix or a piece of one, one shortened with an ellipsis, or an extension of one on the
+    same page (glued text)."""
     bare = _bare(url)
     if any(bare in _bare(uri) for uri in annotated):
         return True
+    head = re.split(r"\.\.\.|\u2026", bare, maxsplit=1)[0]
+    if head != bare and any(_bare(uri).startswith(head) for uri in annotated):
+        return True  # printed shortened ("blob/mas...r_audit.pdf"), linked in full
     return any(bare.startswith(_bare(uri)) and _deep(uri) for uri in on_page)
 
 

@@ -60,6 +60,8 @@ _AUTHORITY_RE = re.compile(r"""https?://(?:\[[0-9a-f:.]*\])?[^/?#()\[\]{}'"*,;!]
 _LABEL_RE = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
 _SCHEME_END_RE = re.compile(r"(?<![\w/])(https?:(?://)?)\s*$", re.IGNORECASE)
 """A line that ends with a URL's scheme and colon, its ``//`` wrapped to the next line."""
+_HOST_ONLY_RE = re.compile(r"https?://[^/?#]+", re.IGNORECASE)
+_QUERY_RE = re.compile(r"[\w.~-]+=")
 _FRAGMENT_RE = re.compile(r"""[A-Za-z0-9._~%/?#=&+:;@!$*,()-]+""")
 _FRAGMENT_SIGNS = frozenset("/._-=%?&")
 _TRAILING = ".,;:!?*~"
@@ -153,10 +155,14 @@ def _fragment(url: str, token: str) -> bool:
         return False
     if _certain(url):
         return _URL_RE.match("http://" + token) is not None
-    if not _FRAGMENT_RE.fullmatch(token):
+    if not _FRAGMENT_RE.fullmatch(token) or _URL_RE.match(token):
         return False
-    if _URL_RE.match(token) or token.lower().startswith(("www.", "http")):
+    if token.lower().startswith(("www.", "http")) or _closed(url):
         return False
+    if url.endswith(".") and _HOST_ONLY_RE.fullmatch(url):
+        return token[0].islower()  # a host name cut after a dot: "https://tex.stackexchange."
+    if url.endswith("?"):
+        return _QUERY_RE.match(token) is not None  # "forumdisplay.php?" + "f=38"
     if not _FRAGMENT_SIGNS & set(token):
         return False  # a plain word ("and", "Mittelstand") is text, not the rest of a URL
     if url.endswith(".") and token[0].isupper():
@@ -164,10 +170,15 @@ def _fragment(url: str, token: str) -> bool:
     return not (url.endswith(tuple(_SENTENCE_END)) and not url.endswith("."))
 
 
+def _closed(url: str) -> bool:
+    """Whether ``url`` ends with a closing bracket that is not its own (``…/Usenet.)``)."""
+    return url[-1] in _PAIRS and strip_url(url) != url
+
+
 def _certain(url: str) -> bool:
     """Whether ``url`` surely goes on after its line end: the typesetter hyphenated it (PDFium
     marks that), or it is nothing but its scheme yet."""
-    return url.endswith((SOFT_HYPHEN, "://", ":"))
+    return url.endswith((SOFT_HYPHEN, "://")) or url.lower() in ("http:", "https:")
 
 
 def _chunk(token: str) -> int:
@@ -246,6 +257,8 @@ class _Scanner:
     def _continuation(self, url: str, line: int, following: int) -> tuple[int, int] | None:
         """Where the rest of ``url`` (ending ``line``) stands on line ``following``, if there."""
         text = self.lines[following]
+        if _ITEM_RE.match(text):
+            return None  # the next line starts a list item: "3. RFC 5280 ..."
         begin, end = _first_token(text, self.starts[following])
         token = text[begin:end]
         if not _fragment(url, token):
