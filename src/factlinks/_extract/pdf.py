@@ -237,7 +237,8 @@ class _PageLayout:
 
     def _right_edge(self, index: int, box: _Box) -> float:
         """The right edge of the text block of line ``index``, from the lines around it that
-        overlap it: where at least two of them end (justified text), else the furthest."""
+        overlap it: where at least two of the longer half of them end (justified text), else
+        the furthest (ragged text, code)."""
         low, high = max(0, index - _WINDOW), min(len(self.ranges), index + _WINDOW + 1)
         rights = [box[2]]
         for other in range(low, high):
@@ -245,8 +246,9 @@ class _PageLayout:
             if other != index and near is not None and near[0] < box[2] and near[2] > box[0]:
                 rights.append(near[2])
         rights.sort(reverse=True)
+        median = rights[len(rights) // 2]
         for first, second in itertools.pairwise(rights):
-            if first - second < _SAME_EDGE:
+            if first - second < _SAME_EDGE and second >= median:
                 return first
         return rights[0]
 

@@ -60,7 +60,6 @@ _AUTHORITY_RE = re.compile(r"""https?://(?:\[[0-9a-f:.]*\])?[^/?#()\[\]{}'"*,;!]
 _LABEL_RE = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
 _SCHEME_END_RE = re.compile(r"(?<![\w/])(https?:(?://)?)\s*$", re.IGNORECASE)
 """A line that ends with a URL's scheme and colon, its ``//`` wrapped to the next line."""
-_HOST_ONLY_RE = re.compile(r"https?://[^/?#]+", re.IGNORECASE)
 _QUERY_RE = re.compile(r"[\w.~-]+=")
 _FRAGMENT_RE = re.compile(r"""[A-Za-z0-9._~%/?#=&+:;@!$*,()-]+""")
 _FRAGMENT_SIGNS = frozenset("/._-=%?&")
@@ -159,11 +158,13 @@ def _fragment(url: str, token: str) -> bool:
         return False
     if token.lower().startswith(("www.", "http")) or _closed(url):
         return False
-    if url.endswith(".") and _HOST_ONLY_RE.fullmatch(url):
-        return token[0].islower()  # a host name cut after a dot: "https://tex.stackexchange."
+    if url.endswith(".") and token.rstrip(_TRAILING + ")]}>'\"").isalnum():
+        # cut after a dot: a host ("https://tex.stackexchange." + "com") or a file name
+        # ("licenses/lgpl." + "html."); a capital starts the next sentence instead
+        return token[0].islower()
     if url.endswith("?"):
         return _QUERY_RE.match(token) is not None  # "forumdisplay.php?" + "f=38"
-    if not _FRAGMENT_SIGNS & set(token):
+    if not _FRAGMENT_SIGNS & set(token.rstrip(_TRAILING)):
         return False  # a plain word ("and", "Mittelstand") is text, not the rest of a URL
     if url.endswith(".") and token[0].isupper():
         return False  # a sentence ended with the URL; the next one starts
