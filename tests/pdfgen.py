@@ -178,7 +178,8 @@ def _build(
                     _PAGE_HEIGHT,
                     resources,
                     content_ref,
-                    annots if index == 0 else _rect_annotations(rect_links, index, new_object),
+                    (annots if index == 0 else b"")
+                    + _rect_annotations(rect_links, index, new_object),
                 )
             )
         )
@@ -480,36 +481,45 @@ def column(
 
 
 def wrap(text: str, width: float, size: float = 10.0) -> list[str]:
-    """``text`` broken into lines at most ``width`` points wide, at spaces, as a typesetter
-    would; a word longer than a line (a URL) is broken after its last ``/``, ``.`` or ``-``
-    that fits, else anywhere."""
+    """``text`` broken into lines at most ``width`` points wide, as a typesetter fills them:
+    at spaces, and a URL (a word with ``://``) that does not fit is broken after the last
+    ``/``, ``.``, ``-``, ``_``, ``?``, ``&``, ``=`` or ``#`` that still fits on the line (as
+    LaTeX's url package does); a word longer than a line is broken the same way."""
     lines: list[str] = []
     line = ""
     for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if text_width(candidate, size) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while text_width(word, size) > width:
-            cut = _break_point(word, width, size)
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
+        while True:
+            candidate = f"{line} {word}" if line else word
+            if text_width(candidate, size) <= width:
+                line = candidate
+                break
+            room = width - text_width(f"{line} " if line else "", size)
+            cut = _break_point(word, room, size) if "://" in word or not line else 0
+            if cut:
+                lines.append(f"{line} {word[:cut]}" if line else word[:cut])
+                word = word[cut:]
+            else:
+                lines.append(line)
+            line = ""
     if line:
         lines.append(line)
     return lines
 
 
-def _break_point(word: str, width: float, size: float) -> int:
-    fits = 1
-    while fits < len(word) and text_width(word[: fits + 1], size) <= width:
+_URL_BREAKS = "/.-_?&=#"
+"""The characters after which ``wrap`` breaks a URL (LaTeX's url package's, and ``-``)."""
+
+
+def _break_point(word: str, room: float, size: float) -> int:
+    """Where ``word`` may be broken so that its first part fits into ``room`` points: after
+    the last of :data:`_URL_BREAKS` that fits, else 0 (it does not fit at all)."""
+    fits = 0
+    while fits < len(word) and text_width(word[: fits + 1], size) <= room:
         fits += 1
     for at in range(fits, 0, -1):
-        if word[at - 1] in "/.-":
+        if word[at - 1] in _URL_BREAKS and at < len(word):
             return at
-    return fits
+    return 0
 
 
 def link_rect(line: Placed, start: int = 0, end: int | None = None) -> tuple[float, ...]:

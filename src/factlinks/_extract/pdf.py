@@ -31,7 +31,7 @@ import pypdfium2.raw as pdfium_c
 from .._errors import DocumentError
 from .._inspect.pdf import respell_logos
 from .interface import CitedUrl, parser_failure
-from .urls import SOFT_HYPHEN, urls_in_lines, valid_url
+from .urls import SOFT_HYPHEN, entry_text, urls_in_lines, valid_url
 
 __all__ = ["MAX_PAGES", "read_pdf"]
 
@@ -108,20 +108,22 @@ def _links(
     pdf: pdfium.PdfDocument, page: pdfium.PdfPage, textpage: pdfium.PdfTextPage
 ) -> list[tuple[str, str]]:
     """The URI links of a page in order, each with the text under its rectangle; one link set
-    as several annotations in a row (one per line) is one, its texts joined."""
-    links: list[tuple[str, str]] = []
+    as several annotations, one per line (each on the line below the one before), is one
+    link, its texts joined."""
+    links: list[tuple[str, list[str], _Box]] = []
     position = ctypes.c_int(0)
     link = pdfium_c.FPDF_LINK()
     while pdfium_c.FPDFLink_Enumerate(page.raw, ctypes.byref(position), ctypes.byref(link)):
         uri = _uri(pdf, link)
+        rect = _rect(link)
         if not uri:
             continue
-        under = " ".join(_text_under(textpage, link).split())
-        if links and links[-1][0] == uri:
-            links[-1] = (uri, f"{links[-1][1]} {under}".strip())
+        under = _text_under(textpage, rect) if rect is not None else ""
+        if links and links[-1][0] == uri and rect is not None and _below(links[-1][2], rect):
+            links[-1] = (uri, [*links[-1][1], under], rect)
         else:
-            links.append((uri, under))
-    return links
+            links.append((uri, [under], rect or (0.0, 0.0, 0.0, 0.0)))
+    return [(uri, entry_text(pieces)) for uri, pieces, _ in links]
 
 
 def _uri(pdf: pdfium.PdfDocument, link: pdfium_c.FPDF_LINK) -> str:
@@ -138,14 +140,27 @@ def _uri(pdf: pdfium.PdfDocument, link: pdfium_c.FPDF_LINK) -> str:
     return target if valid_url(target) else ""
 
 
-def _text_under(textpage: pdfium.PdfTextPage, link: pdfium_c.FPDF_LINK) -> str:
+def _rect(link: pdfium_c.FPDF_LINK) -> _Box | None:
+    """The rectangle of a link annotation, normalised (left < right, bottom < top)."""
     rect = pdfium_c.FS_RECTF()
     if not pdfium_c.FPDFLink_GetAnnotRect(link, ctypes.byref(rect)):
-        return ""
+        return None
     left, right = sorted((rect.left, rect.right))
     bottom, top = sorted((rect.bottom, rect.top))
-    text = textpage.get_text_bounded(left, bottom, right, top, errors="replace")
-    return respell_logos(str(text).replace(SOFT_HYPHEN, "-\n"))
+    return (left, bottom, right, top)
+
+
+def _below(above: _Box, box: _Box) -> bool:
+    """Whether ``box`` is on the line below ``above`` (the next piece of a wrapped link)."""
+    height = max(above[3] - above[1], box[3] - box[1])
+    return box[3] <= above[3] - 0.5 * height and above[1] - box[3] < height
+
+
+def _text_under(textpage: pdfium.PdfTextPage, rect: _Box) -> str:
+    """The text of the page inside ``rect``."""
+    text = textpage.get_text_bounded(*rect, errors="replace")
+    # the bounded text marks a hyphen at a line end with U+0002 where the page text has U+FFFE
+    return respell_logos(str(text).replace("\x02", SOFT_HYPHEN))
 
 
 def _text_urls(textpage: pdfium.PdfTextPage, where: str) -> list[CitedUrl]:

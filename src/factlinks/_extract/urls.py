@@ -36,6 +36,7 @@ from .interface import CitedUrl
 __all__ = [
     "SOFT_HYPHEN",
     "Layout",
+    "entry_text",
     "strip_url",
     "unique",
     "urls_in_lines",
@@ -73,9 +74,11 @@ _OPEN_ENDS = (".", "-", "_", "?", "=", "&", "#", "%", "~", "+", ":")
 SOFT_HYPHEN = "\ufffe"
 """PDFium's mark for a hyphen at a line end (the hyphen and the break in one character)."""
 _ITEM_RE = re.compile(
-    r"\s*(?:[\u2022\u2023\u25aa\u25cf\u25e6\u2043\u2219*\u2013\u2014-]|\[\d{1,4}\]|\(?\d{1,4}[.)])\s+"
+    r"^\s*(?:[\u2022\u2023\u25aa\u25cf\u25e6\u2043\u2219*\u2013\u2014-]|\[\d{1,4}\]|\(?\d{1,4}[.)])\s+"
 )
 """A line that starts a list item: a bullet, a dash, ``[3]``, ``1.``, ``(2)``."""
+_SOFT_INSIDE_RE = re.compile("(?<=[^\\W\\d_])\ufffe(?=[a-z\u00df-\u00f6\u00f8-\u00ff])")
+"""PDFium's hyphenation mark between two letters of one word: the word joined."""
 _MAX_ENTRY_LINES = 12
 _MAX_ENTRY_CHARS = 600
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
@@ -162,6 +165,8 @@ def _fragment(url: str, token: str) -> bool:
         # cut after a dot: a host ("https://tex.stackexchange." + "com") or a file name
         # ("licenses/lgpl." + "html."); a capital starts the next sentence instead
         return token[0].islower()
+    if url.endswith(("_", "-")) and token.rstrip(_TRAILING + ")]}>'\"").isalnum():
+        return True  # no sentence ends so: "Studie_" + "2021"
     if url.endswith("?"):
         return _QUERY_RE.match(token) is not None  # "forumdisplay.php?" + "f=38"
     if not _FRAGMENT_SIGNS & set(token.rstrip(_TRAILING)):
@@ -358,15 +363,17 @@ class _Entries:
                 and not self._starts(last + 1)
             ):
                 last += 1
-            self._cache[first] = _entry_text([self._rest(n) for n in range(first, last + 1)])
+            self._cache[first] = entry_text([self._rest(n) for n in range(first, last + 1)])
         return self._cache[first]
 
 
-def _entry_text(lines: Sequence[str]) -> str:
-    """``lines`` as one line: hyphenation at line ends joined, a leading marker dropped."""
+def entry_text(lines: Sequence[str]) -> str:
+    """``lines`` as one line of text: white space collapsed, a word hyphenated at a line end
+    joined ("Transfor-" + "mation"; "KI-" + "Anwendung" keeps its hyphen), a leading list
+    marker and a heading before a bullet dropped, at most 600 characters."""
     text = ""
     for raw in lines:
-        line = " ".join(raw.replace(SOFT_HYPHEN, "-\n").split())
+        line = " ".join(_SOFT_INSIDE_RE.sub("", raw).replace(SOFT_HYPHEN, "-").split())
         if not line:
             continue
         if text.endswith("-") and len(text) > 1 and text[-2].islower() and line[0].islower():
@@ -377,7 +384,6 @@ def _entry_text(lines: Sequence[str]) -> str:
             text = f"{text} {line}" if text else line
     text = text.rpartition("\u2022")[2]  # a bullet inside the line: a heading before it
     text = _ITEM_RE.sub("", text, count=1)
-    text = re.sub(r"(?<=[a-z])-\n(?=[a-z])", "", text).replace("-\n", "-")
     return " ".join(text.split())[:_MAX_ENTRY_CHARS].strip()
 
 
