@@ -673,3 +673,122 @@ def test_explicit_targets_are_never_trimmed_like_prose(tmp_path: Path) -> None:
     text = tmp_path / "links.txt"
     text.write_text("see https://a.example/v1.\n", encoding="utf-8")
     assert [c.url for c in extract_urls(text)] == ["https://a.example/v1"]
+
+
+# -- issue 11: URLs wrapped in running text, glued footnotes, the entry a bare URL stands in --
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        pytest.param(
+            "For details see https://www.example.\norg/wiki/Page and the rest of it.",
+            ["https://www.example.org/wiki/Page"],
+            id="wrapped-inside-running-text-after-a-dot",
+        ),
+        pytest.param(
+            "see https://a.example/Austausch-\nmit-der-Praxis/seite.html dort",
+            ["https://a.example/Austausch-mit-der-Praxis/seite.html"],
+            id="wrapped-inside-running-text-after-a-hyphen",
+        ),
+        pytest.param(
+            "see https://a.example/page/\nand/or something else",
+            ["https://a.example/page/"],
+            id="a-slash-at-the-line-end-in-plain-text-is-an-end",
+        ),
+        pytest.param(
+            "See the manual at https://docs.example.org/manual/\n7http://example.org/other\n",
+            ["https://docs.example.org/manual/", "http://example.org/other"],
+            id="a-footnote-number-and-url-are-not-glued-on",
+        ),
+        pytest.param(
+            "copyleft (https://\nwww.gnu.org/copyleft/copyleft.html), and (http:\n//luatex.org)",
+            ["https://www.gnu.org/copyleft/copyleft.html", "http://luatex.org"],
+            id="a-scheme-alone-at-a-line-end",
+        ),
+        pytest.param(
+            "Siehe https://de.example.org/wiki/Usenet.)\nnews:de.comp.text.tex (Deutsch)",
+            ["https://de.example.org/wiki/Usenet"],
+            id="a-closing-bracket-the-url-does-not-own-ends-it",
+        ),
+        pytest.param(
+            "2. RFC 3369, http://www.ietf.org/rfc/rfc3852.txt\n3. RFC 5280, Profile",
+            ["http://www.ietf.org/rfc/rfc3852.txt"],
+            id="a-list-item-below-is-no-continuation",
+        ),
+        pytest.param(
+            "the forum https://mrunix.example/forumdisplay.php?\nf=38\nand more",
+            ["https://mrunix.example/forumdisplay.php?f=38"],
+            id="a-query-wrapped-after-the-question-mark",
+        ),
+        pytest.param(
+            "Forum https://tex.example.\ncom zu nennen.",
+            ["https://tex.example.com"],
+            id="a-host-wrapped-after-a-dot",
+        ),
+        pytest.param(
+            "see https://a.example/x.\nNext sentence e.g. here",
+            ["https://a.example/x"],
+            id="a-capital-after-a-final-dot-is-a-new-sentence",
+        ),
+        pytest.param(
+            "https://a.example/live/http://other.example.org/x",
+            ["https://a.example/live/", "http://other.example.org/x"],
+            id="two-urls-glued",
+        ),
+    ],
+)
+def test_urls_in_text_issue_11(text: str, urls: list[str]) -> None:
+    assert [c.url for c in urls_in_text(text, "doc")] == urls
+
+
+@pytest.mark.parametrize(
+    ("text", "entries"),
+    [
+        pytest.param(
+            "\u2022 KI-Trainer Netzwerk der Mittelstand-Digital Zentren (BMWK): \n"
+            " https://www.example.de/KI-Trainer/ \n ki-trainer.html\n\n\u2022 next",
+            ["KI-Trainer Netzwerk der Mittelstand-Digital Zentren (BMWK):"],
+            id="a-bullet-item",
+        ),
+        pytest.param(
+            "[3] Mustermann, E. (2020): Die Digitalisie-\nrung des KI-\nMittelstands. "
+            "https://a.example/s.pdf\n[4] Musterfrau, F.: Zweites, https://b.example/",
+            [
+                "Mustermann, E. (2020): Die Digitalisierung des KI-Mittelstands.",
+                "Musterfrau, F.: Zweites,",
+            ],
+            id="numbered-references-hyphenation-joined",
+        ),
+        pytest.param(
+            "Intro text.\n\nA paragraph that cites\nhttps://a.example/x in its middle.\n\nNext.",
+            ["A paragraph that cites in its middle."],
+            id="a-blank-line-ends-a-paragraph",
+        ),
+        pytest.param(
+            "Heading\n\nhttps://a.example/1\nhttps://b.example/2\n Next section\n",
+            ["", ""],
+            id="a-list-of-bare-links-has-no-entries",
+        ),
+        pytest.param(
+            "Weiterf\u00fchrende Links \u2022 Sammlung: \n https://a.example/1\n",
+            ["Sammlung:"],
+            id="a-heading-before-a-bullet-is-dropped",
+        ),
+    ],
+)
+def test_a_bare_url_is_cited_with_the_entry_it_stands_in(text: str, entries: list[str]) -> None:
+    assert [c.text for c in urls_in_text(text, "doc")] == entries
+
+
+def test_the_fact_sheet_urls_carry_their_entries() -> None:
+    found = {c.url: c.text for c in extract_urls(FACTSHEET)}
+    trainer = (
+        "https://www.mittelstand-digital.de/MD/Navigation/DE/Praxis/KI-Trainer/ki-trainer.html"
+    )
+    assert found[trainer] == "KI-Trainer Netzwerk der Mittelstand-Digital Zentren (BMWK):"
+    assert found["https://www.ml2r.de/transfer/"] == (
+        "KI-Kompetenzzentren (BMBF) darunter KI-Kompetenzzentrum Maschinelles Lernen"
+        " Rhein-Ruhr (ML2R):"
+    )
+    assert found["https://www.acatech.de/publikation/fb4-0-ki-in-kmu/"] == ""  # a bare list
