@@ -553,6 +553,7 @@ def make_laid_out_pdf(
     links: Sequence[Sequence[Link]] = (),
     *,
     title: str | None = None,
+    producer: str | None = None,
 ) -> bytes:
     """Return a PDF whose pages show the ``Placed`` lines (Helvetica with declared widths) and
     carry the link annotations of ``links`` (one list per page), each over the characters of
@@ -576,7 +577,7 @@ def make_laid_out_pdf(
         with_font=True,
         title=title,
         xmp_title=None,
-        producer=None,
+        producer=producer,
         font_dict=_declared_widths_font(),
         rect_links=annotations,
     )

@@ -104,10 +104,34 @@ def test_a_scheme_alone_at_a_line_end_continues_on_the_next_line() -> None:
     assert found == ["https://www.gnu.org/copyleft/copyleft.html", "http://luatex.org"]
 
 
-def test_a_url_the_typesetter_hyphenated_loses_the_hyphen() -> None:
-    # PDFium marks a hyphen at a line end before a lower-case letter as hyphenation (U+FFFE)
-    lines = [*wrap(PROSE, 330), "a membership application [http://www.x.org/wi-", "ki/Membership]."]
-    assert urls(one_page(column(lines))) == ["http://www.x.org/wiki/Membership"]
+HYPHENATED = [
+    *wrap(PROSE, 330),
+    "a membership application [http://www.x.org/wi-",
+    "ki/Membership].",
+]
+
+
+def test_a_hyphen_at_the_line_end_inside_a_url_is_the_urls_own() -> None:
+    # PDFium marks a hyphen at a line end before a letter (U+FFFE); LaTeX's url package and
+    # word processors break a URL after a hyphen of its own
+    assert urls(one_page(column(HYPHENATED))) == ["http://www.x.org/wi-ki/Membership"]
+
+
+def test_a_producer_that_hyphenates_urls_like_words_loses_the_hyphen() -> None:
+    data = make_laid_out_pdf([column(HYPHENATED)], producer="Apache FOP Version 2.5")
+    assert urls(data) == ["http://www.x.org/wiki/Membership"]
+
+
+def test_a_hyphen_after_a_slash_at_the_line_end_marks_the_break() -> None:
+    # dblatex breaks a URL after "/" and sets a hyphen there
+    lines = [
+        *wrap(PROSE, 330),
+        "Kapitel 13 (https://www.debian.org/doc/manuals/debian-faq/-",
+        "contributing.de.html) (semi-offiziell)",
+    ]
+    assert urls(one_page(column(lines))) == [
+        "https://www.debian.org/doc/manuals/debian-faq/contributing.de.html"
+    ]
 
 
 def test_wrapped_urls_in_two_columns() -> None:

@@ -29,7 +29,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from .._errors import DocumentError
-from .._inspect.pdf import respell_logos
+from .._inspect.pdf import info_value, respell_logos
 from .interface import CitedUrl, parser_failure
 from .urls import SOFT_HYPHEN, entry_text, urls_in_lines, valid_url
 
@@ -44,10 +44,15 @@ _WORD_GAP = 0.08
 """A gap between two character boxes wider than this share of the line height is a space."""
 _PARAGRAPH_GAP = 0.9
 """A gap between two lines taller than this share of the line height ends a paragraph."""
+_WRAP_SLACK = 1.0
+"""How much short of the room the next piece needs a wrapped line may end, in line heights
+(justified lines stretch, typesetters differ in where they may break a URL)."""
 _SAME_EDGE = 2.0
 """Lines that end less than this many points apart end at the same edge."""
 _WINDOW = 8
 """Lines above and below a line that tell where its text block's right edge is."""
+_FOP = "FOP"
+"""In the Producer of PDFs made by Apache FOP, which hyphenates URLs like words."""
 _URL_START = re.compile(r"https?://", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n|\ufffe")
 """PDFium's line breaks, and its mark of a hyphenated line end (kept at the end of its line)."""
@@ -68,7 +73,8 @@ def read_pdf(data: bytes, document: str) -> list[CitedUrl]:
     except Exception as exc:  # a hostile file may make the binding raise anything
         raise parser_failure("the PDF cannot be read", exc) from exc
     try:
-        pages = [_read_page(pdf, number) for number in range(min(len(pdf), MAX_PAGES))]
+        hyphenates = _FOP in info_value(pdf, "Producer")
+        pages = [_read_page(pdf, number, hyphenates) for number in range(min(len(pdf), MAX_PAGES))]
     finally:
         pdf.close()
     return _resolve(pages, document)
@@ -83,8 +89,9 @@ class _Page:
     text_urls: list[CitedUrl] = field(default_factory=list)
 
 
-def _read_page(pdf: pdfium.PdfDocument, index: int) -> _Page:
-    """Page ``index`` (0-based) read; a page PDFium cannot load gives nothing."""
+def _read_page(pdf: pdfium.PdfDocument, index: int, hyphenates: bool) -> _Page:
+    """Page ``index`` (0-based) read; a page PDFium cannot load gives nothing. ``hyphenates``:
+    the producer hyphenates URLs like words (see :func:`.urls.urls_in_lines`)."""
     result = _Page(index + 1)
     try:
         page = pdf[index]
@@ -94,7 +101,7 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> _Page:
         textpage = page.get_textpage()
         try:
             result.links = _links(pdf, page, textpage)
-            result.text_urls = _text_urls(textpage, f"page {index + 1}")
+            result.text_urls = _text_urls(textpage, f"page {index + 1}", hyphenates)
         finally:
             textpage.close()
     except pdfium.PdfiumError:
@@ -163,7 +170,7 @@ def _text_under(textpage: pdfium.PdfTextPage, rect: _Box) -> str:
     return respell_logos(str(text).replace("\x02", SOFT_HYPHEN))
 
 
-def _text_urls(textpage: pdfium.PdfTextPage, where: str) -> list[CitedUrl]:
+def _text_urls(textpage: pdfium.PdfTextPage, where: str, hyphenates: bool) -> list[CitedUrl]:
     """The URLs of a page's text layer, with its geometry when the text matches the boxes."""
     text = str(textpage.get_text_range(errors="replace"))
     if not _URL_START.search(text):
@@ -171,8 +178,10 @@ def _text_urls(textpage: pdfium.PdfTextPage, where: str) -> list[CitedUrl]:
     layout = _PageLayout(textpage, text) if len(text) == textpage.count_chars() else None
     if layout is None:
         lines = [respell_logos(text[start:end]) for start, end in _line_ranges(text)]
-        return urls_in_lines(lines, "", where=where)
-    return urls_in_lines(layout.respaced(), "", where=where, layout=layout)
+        return urls_in_lines(lines, "", where=where, hyphenates_urls=hyphenates)
+    return urls_in_lines(
+        layout.respaced(), "", where=where, layout=layout, hyphenates_urls=hyphenates
+    )
 
 
 def _line_ranges(text: str) -> list[tuple[int, int]]:
@@ -276,7 +285,7 @@ class _PageLayout:
         if box is None or chunk is None:
             return None
         gap = self._right_edge(line, box) - box[2]
-        return gap < (chunk[2] - chunk[0]) + 0.5 * (box[3] - box[1])
+        return gap < (chunk[2] - chunk[0]) + _WRAP_SLACK * (box[3] - box[1])
 
     def new_entry(self, line: int) -> bool:
         """Whether a gap above ``line`` (or a column change) starts a new paragraph."""

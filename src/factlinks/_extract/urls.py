@@ -71,6 +71,8 @@ _BREAKS = frozenset("/.?&=#_@")
 """Characters after which a typesetter may break a URL at a line end."""
 _OPEN_ENDS = (".", "-", "_", "?", "=", "&", "#", "%", "~", "+", ":")
 """How a URL cut at a line end inside running text ends (a plain text cannot show more)."""
+_JOINED = "\uffff"
+"""Where a wrapped URL was joined, until the joins are read (a ``/-`` there is dblatex's)."""
 SOFT_HYPHEN = "\ufffe"
 """PDFium's mark for a hyphen at a line end (the hyphen and the break in one character)."""
 _ITEM_RE = re.compile(
@@ -253,7 +255,7 @@ class _Scanner:
             if piece is None:
                 return
             begin, end = piece
-            candidate.url += self.lines[following][begin:end]
+            candidate.url += _JOINED + self.lines[following][begin:end]
             candidate.spans.append((following, begin, end))
             self.starts[following] = end
             if self.lines[following][end:].strip():
@@ -295,16 +297,23 @@ def urls_in_lines(
     *,
     where: str = "line",
     layout: Layout | None = None,
+    hyphenates_urls: bool = False,
 ) -> list[CitedUrl]:
     """The URLs in ``lines`` (see :func:`urls_in_text`), with the page geometry of ``layout``
-    deciding where a URL wrapped and where a paragraph ends, when there is one."""
+    deciding where a URL wrapped and where a paragraph ends, when there is one.
+
+    A hyphen marked as set at a line end (:data:`SOFT_HYPHEN`) inside a URL is the URL's own
+    (LaTeX's url package, word processors break a URL after its hyphens) unless it follows a
+    ``/`` (dblatex's mark of a break) or ``hyphenates_urls`` says the producer hyphenates
+    URLs like words (Apache FOP).
+    """
     found = _Scanner(lines, layout).scan()
     entries = _Entries(lines, found, layout)
     cited: list[CitedUrl] = []
     for candidate in found:
         first = candidate.spans[0][0]
         place = f"line {first + 1}" if where == "line" else where
-        pieces = _text_urls(candidate.url)
+        pieces = _text_urls(_dehyphenated(candidate.url, hyphenates_urls))
         entry = entries.text(first) if pieces else ""
         cited.extend(CitedUrl(piece, document, place, entry) for piece in pieces)
     return cited
@@ -387,10 +396,16 @@ def entry_text(lines: Sequence[str]) -> str:
     return " ".join(text.split())[:_MAX_ENTRY_CHARS].strip()
 
 
+def _dehyphenated(url: str, hyphenates_urls: bool) -> str:
+    """``url`` with its line-end hyphens (:data:`SOFT_HYPHEN`) read (see :func:`urls_in_lines`)."""
+    url = url.replace("/" + SOFT_HYPHEN, "/").replace("/-" + _JOINED, "/")
+    return url.replace(SOFT_HYPHEN, "" if hyphenates_urls else "-").replace(_JOINED, "")
+
+
 def _text_urls(candidate: str) -> list[str]:
     """The URLs in one run of URL characters: glued ones split, each stripped and checked."""
     urls = []
-    for piece in _unglued(candidate.replace(SOFT_HYPHEN, "")):
+    for piece in _unglued(candidate):
         url = strip_url(_authority_cut(piece))
         if valid_url(url) and _plausible_host(url):
             urls.append(url)
