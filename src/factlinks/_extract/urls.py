@@ -1,8 +1,20 @@
 """URLs in plain text, the part every reader shares.
 
-Text pulled out of a PDF wraps long URLs across lines; :func:`urls_in_text` joins a URL with
-the next line when that line is nothing but a URL fragment (``.../KI-Trainer/`` +
-``ki-trainer.html``; ``.../Austausch-`` + ``mit-der-betrieblichen-Praxis/...``).
+Text pulled out of a PDF wraps long URLs across lines. A URL that ends a line is joined with
+the next line's first token when that token can be the rest of a URL: it is made of URL
+characters and has a URL sign in it (``.../KI-Trainer/`` + ``ki-trainer.html``;
+``.../Austausch-`` + ``mit-der-betrieblichen-Praxis/...``), or it is a lower-case word after a
+dot (``lgpl.`` + ``html``), a word after ``_``/``-``, a ``name=`` after ``?``; never a token
+with a scheme (``7http://...``, a footnote number glued to its URL), a ``www.`` host, a line
+that starts a list item, or after a closing bracket the URL does not own. Where the page
+geometry is known (:class:`Layout`, a PDF), it decides whether the line break was forced;
+in plain text a token followed by more text on its line is joined only after a character no
+URL ends with in prose (``.``, ``-``, ``_``, ``=``, ...). A scheme alone at a line end
+(``https://``, ``https:`` + ``//...``) and PDFium's mark of a hyphen set at a line end always
+go on.
+
+Each URL carries the reference entry it stands in (:attr:`CitedUrl.text`): the lines of its
+list item or paragraph, see :class:`_Entries`.
 
 The rules, checked against linkify-it's and cmark-gfm's suites (``tests/fixtures/url_suites``):
 
