@@ -415,3 +415,25 @@ def test_the_text_widths_of_the_generator_are_the_ones_pdfium_measures() -> None
     last = textpage.count_chars() - 1
     right = textpage.get_charbox(last, loose=True)[2]
     assert right == pytest.approx(72 + text_width(line.text, 10), abs=0.05)
+
+
+class _TextLayer:
+    """A text page as far as ``_text_urls`` reads it when the boxes do not fit the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def get_text_range(self, errors: str = "ignore") -> str:
+        return self.text
+
+    def count_chars(self) -> int:
+        return -1  # no geometry: the text rules alone
+
+
+def test_a_url_set_in_small_capitals_of_an_expert_font_is_read_as_letters() -> None:
+    from factlinks._extract.pdf import _text_urls
+
+    small = "".join(chr(0xF761 + ord(c) - ord("a")) for c in "example")
+    layer = _TextLayer(f"see https://www.{small}.org/ \uf732\uf730\uf732\uf731")
+    found = _text_urls(layer, "page 1", False)  # type: ignore[arg-type]
+    assert [c.url for c in found] == ["https://www.example.org/"]

@@ -53,6 +53,14 @@ _WINDOW = 8
 """Lines above and below a line that tell where its text block's right edge is."""
 _FOP = "FOP"
 """In the Producer of PDFs made by Apache FOP, which hyphenates URLs like words."""
+_EXPERT_FONT_CODES = str.maketrans(
+    {
+        **{chr(0xF761 + n): chr(ord("a") + n) for n in range(26)},
+        **{chr(0xF730 + n): chr(ord("0") + n) for n in range(10)},
+    }
+)
+"""Adobe's private-use code points for small capitals and old-style figures, as the letters
+and digits they show (one for one, so the text still matches its character boxes)."""
 _URL_START = re.compile(r"https?://", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n|\ufffe")
 """PDFium's line breaks, and its mark of a hyphenated line end (kept at the end of its line)."""
@@ -172,7 +180,7 @@ def _text_under(textpage: pdfium.PdfTextPage, rect: _Box) -> str:
 
 def _text_urls(textpage: pdfium.PdfTextPage, where: str, hyphenates: bool) -> list[CitedUrl]:
     """The URLs of a page's text layer, with its geometry when the text matches the boxes."""
-    text = str(textpage.get_text_range(errors="replace"))
+    text = str(textpage.get_text_range(errors="replace")).translate(_EXPERT_FONT_CODES)
     if not _URL_START.search(text):
         return []
     layout = _PageLayout(textpage, text) if len(text) == textpage.count_chars() else None
