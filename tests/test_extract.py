@@ -732,6 +732,16 @@ def test_explicit_targets_are_never_trimmed_like_prose(tmp_path: Path) -> None:
             id="a-capital-after-a-final-dot-is-a-new-sentence",
         ),
         pytest.param(
+            "Quelle: https://a.example/bericht.pdf\n2019-10.\n",
+            ["https://a.example/bericht.pdf"],
+            id="a-date-on-the-next-line-is-no-continuation",
+        ),
+        pytest.param(
+            "https://a.example/archiv/\n2019/10/\n",
+            ["https://a.example/archiv/2019/10/"],
+            id="digits-after-a-slash-continue",
+        ),
+        pytest.param(
             "https://a.example/live/http://other.example.org/x",
             ["https://a.example/live/", "http://other.example.org/x"],
             id="two-urls-glued",

@@ -81,6 +81,8 @@ _SENTENCE_END = _TRAILING + "'\""
 _QUOTES = "'\""
 _BREAKS = frozenset("/.?&=#_@")
 """Characters after which a typesetter may break a URL at a line end."""
+_CUT_ENDS = (*_BREAKS, "-")
+"""How a URL that goes on with digits only may end its line (``/archiv/`` + ``2019/10/``)."""
 _OPEN_ENDS = (".", "-", "_", "?", "=", "&", "#", "%", "~", "+", ":")
 """How a URL cut at a line end inside running text ends (a plain text cannot show more)."""
 _JOINED = "\uffff"
@@ -175,16 +177,24 @@ def _fragment(url: str, token: str) -> bool:
         return False
     if token.lower().startswith(("www.", "http")) or _closed(url):
         return False
-    if url.endswith(".") and token.rstrip(_TRAILING + ")]}>'\"").isalnum():
+    core = token.rstrip(_TRAILING + ")]}>'\"")
+    if url.endswith(".") and core.isalnum():
         # cut after a dot: a host ("https://tex.stackexchange." + "com") or a file name
         # ("licenses/lgpl." + "html."); a capital starts the next sentence instead
         return token[0].islower()
-    if url.endswith(("_", "-")) and token.rstrip(_TRAILING + ")]}>'\"").isalnum():
+    if url.endswith(("_", "-")) and core.isalnum():
         return True  # no sentence ends so: "Studie_" + "2021"
     if url.endswith("?"):
         return _QUERY_RE.match(token) is not None  # "forumdisplay.php?" + "f=38"
+    return _shaped(url, token)
+
+
+def _shaped(url: str, token: str) -> bool:
+    """Whether ``token`` looks like the rest of a URL that ended its line with ``url``."""
     if not _FRAGMENT_SIGNS & set(token.rstrip(_TRAILING)):
         return False  # a plain word ("and", "Mittelstand") is text, not the rest of a URL
+    if not any(char.isalpha() for char in token) and not url.endswith(_CUT_ENDS):
+        return False  # a date or page range after a whole URL ("bericht.pdf" + "2019-10.")
     if url.endswith(".") and token[0].isupper():
         return False  # a sentence ended with the URL; the next one starts
     return not (url.endswith(tuple(_SENTENCE_END)) and not url.endswith("."))
