@@ -245,13 +245,12 @@ def find_documents(
     files: list[Path] = []
     seen: set[str] = set()
     stdin = False
-    walk_seen: set[tuple[int, int]] = set()
     for path in paths:
         name = os.fspath(path)
         if name == STDIN:
             stdin = True
             continue
-        for file in _expand(Path(name), globs, tuple(exclude), report, walk_seen):
+        for file in _expand(Path(name), globs, tuple(exclude), report):
             key = os.path.realpath(file)
             if key not in seen:
                 seen.add(key)
@@ -264,7 +263,6 @@ def _expand(
     include: Sequence[str],
     exclude: Sequence[str],
     on_error: OnError,
-    seen: set[tuple[int, int]],
 ) -> list[Path]:
     """``path`` itself if it is a file, the documents below it if it is a folder."""
     try:
@@ -278,7 +276,7 @@ def _expand(
         return []
     if not stat.S_ISDIR(mode):
         return [path]
-    found = list(_Walk(path, include, exclude, on_error, seen).files())
+    found = list(_Walk(path, include, exclude, on_error).files())
     if not found:
         on_error(
             DocumentError(f"{path}: no documents in this folder (looked for {', '.join(include)})")
