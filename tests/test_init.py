@@ -481,7 +481,7 @@ def test_check_a_document_directly_leaves_no_history(
             ("https://docs.example.org/kfw-318.pdf", "ok"),
             ("https://www.programme.example/ki/", "ok"),
         ]
-        assert report["registry"] == str(docs / "brief.md")
+        assert report["registry"] is None  # no file: nothing to write back to
         assert not Path(".factlinks").exists()
         assert not Path("sources.toml").exists()
         assert "with a registry made in memory; no history kept (--state PATH keeps one)" in err
@@ -529,6 +529,8 @@ def test_check_refuses_a_registry_with_documents_and_unreadable_documents(
     )
     assert main(["check", "sources.toml", "sources.toml"]) == 2
     assert "check takes one registry, not 2" in capsys.readouterr().err
+    assert main(["check", str(docs / "brief.md"), "--only", "nope"]) == 2
+    assert "--only: no source with id 'nope' in the documents" in capsys.readouterr().err
     assert main(["check", "missing.pdf"]) == 2
     err = capsys.readouterr().err
     assert "missing.pdf: cannot read: no such file or folder" in err
@@ -544,7 +546,7 @@ def test_sources_from_documents_is_the_in_memory_registry(tmp_path: Path) -> Non
     registry = factlinks.sources_from_documents([docs], exclude=["*.pdf"])
     assert isinstance(registry, factlinks.Registry)
     assert [s.url for s in registry] == [u for u in EXPECTED_URLS if "annex" not in u]
-    assert registry.path == str(docs)
+    assert registry.path is None
     assert registry.settings == {}
     with_code = factlinks.sources_from_documents([docs / "brief.md"], include_code=True)
     assert "https://code.example/not-a-citation" in [s.url for s in with_code]

@@ -380,7 +380,8 @@ def _run_check(args: argparse.Namespace) -> int:
     if options.only is not None:
         missing = sorted(options.only - {s.id for s in registry})
         if missing:
-            raise OptionsError(f"--only: no source with id {missing[0]!r} in {registry.path}")
+            where = registry.path or "the documents"
+            raise OptionsError(f"--only: no source with id {missing[0]!r} in {where}")
 
     out = _writable_out(args.out)  # before the first request, not after the whole run
     written: list[Path] = []
@@ -438,7 +439,7 @@ def _check_registry(args: argparse.Namespace) -> tuple[Registry, int]:
     sources, _ = cited_sources(reading.cited, today=dt.date.today(), by="check")
     if not sources:
         log.warning("factlinks: no URLs found in %s", " ".join(paths))
-    return Registry(tuple(sources), {}, " ".join(paths)), unread
+    return Registry(tuple(sources)), unread  # no path: there is no file to record or write
 
 
 def _state_path(args: argparse.Namespace) -> str | None:

@@ -139,7 +139,9 @@ def sources_from_documents(
     checks, with no ``sources.toml`` written.
 
     Each cited URL becomes one source, made as ``extract --write`` makes it (generated id,
-    ``kind = "pdf"`` for a PDF URL), with every document that cites it in ``cited_in``.
+    ``kind = "pdf"`` for a PDF URL), with every document that cites it in ``cited_in``. The
+    registry has no ``[settings]`` and no :attr:`~Registry.path` (there is no file to write
+    back to), so a report of it names no registry.
 
     Example::
 
@@ -177,8 +179,7 @@ def sources_from_documents(
         on_error=on_error,
     )
     sources, _ = cited_sources(reading.cited, today=today or dt.date.today(), by="check")
-    label = ", ".join(os.fspath(path) for path in paths)
-    return Registry(tuple(sources), {}, label or None)
+    return Registry(tuple(sources))
 
 
 # -- the commented sources.toml of ``factlinks init`` -----------------------------------------
