@@ -15,6 +15,7 @@ import pytest
 
 import factlinks
 from factlinks._cli import main
+from factlinks._extract import documents
 from factlinks._extract.documents import (
     DEFAULT_INCLUDE,
     find_documents,
@@ -538,6 +539,17 @@ def test_check_refuses_a_registry_with_documents_and_unreadable_documents(
     assert not Path("factlinks-report").exists()
 
 
+def test_check_a_document_without_urls_reports_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("plain.md").write_text("# Nothing cited\n", "utf-8")
+    assert main(["check", "plain.md", "--no-archive"]) == 0
+    assert "factlinks: no URLs found in plain.md" in capsys.readouterr().err
+    report = json.loads(Path("factlinks-report/report.json").read_text("utf-8"))
+    assert report["sources"] == []
+    assert not Path(".factlinks").exists()
+
+
 # -- the library --------------------------------------------------------------------------------
 
 
@@ -572,18 +584,37 @@ def test_sources_from_documents_raises_or_reports_what_it_cannot_read(tmp_path: 
     ]
 
 
-def test_unreadable_folder_is_named(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads every folder")
+def test_unreadable_folders_and_impossible_names_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder the walk may not list (the tests run as root, so the refusal is arranged)."""
     docs = make_tree(tmp_path)
-    (docs / "web").chmod(0)
-    try:
-        errors: list[factlinks.DocumentError] = []
-        found = find_documents([docs], on_error=errors.append)
-    finally:
-        (docs / "web").chmod(0o755)
+    listing = os.scandir
+
+    def scandir(path: str) -> object:
+        if Path(path) == docs / "web":
+            raise PermissionError(13, "Permission denied", path)
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    errors: list[factlinks.DocumentError] = []
+    found = find_documents([docs, "a\0b"], on_error=errors.append)
     assert relative(found.files, docs) == ["brief.md", "drafts/draft.md", "reading.pdf"]
-    assert [str(e) for e in errors] == [f"{docs / 'web'}: cannot read: Permission denied"]
+    assert [str(e) for e in errors] == [
+        f"{docs / 'web'}: cannot read: Permission denied",
+        "'a\\x00b': cannot read: embedded null byte",
+    ]
+
+
+def test_stdin_over_the_limit_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(documents, "MAX_STDIN_BYTES", 16)
+    stdin_of(monkeypatch, b"https://a.example/" * 2)
+    assert main(["init", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "factlinks: error: <stdin>: too large (over 0 MiB)" in err
+    assert not Path("sources.toml").exists()
 
 
 def test_tomllib_reads_what_init_writes_byte_for_byte(tmp_path: Path) -> None:
