@@ -412,12 +412,19 @@ def _run_check(args: argparse.Namespace) -> int:
             with open_history(state) as history:
                 report = check(registry, options, replace(runtime, history=history))
     if not args.quiet:
-        log.warning("%s", _summary(report))
-        log.warning("reports: %s", ", ".join(str(p) for p in written))
-        if args.documents_checked:
-            log.warning("%s", _first_look_note(args, state))
+        _log_done(args, report, written, state)
     code = EXIT_INTERNAL if unrendered else _exit_code(report)
     return EXIT_USAGE if unread and code != EXIT_INTERNAL else code
+
+
+def _log_done(
+    args: argparse.Namespace, report: Report, written: Sequence[Path], state: str | None
+) -> None:
+    """The summary line, the reports written and, for documents, what a first look left."""
+    log.warning("%s", _summary(report))
+    log.warning("reports: %s", ", ".join(str(p) for p in written))
+    if args.documents_checked:
+        log.warning("%s", _first_look_note(args, state))
 
 
 def _check_registry(args: argparse.Namespace) -> tuple[Registry, int]:
