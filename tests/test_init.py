@@ -10,6 +10,7 @@ import re
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,7 @@ from factlinks._extract.documents import (
     sniff_suffix,
 )
 from factlinks._extract.scaffold import cited_sources, registry_text, settings_block
+from factlinks._files import create_atomically
 from factlinks._registry.validate import SETTINGS_KEYS
 from farm import Farm, Reply
 from pdfgen import make_pdf
@@ -310,6 +312,45 @@ def test_init_refuses_to_overwrite_without_force(
     assert len(factlinks.load_sources(other)) == 2
     assert main(["init", str(docs), "-o", "sources.bib"]) == 2
     assert "init writes a sources.toml" in capsys.readouterr().err
+
+
+def test_init_never_replaces_a_file_that_appeared_while_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reading a folder of PDFs takes a while; a registry written meanwhile is kept."""
+    import factlinks._cli as cli
+
+    docs = make_tree(tmp_path)
+    read = cli.read_documents
+
+    def read_while_another_writes(*args: Any, **kwargs: Any) -> Any:
+        Path("sources.toml").write_text("# written meanwhile\n", "utf-8")
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "read_documents", read_while_another_writes)
+    assert main(["init", str(docs)]) == 2
+    assert "sources.toml exists already" in capsys.readouterr().err
+    assert Path("sources.toml").read_text("utf-8") == "# written meanwhile\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "sources.toml"]
+
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_creating_without_hard_links_still_refuses_an_existing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exists: bool
+) -> None:
+    def no_links(source: str, target: str) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "sources.toml"
+    if exists:
+        target.write_bytes(b"old")
+        with pytest.raises(FileExistsError):
+            create_atomically(target, b"new", 0o644)
+    else:
+        create_atomically(target, b"new", 0o644)
+    assert target.read_bytes() == (b"old" if exists else b"new")
+    assert [p.name for p in tmp_path.iterdir()] == ["sources.toml"]
 
 
 def test_init_names_unreadable_documents_and_writes_the_rest(

@@ -35,7 +35,7 @@ from ._extract import (
     registry_text,
 )
 from ._extract.documents import DEFAULT_INCLUDE, is_document
-from ._files import check_writable_dir
+from ._files import check_writable_dir, create_atomically, default_mode
 from ._fix import (
     apply_fixes,
     plan_fixes,
@@ -58,7 +58,7 @@ from ._options import (
 )
 from ._pipeline import Runtime, check
 from ._progress import Progress
-from ._registry import Registry, load_sources
+from ._registry import Registry, load_sources, parse_sources
 from ._report import (
     FORMATS,
     RenderFailure,
@@ -609,15 +609,33 @@ def _run_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _exists(output: Path) -> OptionsError:
+    return OptionsError(
+        f"{output} exists already: --force replaces it; to add the new URLs to it, "
+        f"run 'factlinks extract DOC… --sources {output} --write'"
+    )
+
+
+def _write_new(output: Path, text: str) -> None:
+    """Write the new registry ``text`` to ``output``, validated, atomically, and only if no
+    file appeared there while the documents were read."""
+    parse_sources(text, path=str(output))
+    try:
+        create_atomically(output, text.encode("utf-8"), default_mode())
+    except FileExistsError:
+        raise _exists(output) from None
+    except OSError as exc:
+        raise RegistryError(
+            f"{output}: cannot write: {exc.strerror or exc}", path=str(output)
+        ) from exc
+
+
 def _run_init(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix.lower() not in ("", ".toml"):
         raise OptionsError(f"--output {output}: init writes a sources.toml; name it *.toml")
     if (output.exists() or output.is_symlink()) and not args.force:
-        raise OptionsError(
-            f"{output} exists already: --force replaces it; to add the new URLs to it, "
-            f"run 'factlinks extract DOC… --sources {output} --write'"
-        )
+        raise _exists(output)
     reading, unread = _read_documents(args, args.documents)
     if not reading.documents:
         log.error("factlinks: no document could be read; %s not written", output)
@@ -625,7 +643,11 @@ def _run_init(args: argparse.Namespace) -> int:
     today = dt.date.today()
     sources, notes = cited_sources(reading.cited, today=today)
     shown = [args.name if path == "-" else path for path in args.documents]
-    write_fixed(output, registry_text(sources, notes, shown, today=today, unread=unread))
+    text = registry_text(sources, notes, shown, today=today, unread=unread)
+    if args.force:
+        write_fixed(output, text)  # validated, atomic
+    else:
+        _write_new(output, text)
     command = "factlinks check" + ("" if args.output == DEFAULT_SOURCES else f" {output}")
     log.warning(
         "%s: %d source(s) from %d document(s); read it, then run '%s'",
