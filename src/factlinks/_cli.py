@@ -430,6 +430,12 @@ def _log_done(
 def _check_registry(args: argparse.Namespace) -> tuple[Registry, int]:
     """The registry ``check`` was given, or one made in memory from the documents it was
     given (``args.documents_checked`` says which), and how many documents could not be read."""
+    if not args.sources and not os.path.lexists(DEFAULT_SOURCES):
+        raise RegistryError(
+            f"{DEFAULT_SOURCES}: no such file; to start, check documents directly "
+            "(factlinks check DOC…) or write a registry from them (factlinks init DOC…)",
+            path=DEFAULT_SOURCES,
+        )
     paths: list[str] = args.sources or [DEFAULT_SOURCES]
     documents = [path for path in paths if is_document(path)]
     args.documents_checked = bool(documents)
