@@ -78,6 +78,7 @@ PUBLIC = [
     "parse_sources",
     "render_json",
     "render_markdown",
+    "sources_from_documents",
     "write_report",
 ]
 """``factlinks.__all__``, sorted with :func:`sorted`."""

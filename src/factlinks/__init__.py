@@ -24,7 +24,14 @@ from ._errors import (
     ReportError,
     StateError,
 )
-from ._extract import CitedUrl, RegistryDiff, add_to_registry, compare_with_registry, extract_urls
+from ._extract import (
+    CitedUrl,
+    RegistryDiff,
+    add_to_registry,
+    compare_with_registry,
+    extract_urls,
+    sources_from_documents,
+)
 from ._history import SCHEMA_VERSION as HISTORY_SCHEMA_VERSION
 from ._history import (
     HistoryBackend,
@@ -131,5 +138,6 @@ __all__ = [
     "parse_sources",
     "render_json",
     "render_markdown",
+    "sources_from_documents",
     "write_report",
 ]
