@@ -249,3 +249,250 @@ def test_title_of_reads_a_citation_not_raw_text() -> None:
     assert title_of("KfW (2021): Künstliche Intelligenz im Mittelstand.") == (
         "Künstliche Intelligenz im Mittelstand"
     )
+
+
+# -- the first check settles a proposed title (factlinks._confirm) -----------------------------
+
+import errno  # noqa: E402
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import httpx  # noqa: E402
+import respx  # noqa: E402
+
+import factlinks  # noqa: E402
+import pdfgen  # noqa: E402
+from conftest import CheckRunner, make_source  # noqa: E402
+from factlinks import CheckOptions, RetryPolicy, Source, Status  # noqa: E402
+from factlinks._cli import main  # noqa: E402
+from factlinks._confirm import settled_sources, title_edits, write_settled_titles  # noqa: E402
+
+ONCE = CheckOptions(retry=RetryPolicy(attempts=1), probe_soft_404=False)
+TITLE = "Künstliche Intelligenz im Mittelstand"
+PAGE = f"<html><head><title>{TITLE} | KfW</title></head><body><p>Text.</p></body></html>"
+OTHER = "<html><head><title>Startseite</title></head><body><p>Willkommen.</p></body></html>"
+
+
+def _pdf(text: str) -> httpx.Response:
+    content = pdfgen.make_pdf([text])
+    return httpx.Response(200, content=content, headers={"Content-Type": "application/pdf"})
+
+
+WEB = {
+    "https://a.test/right": httpx.Response(200, html=PAGE),
+    "https://a.test/wrong": httpx.Response(200, html=OTHER),
+    "https://a.test/gone": httpx.Response(404, html=OTHER),
+    "https://a.test/down": httpx.Response(503),
+    "https://a.test/refused": httpx.Response(403),
+    "https://a.test/html-for-pdf": httpx.Response(200, html=PAGE),
+    "https://a.test/right.pdf": _pdf(f"KfW Research\n{TITLE}\nFebruar 2021"),
+    "https://a.test/scan.pdf": httpx.Response(
+        200, content=pdfgen.make_pdf_without_text(), headers={"Content-Type": "application/pdf"}
+    ),
+}
+
+
+def _proposed(name: str, **extra: object) -> Source:
+    kind = "pdf" if name.endswith("pdf") or name == "html-for-pdf" else "any"
+    return make_source(
+        f"https://a.test/{name}",
+        id=name.replace(".", "-"),
+        kind=kind,
+        proposed_title=TITLE,
+        **extra,
+    )
+
+
+def _mock(router: respx.MockRouter) -> None:
+    router.get(url__regex="factlinks-probe-").mock(return_value=httpx.Response(404))
+    for url, response in WEB.items():
+        router.get(url).mock(return_value=response)
+
+
+def _check(run_check: CheckRunner, sources: list[Source]) -> factlinks.Report:
+    with respx.mock(assert_all_called=False) as router:
+        _mock(router)
+        return run_check(sources, ONCE)
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "outcome"),
+    [
+        pytest.param("right", Status.OK, "confirmed", id="html-title-confirmed"),
+        pytest.param("right.pdf", Status.OK, "confirmed", id="pdf-text-confirmed"),
+        pytest.param("wrong", Status.OK, "citation", id="not-in-the-page-kept-as-citation"),
+        pytest.param("scan.pdf", Status.OK, "citation", id="no-text-layer-kept-as-citation"),
+        pytest.param("gone", Status.DEAD, "pending", id="dead-waits"),
+        pytest.param("down", Status.UNREACHABLE, "pending", id="unreachable-waits"),
+        pytest.param("refused", Status.BLOCKED, "pending", id="blocked-waits"),
+        pytest.param("html-for-pdf", Status.DRIFTED, "pending", id="other-kind-waits"),
+    ],
+)
+def test_the_first_check_settles_a_proposed_title(
+    run_check: CheckRunner, name: str, status: Status, outcome: str
+) -> None:
+    source = _proposed(name)
+    (result,) = _check(run_check, [source]).results
+    assert result.status is status
+    if outcome == "confirmed":
+        assert result.proposal is not None
+        assert result.proposal.matched
+        assert result.source.title == TITLE
+        assert result.source.proposed_title is None
+        assert result.title is not None
+        assert result.title.matched  # reported as the title it now is
+    elif outcome == "citation":
+        assert result.proposal is not None
+        assert not result.proposal.matched
+        assert result.source.title is None
+        assert result.source.proposed_title is None
+        assert result.source.citation == TITLE
+        assert result.title is None  # no title evidence: it was never the title
+    else:
+        assert result.proposal is None
+        assert result.source == source  # left for a later check
+
+
+def test_a_settled_proposal_gives_the_status_the_registry_will_give(
+    run_check: CheckRunner,
+) -> None:
+    # Confirmed: as if the title had been in the registry; dropped: as if there had been none.
+    names = ["right", "right.pdf", "wrong", "scan.pdf", "gone", "html-for-pdf"]
+    proposed = [_proposed(n) for n in names]
+    first = _check(run_check, proposed)
+    after = settled_sources(proposed, first.results)
+    second = _check(run_check, after)
+    assert [r.status for r in second.results] == [r.status for r in first.results]
+    assert [r.reason for r in second.results] == [r.reason for r in first.results]
+    without = _check(run_check, [make_source(s.url, id=s.id, kind=s.kind) for s in proposed])
+    untitled = {r.id: r.status for r in without.results}
+    for result in first.results:
+        if result.proposal is None or not result.proposal.matched:
+            assert result.status is untitled[result.id], result.id  # no drift from a guess
+
+
+def test_the_report_notes_what_was_settled(run_check: CheckRunner) -> None:
+    report = _check(run_check, [_proposed("right"), _proposed("wrong"), _proposed("gone")])
+    assert report.notes == (
+        "1 proposed title confirmed (found in the document) and now checked as the title: right.",
+        f"wrong: the proposed title “{TITLE}” was not confirmed: it is not in the document; "
+        "it is kept as the citation, and the source is checked without a title.",
+    )
+    from factlinks._report import FORMATS
+
+    for name in ("json", "md", "html"):
+        rendered = FORMATS[name][1](report)
+        assert "wrong: the proposed title" in rendered, name
+        assert "right." in rendered, name
+
+
+def test_an_existing_citation_is_kept_when_a_proposal_is_dropped(run_check: CheckRunner) -> None:
+    source = _proposed("wrong", citation="KfW (2021): KI im Mittelstand.")
+    (result,) = _check(run_check, [source]).results
+    assert result.source.citation == "KfW (2021): KI im Mittelstand."
+    assert title_edits([source], [result]) == [
+        factlinks._registry.Edit("wrong", "proposed_title", None, old=TITLE)
+    ]
+
+
+REGISTRY = f"""# Our citations; keep this comment.
+[settings]
+timeout = 5
+
+# Added by factlinks extract from brief (line 3 link) on 2026-12-02.
+[[source]]
+id             = "right"
+url            = "https://a.test/right"
+proposed_title = "{TITLE}"   # from the link
+citation       = "{TITLE}"
+cited_in       = ["brief"]
+
+[[source]]
+id = "wrong"
+url = "https://a.test/wrong"
+proposed_title = '{TITLE}'
+cited_in = ["brief"]
+
+[[source]]
+id = "gone"
+url = "https://a.test/gone"
+proposed_title = "{TITLE}"
+"""
+
+
+def test_write_settled_titles_edits_only_the_settled_keys(
+    run_check: CheckRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_bytes(REGISTRY.replace("\n", "\r\n").encode())
+    registry = factlinks.load_sources(path)
+    report = _check(run_check, list(registry))
+    settled = write_settled_titles(path, report.results)
+    assert settled.confirmed == ("right",)
+    assert settled.kept_as_citation == ("wrong",)
+    expected = (
+        REGISTRY.replace(
+            f'proposed_title = "{TITLE}"   # from the link', f'title          = "{TITLE}"'
+        )
+        .replace(f"proposed_title = '{TITLE}'\n", f'citation = "{TITLE}"\n')
+        .replace("\n", "\r\n")
+    )
+    assert path.read_bytes().decode() == expected
+    again = factlinks.load_sources(path)
+    assert again.get("right") == Source(
+        "right", "https://a.test/right", title=TITLE, citation=TITLE, cited_in=("brief",)
+    )
+    assert again.get("gone") == registry.get("gone")  # dead: the proposal waits
+    assert write_settled_titles(path, report.results) == settled.__class__()  # nothing twice
+
+
+def test_a_proposal_changed_since_the_run_is_left_alone(
+    run_check: CheckRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(REGISTRY, "utf-8")
+    report = _check(run_check, list(factlinks.load_sources(path)))
+    edited = REGISTRY.replace(f"proposed_title = '{TITLE}'", "proposed_title = 'Mein Titel'")
+    path.write_text(edited, "utf-8")
+    settled = write_settled_titles(path, report.results)
+    assert settled.kept_as_citation == ()
+    assert "proposed_title = 'Mein Titel'" in path.read_text("utf-8")
+
+
+def _registry_and_web(tmp_path: Path) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(REGISTRY, "utf-8")
+    return path
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_a_read_only_registry_keeps_its_proposals(run_check: CheckRunner, tmp_path: Path) -> None:
+    path = _registry_and_web(tmp_path)
+    report = _check(run_check, list(factlinks.load_sources(path)))
+    path.chmod(0o444)
+    with pytest.raises(factlinks.RegistryError, match="read-only"):
+        write_settled_titles(path, report.results)
+    assert path.read_text("utf-8") == REGISTRY
+
+
+def test_check_on_a_read_only_checkout_warns_and_keeps_its_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _registry_and_web(tmp_path)
+    real_replace = os.replace
+
+    def read_only(src: str, dst: str) -> None:
+        if str(dst).endswith("sources.toml"):
+            raise OSError(errno.EROFS, "Read-only file system", str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", read_only)
+    with respx.mock(assert_all_called=False) as router:
+        _mock(router)
+        code = main(["check", str(path), "--no-state", "--no-archive", "--out", "out"])
+    err = capsys.readouterr().err
+    assert code == 1, err  # "gone" is dead: the exit code of the statuses, not the registry
+    assert "proposed titles left as they are" in err
+    assert "Read-only file system" in err
+    assert path.read_text("utf-8") == REGISTRY
+    assert "wrong: the proposed title" in (tmp_path / "out" / "report.md").read_text("utf-8")

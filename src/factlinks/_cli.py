@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ._archive import DEFAULT_ARCHIVE_API
+from ._confirm import write_settled_titles
 from ._errors import (
     DocumentError,
     FactlinksError,
@@ -337,10 +338,29 @@ def _run_check(args: argparse.Namespace) -> int:
         else:
             with open_history(args.state) as history:
                 report = check(registry, options, replace(runtime, history=history))
+    _settle_titles(args.sources, report)
     if not args.quiet:
         log.warning("%s", _summary(report))
         log.warning("reports: %s", ", ".join(str(p) for p in written))
     return EXIT_INTERNAL if unrendered else _exit_code(report)
+
+
+def _settle_titles(path: str, report: Report) -> None:
+    """Write the proposed titles the run confirmed or dropped into the registry; one that
+    cannot be written (a read-only checkout) keeps them for a later run: a warning, not a
+    failure."""
+    try:
+        settled = write_settled_titles(path, report.results)
+    except RegistryError as exc:
+        log.warning("factlinks: proposed titles left as they are: %s", exc)
+        return
+    if settled:
+        log.warning(
+            "%s: %d proposed title(s) confirmed, %d kept as citation",
+            path,
+            len(settled.confirmed),
+            len(settled.kept_as_citation),
+        )
 
 
 def _writable_out(out: str) -> Path:
