@@ -496,3 +496,139 @@ def test_check_on_a_read_only_checkout_warns_and_keeps_its_exit_code(
     assert "Read-only file system" in err
     assert path.read_text("utf-8") == REGISTRY
     assert "wrong: the proposed title" in (tmp_path / "out" / "report.md").read_text("utf-8")
+
+
+# -- end to end: extract --write proposes, check confirms and demotes (a loopback web) ----------
+
+import difflib  # noqa: E402
+import json  # noqa: E402
+
+from farm import Farm, Reply  # noqa: E402
+
+BRIEF_MD = """# KI im Mittelstand
+
+- [Künstliche Intelligenz im Mittelstand](https://studien.example/ki-mittelstand.pdf)
+- [Leitfaden zur Datenstrategie für KMU](https://studien.example/leitfaden.pdf)
+- Mehr dazu [hier](https://studien.example/mehr.html).
+- [Förderprogramme für digitale Innovationen](https://studien.example/foerderung.html)
+"""
+PAGE_HTML = """<html><body><ul>
+<li><a href="https://studien.example/monitor.html">KI-Monitor 2021:
+  Status quo der KI-Nutzung</a></li>
+<li><a href="https://studien.example/index.html">Digitalisierungsindex
+  für kleine Unternehmen</a></li>
+<li><a href="https://studien.example/mehr.html">Weitere Informationen</a></li>
+</ul></body></html>
+"""
+BEFORE = """# Our citations; keep this comment.
+
+[[source]]
+id    = "kept"                 # written by hand
+url   = "https://studien.example/ki-mittelstand.pdf#page=2"
+title = "Künstliche Intelligenz im Mittelstand"
+"""
+
+
+def _studien() -> dict[str, Reply]:
+    return {
+        "/ki-mittelstand.pdf": Reply.pdf(
+            pdfgen.make_pdf(["KfW Research\nKünstliche Intelligenz im Mittelstand\n2021"])
+        ),
+        "/leitfaden.pdf": Reply.pdf(pdfgen.make_pdf(["Jahresbericht 2020\nInhalt"])),
+        "/mehr.html": Reply.html("<p>Mehr.</p>", title="Mehr zum Thema"),
+        "/foerderung.html": Reply.not_found(),
+        "/monitor.html": Reply.html(
+            "<h1>Der Monitor</h1>", title="KI-Monitor 2021: Status quo der KI-Nutzung"
+        ),
+        "/index.html": Reply.html("<h1>Jahresbericht</h1>", title="Jahresbericht 2020"),
+    }
+
+
+def _changed_lines(old: str, new: str) -> list[str]:
+    return [
+        line
+        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+@pytest.mark.integration
+def test_extract_proposes_and_the_first_check_confirms_or_demotes(tmp_path: Path) -> None:
+    (tmp_path / "brief.md").write_text(BRIEF_MD, "utf-8")
+    (tmp_path / "page.html").write_text(PAGE_HTML, "utf-8")
+    registry = tmp_path / "sources.toml"
+    registry.write_text(BEFORE, "utf-8")
+    docs = [str(tmp_path / "brief.md"), str(tmp_path / "page.html")]
+    assert main(["extract", *docs, "--sources", str(registry), "--write"]) == 0
+    extracted = registry.read_text("utf-8")
+    assert extracted.startswith(BEFORE)
+    proposed = {s.id: s.proposed_title for s in factlinks.load_sources(registry)}
+    assert proposed == {
+        "kept": None,
+        "studien-ki-mittelstand": "Künstliche Intelligenz im Mittelstand",  # right
+        "studien-leitfaden": "Leitfaden zur Datenstrategie für KMU",  # wrong
+        "studien-mehr": None,  # "hier": no title
+        "studien-foerderung": "Förderprogramme für digitale Innovationen",  # dead
+        "studien-monitor": "KI-Monitor 2021: Status quo der KI-Nutzung",  # right
+        "studien-index": "Digitalisierungsindex für kleine Unternehmen",  # wrong
+    }
+
+    with Farm() as farm:
+        farm.add_host("studien.example", _studien())
+        argv = ["check", str(registry), "--format", "json,md,html", "--no-state", "--no-archive"]
+        argv += ["--timeout", "5", *farm.remap_args()]
+        assert main([*argv, "--out", str(tmp_path / "first")]) == 1  # only the dead page fails
+        first = json.loads((tmp_path / "first" / "report.json").read_text("utf-8"))
+        checked = registry.read_text("utf-8")
+        assert main([*argv, "--out", str(tmp_path / "second")]) == 1
+        second = json.loads((tmp_path / "second" / "report.json").read_text("utf-8"))
+        assert registry.read_text("utf-8") == checked  # the second check changes nothing
+
+    statuses = {s["id"]: s["status"] for s in first["sources"]}
+    assert statuses == {
+        "kept": "ok",
+        "studien-ki-mittelstand": "ok",
+        "studien-leitfaden": "ok",  # not drifted: a wrong guess is no broken citation
+        "studien-mehr": "ok",
+        "studien-foerderung": "dead",
+        "studien-monitor": "ok",
+        "studien-index": "ok",
+    }
+    assert {s["id"]: s["status"] for s in second["sources"]} == statuses
+    titles = {s["id"]: (s["title"] or {}).get("matched") for s in second["sources"]}
+    assert titles["studien-ki-mittelstand"] is True  # checked as a title from now on
+    assert titles["studien-monitor"] is True
+
+    # The registry: only the settled keys changed, every other byte as extract wrote it.
+    assert _changed_lines(extracted, checked) == [
+        '-proposed_title = "Künstliche Intelligenz im Mittelstand"',
+        '+title = "Künstliche Intelligenz im Mittelstand"',
+        '-proposed_title = "Leitfaden zur Datenstrategie für KMU"',
+        '-proposed_title = "KI-Monitor 2021: Status quo der KI-Nutzung"',
+        '+title = "KI-Monitor 2021: Status quo der KI-Nutzung"',
+        '-proposed_title = "Digitalisierungsindex für kleine Unternehmen"',
+    ]
+    settled = {s.id: s for s in factlinks.load_sources(registry)}
+    assert settled["studien-leitfaden"].citation == "Leitfaden zur Datenstrategie für KMU"
+    assert settled["studien-leitfaden"].title is None
+    assert settled["studien-foerderung"].proposed_title == (
+        "Förderprogramme für digitale Innovationen"  # dead: waits for a later check
+    )
+
+    # The report: a note per demotion and one for the confirmations, in every format.
+    assert first["notes"] == [
+        "2 proposed titles confirmed (found in the document) and now checked as the title: "
+        "studien-ki-mittelstand, studien-monitor.",
+        "studien-leitfaden: the proposed title “Leitfaden zur Datenstrategie für KMU” was not "
+        "confirmed: it is not in the document; it is kept as the citation, and the source is "
+        "checked without a title.",
+        "studien-index: the proposed title “Digitalisierungsindex für kleine Unternehmen” was "
+        "not confirmed: it is not in the document; it is kept as the citation, and the source "
+        "is checked without a title.",
+    ]
+    assert second["notes"] == []
+    for name in ("report.md", "report.html"):
+        shown = (tmp_path / "first" / name).read_text("utf-8")
+        assert "studien-leitfaden: the proposed title" in shown, name
+        assert "studien-index: the proposed title" in shown, name
+        assert "proposed title" not in (tmp_path / "second" / name).read_text("utf-8"), name
