@@ -15,6 +15,7 @@ carries the expected title, classify it, and write reports::
 from __future__ import annotations
 
 from ._archive import ArchiveService, Capture
+from ._confirm import SettledTitles, settled_sources, write_settled_titles
 from ._errors import (
     DocumentError,
     FactlinksError,
@@ -110,6 +111,7 @@ __all__ = [
     "ResultRow",
     "RetryPolicy",
     "Runtime",
+    "SettledTitles",
     "Source",
     "SourceHistory",
     "SourceResult",
@@ -131,5 +133,7 @@ __all__ = [
     "parse_sources",
     "render_json",
     "render_markdown",
+    "settled_sources",
     "write_report",
+    "write_settled_titles",
 ]
