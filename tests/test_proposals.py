@@ -33,6 +33,16 @@ TITLES = [
     ("The Rust Programming Language", "The Rust Programming Language", "markdown-readme-book"),
     ("Keep a Changelog", "Keep a Changelog", "markdown-readme-short"),
     ("Plattform Lernende Systeme", "Plattform Lernende Systeme", "programme-name"),
+    (
+        "[PDF] Künstliche Intelligenz im Mittelstand",
+        "Künstliche Intelligenz im Mittelstand",
+        "search-result-file-note-in-front",
+    ),
+    (
+        "Eurostat (2021): Digital economy and society statistics - enterprises",
+        "Digital economy and society statistics - enterprises",
+        "org-year-colon-en",
+    ),
     # -- link texts that are not
     ("here", None, "here"),
     ("click here", None, "click-here"),
@@ -48,6 +58,10 @@ TITLES = [
     ("Zur Studie", None, "zur-studie"),
     ("Official website", None, "wikipedia-official-website"),
     ("Archived copy", None, "wikipedia-archived-copy"),
+    ("GitHub repository", None, "markdown-readme-repository"),
+    ("Documentation", None, "markdown-readme-docs"),
+    ("Link zum Bericht", None, "link-zum-bericht"),
+    ("PDF (2 MB)", None, "file-note-only"),
     ("https://www.kfw.de/research", None, "bare-url"),
     ("www.kfw.de", None, "bare-host"),
     ("kfw.de/research", None, "domain-path"),

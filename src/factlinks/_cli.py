@@ -338,17 +338,19 @@ def _run_check(args: argparse.Namespace) -> int:
         else:
             with open_history(args.state) as history:
                 report = check(registry, options, replace(runtime, history=history))
-    _settle_titles(args.sources, report)
+    _settle_titles(registry.path, report)
     if not args.quiet:
         log.warning("%s", _summary(report))
         log.warning("reports: %s", ", ".join(str(p) for p in written))
     return EXIT_INTERNAL if unrendered else _exit_code(report)
 
 
-def _settle_titles(path: str, report: Report) -> None:
-    """Write the proposed titles the run confirmed or dropped into the registry; one that
-    cannot be written (a read-only checkout) keeps them for a later run: a warning, not a
-    failure."""
+def _settle_titles(path: str | None, report: Report) -> None:
+    """Write the proposed titles the run confirmed or dropped into the registry file (none
+    for an in-memory registry); one that cannot be written (a read-only checkout) keeps them
+    for a later run: a warning, not a failure."""
+    if path is None:
+        return
     try:
         settled = write_settled_titles(path, report.results)
     except RegistryError as exc:

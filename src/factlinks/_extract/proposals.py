@@ -256,6 +256,7 @@ _GENERIC_WORDS = frozenset(
             "ansehen open öffnen a an der die das den dem und and or oder studie study bericht",
             "report artikel article dokument document paper official offizielle archived",
             "archive copy kopie original new neu neue fenster window html file datei",
+            "repository repo github gitlab documentation docs doku wiki wikipedia",
         )
     ).split(" ")
 )
@@ -320,11 +321,16 @@ def _first_sentence(text: str) -> str:
     return text
 
 
+_LEADING_NOTE_RE = re.compile(r"^[(\[](?:pdf|html?|docx?|video|extern|external)[)\]]\s*", re.I)
+
+
 def _trimmed(text: str) -> str:
-    """``text`` without a trailing file note, organisation in brackets, or end punctuation."""
+    """``text`` without a file note (``[PDF]`` in front, ``(PDF, 1 MB)`` behind), an
+    organisation in brackets behind, or end punctuation."""
     previous = None
     while previous != text:
         previous = text
+        text = _LEADING_NOTE_RE.sub("", text)
         text = _NOTE_RE.sub("", text).strip()
         text = text.rstrip(" ,;:\u2013\u2014-").strip()
         if text.endswith(".") and not _ABBREVIATION_RE.search(text[:-1]):
