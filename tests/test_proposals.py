@@ -646,3 +646,42 @@ def test_extract_proposes_and_the_first_check_confirms_or_demotes(tmp_path: Path
         assert "studien-leitfaden: the proposed title" in shown, name
         assert "studien-index: the proposed title" in shown, name
         assert "proposed title" not in (tmp_path / "second" / name).read_text("utf-8"), name
+
+
+@pytest.mark.integration
+def test_a_read_only_registry_settles_again_on_the_next_run_without_a_304(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = tmp_path / "sources.toml"
+    text = (
+        '[[source]]\nid = "monitor"\nurl = "https://studien.example/monitor.html"\n'
+        'proposed_title = "KI-Monitor 2021: Status quo der KI-Nutzung"\n'
+    )
+    registry.write_text(text, "utf-8")
+    real_replace = os.replace
+
+    def read_only(src: str, dst: str) -> None:
+        if str(dst).endswith("sources.toml"):
+            raise OSError(errno.EROFS, "Read-only file system", str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", read_only)
+    page = Reply.html("<h1>Monitor</h1>", title="KI-Monitor 2021: Status quo der KI-Nutzung")
+    tagged = Reply(page.status, {"ETag": '"v1"'}, page.body, content_type=page.content_type)
+    with Farm() as farm:
+        host = farm.add_host("studien.example", {"/monitor.html": tagged})
+        argv = ["check", str(registry), "--state", str(tmp_path / "state.db"), "--no-archive"]
+        argv += ["--timeout", "5", *farm.remap_args()]
+        for run in ("first", "second"):
+            assert main([*argv, "--out", str(tmp_path / run)]) == 0
+        asked = [r for r in host.requests if r.path == "/monitor.html"]
+    assert len(asked) == 2
+    assert all("if-none-match" not in r.headers for r in asked)  # the page itself, twice
+    assert registry.read_text("utf-8") == text
+    assert capsys.readouterr().err.count("proposed titles left as they are") == 2
+    for run in ("first", "second"):
+        notes = json.loads((tmp_path / run / "report.json").read_text("utf-8"))["notes"]
+        assert notes == [
+            "1 proposed title confirmed (found in the document) and now checked as the title: "
+            "monitor."
+        ]
