@@ -48,6 +48,9 @@ __all__ = ["read_markdown", "read_markdown_with_code"]
 
 _CODE_BLOCKS = frozenset({"code_block", "fence"})
 _BREAKS = frozenset({"softbreak", "hardbreak"})
+_MAX_ENTRY_CHARS = 2000
+"""A paragraph is kept as a bare URL's text up to this many characters (a reference entry is
+shorter)."""
 
 
 class _AsWritten(MarkdownIt):
@@ -169,7 +172,7 @@ class _Found:
         pending: list[str] = []  # text not yet searched, from line `start`
         start = line
         depth = 0  # inside a link: its text is not searched
-        entry = _plain(children)  # what a bare URL or an autolink here is cited with
+        entry = _plain(children)[:_MAX_ENTRY_CHARS]  # what a bare URL here is cited with
         links = _link_texts(children)
         for index, child in enumerate(children):
             if child.type == "text" and not depth:
