@@ -267,6 +267,7 @@ def test_title_of_reads_a_citation_not_raw_text() -> None:
 
 # -- the first check settles a proposed title (factlinks._confirm) -----------------------------
 
+import datetime as dt  # noqa: E402
 import errno  # noqa: E402
 import os  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -685,3 +686,65 @@ def test_a_read_only_registry_settles_again_on_the_next_run_without_a_304(
             "1 proposed title confirmed (found in the document) and now checked as the title: "
             "monitor."
         ]
+
+
+# -- the seed fact sheet's reading list, as a Markdown document would set it -------------------
+
+READING_LIST = [
+    (
+        "acatech (2021): KI im Mittelstand – Potenziale erkennen, Voraussetzungen schaffen, "
+        "Transfor- mation meistern",
+        "https://www.acatech.de/publikation/ki-im-mittelstand-potenziale-erkennen-"
+        "voraussetzungen-schaffen-transformation-meistern/",
+        "KI im Mittelstand – Potenziale erkennen, Voraussetzungen schaffen, Transformation "
+        "meistern",
+    ),
+    (
+        "BMWK (2021): Herausforderungen beim Einsatz von Künstlicher Intelligenz - Ergebnisse "
+        "einer Befragung von jungen und mittelständischen Unternehmen in Deutschland",
+        "https://www.de.digital/DIGITAL/Redaktion/DE/Digitalisierungsindex/Publikationen/"
+        "publikation-download-ki-herausforderungen.pdf?__blob=publicationFile&v=3",
+        "Herausforderungen beim Einsatz von Künstlicher Intelligenz - Ergebnisse einer "
+        "Befragung von jungen und mittelständischen Unternehmen in Deutschland",
+    ),
+    (
+        "KfW Research Nr. 318 (2021): Künstliche Intelligenz: hohe Wachstumschancen, aber "
+        "geringe Verbreitung im Mittelstand)",
+        "https://www.kfw.de/PDF/Download-Center/Konzernthemen/Research/PDF-Dokumente-Fokus-"
+        "Volkswirtschaft/Fokus-2021/Fokus-Nr.-318-Februar-2021-KI.pdf",
+        "Künstliche Intelligenz: hohe Wachstumschancen, aber geringe Verbreitung im Mittelstand",
+    ),
+    (
+        "WIK Consult (2021): Implementierung von KI im Mittelstand – Die Verfügbar- keit von "
+        "Trainingsdaten und Förderung offener Datenstrukturen",
+        "https://www.wik.org/uploads/media/WIK_Kurzstudie-KI-im-Mittelstand.pdf",
+        "Implementierung von KI im Mittelstand – Die Verfügbarkeit von Trainingsdaten und "
+        "Förderung offener Datenstrukturen",
+    ),
+    (
+        "Universität des Saarlands (2019): Künstliche Intelligenz im europäischen Mittel- "
+        "stand: Status quo, Perspektiven und was jetzt zu tun ist.",
+        "https://www.uni-saarland.de/fileadmin/upload/lehrstuhl/kaul/Universita%CC%88t_des_"
+        "Saarlandes_Ku%CC%88nstliche_Intelligenz_im_europa%CC%88ischen_Mittelstand_2019-10_"
+        "digital.pdf",
+        "Künstliche Intelligenz im europäischen Mittelstand: Status quo, Perspektiven und was "
+        "jetzt zu tun ist",
+    ),
+]
+
+
+@pytest.mark.parametrize("style", ["bare", "autolink", "link-on-the-url"])
+def test_the_fact_sheet_reading_list_in_markdown_gives_titles(style: str) -> None:
+    from factlinks._extract.markdown import read_markdown
+    from factlinks._extract.registry import new_sources
+
+    def item(entry: str, url: str) -> str:
+        target = {"bare": url, "autolink": f"<{url}>", "link-on-the-url": f"[{url}]({url})"}
+        return f"- {entry}\n  {target[style]}\n"
+
+    text = "## Weiterführende Literatur\n\n" + "".join(item(e, u) for e, u, _ in READING_LIST)
+    cited = read_markdown(text.encode(), "factsheet-ki")
+    assert [c.url for c in cited] == [u for _, u, _ in READING_LIST]
+    sources, _ = new_sources(cited, (), today=dt.date(2026, 12, 2))
+    assert [s.proposed_title for s in sources] == [t for _, _, t in READING_LIST]
+    assert all(s.citation and s.citation.endswith(s.proposed_title or "") for s in sources[:2])
