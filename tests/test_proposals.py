@@ -183,6 +183,29 @@ TITLES = [
         "Digitalisierung der Wirtschaft in Deutschland",
         "de-quotes",
     ),
+    (
+        "OECD (2019), Artificial Intelligence in Society, OECD Publishing, Paris.",
+        "Artificial Intelligence in Society",
+        "oecd-comma-style",
+    ),
+    (
+        "European Commission. Digital Economy and Society Index (DESI) 2021. Luxembourg: "
+        "Publications Office, 2021.",
+        "Digital Economy and Society Index (DESI) 2021",
+        "organisation-then-title",
+    ),
+    (
+        "Bitkom: KI-Studie für den Mittelstand. Mehr unter bitkom.org.",
+        "Bitkom: KI-Studie für den Mittelstand",
+        "first-sentence-of-an-entry",
+    ),
+    (
+        "Download statistics of the DESI 2021",
+        "Download statistics of the DESI 2021",
+        "download-word",
+    ),
+    ("Weitere Informationen zum Programm finden Sie hier", None, "call-to-click-de"),
+    ("Read the full report here", None, "call-to-click-en"),
     # -- prose, not a title
     (
         "Laut KfW setzen nur 4 % bis 6 % der Mittelständler KI ein (KfW 2021).",
@@ -213,6 +236,8 @@ CITATIONS = [
     ("Source: Eurostat, 2021", "Eurostat, 2021", "source"),
     ("vgl. BMWK (2021)", "BMWK (2021)", "vgl"),
     ("See also: the DESI report", "the DESI report", "see-also"),
+    ("Download: KfW Research (2021)", "KfW Research (2021)", "label-with-colon"),
+    ("Download statistics 2021", "Download statistics 2021", "label-without-colon-is-text"),
     ("• [2] Siehe: KfW (2021)", "KfW (2021)", "bullet-number-lead-in"),
     ("12. Müller (2021): Titel.", "Müller (2021): Titel.", "numbered"),
     (

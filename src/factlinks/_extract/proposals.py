@@ -94,12 +94,15 @@ _BULLET_RE = re.compile(
     r"^(?:[•·▪◦‣∙*●○■□►▸➢✓\u2013\u2014-]+|\^|↑|\[\d{1,4}[a-z]?\]|\(\d{1,4}\)|\d{1,4}[.)](?=\s)|[a-z]\))\s*"
 )
 _LEAD_IN_RE = re.compile(
-    r"^(?:see(?: also)?|cf\.?|compare|vgl\.?|siehe(?: auch)?|s\.|quellen?|sources?|"
-    r"via|link|links|online|url|download|mehr(?: dazu| unter| infos?)?|more(?: at)?|"
-    r"read more|weitere informationen|further reading|weiterf(?:ü|ue)hrende literatur|"
-    r"literatur|references?|nachweis|fundstelle)\b\s*[:.]?(?:\s+|$)",
+    r"^(?:(?:(?:see(?: also)?|cf|compare|vgl|siehe(?: auch)?|mehr (?:dazu|unter)|more at|"
+    r"read more at)\b\.?|s\.)\s*:?|"
+    r"(?:quellen?|sources?|via|links?|online|url|download|mehr|more|read more|"
+    r"weitere informationen|further reading|weiterf(?:ü|ue)hrende literatur|literatur|"
+    r"references?|nachweis|fundstelle)\s*:)(?:\s+|$)",
     re.IGNORECASE,
 )
+"""A word that points (``see``, ``vgl.``), or a label with its colon (``Quelle:``,
+``Download:``): a label without one is a word of the text (``Download statistics``)."""
 _ACCESS_RE = re.compile(
     r"(?<!\w)(?:"
     r"\[online\]\.?|online verf(?:ü|ue)gbar(?: unter)?|verf(?:ü|ue)gbar unter|abrufbar unter|"
@@ -179,7 +182,7 @@ _YEAR = r"(?:1[5-9]|20)\d\d[a-z]?|o\.\s?J\.|n\.\s?d\.|o\.\s?D\."
 _AUTHOR_YEAR_RE = re.compile(
     rf"^(?P<authors>[^()\[\]]{{1,200}}?)\s*"
     rf"(?:[(\[](?:[^()\[\]]*?,\s*)?(?P<year>{_YEAR})(?:,[^()\[\]]*)?[)\]]|(?<=[.,]\s)(?P<bare>{_YEAR}))"
-    r"\s*[.:,]\s+(?P<rest>\S.*)$"
+    r"\s*(?P<mark>[.:,])\s+(?P<rest>\S.*)$"
 )
 _ABBREVIATION_RE = re.compile(
     r"(?:\b(?:nr|no|vol|bd|hrsg|hg|ed|eds|vgl|bzw|ca|inkl|ggf|usw|etc|st|dr|prof|"
@@ -296,10 +299,34 @@ def title_of(citation: str) -> str | None:
     quoted = _quoted(citation)
     if quoted is not None:
         return quoted if _looks_like_title(quoted) else None
-    entry = _AUTHOR_YEAR_RE.match(citation)
-    candidate = _first_sentence(entry.group("rest")) if entry else citation
-    candidate = _trimmed(candidate)
+    candidate = _trimmed(_entry_title(citation))
     return candidate if _looks_like_title(candidate) else None
+
+
+def _entry_title(citation: str) -> str:
+    """The part of a citation that would be its title (rules 2 and 3 of the module).
+
+    After an author and year: the sentence that follows (up to the first ``,`` when a comma
+    follows the year, as in ``OECD (2019), Title, Publisher``). Without one, a citation of
+    several sentences is a reference entry: its first sentence, or the second when the first
+    is a name (``European Commission. Title. Publisher, 2021.``, ``Müller, Anna. Title.``).
+    """
+    entry = _AUTHOR_YEAR_RE.match(citation)
+    if entry is not None:
+        rest = entry.group("rest")
+        return rest.split(", ", 1)[0] if entry.group("mark") == "," else _first_sentence(rest)
+    first = _first_sentence(citation)
+    if first == citation:
+        return citation
+    rest = citation[len(first) :].lstrip(". ")
+    return _first_sentence(rest) if _is_name(first) and rest else first
+
+
+def _is_name(text: str) -> bool:
+    """True for what reads as the name of an author or organisation: at most four words, each
+    capitalised (``European Commission``, ``Müller, Anna``, ``J. R. Smith``)."""
+    words = text.replace(",", " ").split()
+    return 0 < len(words) <= 4 and all(w[0].isupper() for w in words)
 
 
 def _quoted(text: str) -> str | None:
@@ -349,9 +376,10 @@ def _looks_like_title(text: str) -> bool:
     if len(words) > MAX_WORDS or len(text) > MAX_TITLE:
         return False
     folded = " ".join(text.casefold().strip(" .:!?()[]").split())
-    if folded in _GENERIC_TEXTS or all(
-        w.strip(".,:;!?()[]»«\u203a") in _GENERIC_WORDS for w in folded.split()
-    ):
+    if folded.rsplit(" ", 1)[-1] in ("hier", "here"):
+        return False  # "… finden Sie hier", "read the report here": a call to click
+    meaningful = [w for w in (w.strip(".,:;!?()[]»«\u203a\u2039") for w in folded.split()) if w]
+    if folded in _GENERIC_TEXTS or all(w in _GENERIC_WORDS for w in meaningful):
         return False
     if _DATE_RE.match(folded) or _LOCATOR_RE.match(text) or _author_and_year(text):
         return False
