@@ -19,14 +19,18 @@ verfügbar unter``, …), cut to :data:`MAX_CITATION` characters at a word.
    how IEEE, MLA, Chicago and Wikipedia references set a title;
 2. else, in a reference entry that starts with its authors and year (``Müller, A. (2021):
    Titel. Reihe.``, ``Smith, J. (2021). Title. Publisher.``, ``Smith, John. 2021. Title.``,
-   ``KfW Research Nr. 318 (2021): Titel``), the sentence after the year;
-3. else the text itself, without a trailing ``(PDF, 1,2 MB)``-style note, an organisation in
-   brackets (``(BMWK)``) or a final ``:``.
+   ``KfW Research Nr. 318 (2021): Titel``), the sentence after the year (up to its first
+   ``,`` when a comma follows the year: ``OECD (2019), Title, OECD Publishing``);
+3. else, in an entry of several sentences, the first, or the second when the first is a
+   name (``European Commission. Title. Publisher, 2021.``, ``Müller, Anna. Title.``);
+4. else the text itself; in each case without a ``[PDF]`` in front, a ``(PDF, 1,2 MB)``-style
+   note or an organisation in brackets (``(BMWK)``) behind, or a final ``:``.
 
 What comes out is a title only if it looks like one: at least :data:`MIN_WORDS` words with
 letters and :data:`MIN_LETTERS` letters, at most :data:`MAX_WORDS` words and
 :data:`MAX_TITLE` characters; not a generic link text (``here``, ``click here``, ``hier``,
-``mehr``, ``link``, ``PDF``, ``this page``, ``Download``, …), not a URL, domain or file name,
+``mehr``, ``link``, ``PDF``, ``this page``, ``Download``, …) or a call to click (``… finden
+Sie hier``), not a URL, domain or file name,
 not a date, not a lone author and year (``Müller 2021``, ``(Müller & Schmidt, 2021)``,
 ``Smith et al. 2019``), not a sentence of prose (a number with ``%``, or a text that ends in a
 full stop after more than :data:`MAX_WORDS` words).
