@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ._archive import DEFAULT_ARCHIVE_API
+from ._confirm import write_settled_titles
 from ._errors import (
     DocumentError,
     FactlinksError,
@@ -411,6 +412,7 @@ def _run_check(args: argparse.Namespace) -> int:
         else:
             with open_history(state) as history:
                 report = check(registry, options, replace(runtime, history=history))
+    _settle_titles(registry.path, report)
     if not args.quiet:
         _log_done(args, report, written, state)
     code = EXIT_INTERNAL if unrendered else _exit_code(report)
@@ -470,6 +472,26 @@ def _first_look_note(args: argparse.Namespace, state: str | None) -> str:
         f"To add titles, check nightly and fix moved URLs, write the registry: "
         f"factlinks init {documents}"
     )
+
+
+def _settle_titles(path: str | None, report: Report) -> None:
+    """Write the proposed titles the run confirmed or dropped into the registry file (none
+    for an in-memory registry); one that cannot be written (a read-only checkout) keeps them
+    for a later run: a warning, not a failure."""
+    if path is None:
+        return
+    try:
+        settled = write_settled_titles(path, report.results)
+    except RegistryError as exc:
+        log.warning("factlinks: proposed titles left as they are: %s", exc)
+        return
+    if settled:
+        log.warning(
+            "%s: %d proposed title(s) confirmed, %d kept as citation",
+            path,
+            len(settled.confirmed),
+            len(settled.kept_as_citation),
+        )
 
 
 def _writable_out(out: str) -> Path:
