@@ -664,3 +664,63 @@ def test_tomllib_reads_what_init_writes_byte_for_byte(tmp_path: Path) -> None:
     data = tomllib.loads(Path("sources.toml").read_text("utf-8"))
     assert set(data) == {"source"}
     assert [entry["url"] for entry in data["source"]] == EXPECTED_URLS
+
+
+TITLED_MD = """# Brief
+
+- [Künstliche Intelligenz im Mittelstand](https://docs.example.org/ki.pdf)
+- [Leitfaden zur Datenstrategie für KMU](https://www.programme.example/leitfaden/)
+"""
+TITLED_HTML = (
+    "<!DOCTYPE html><html><body><ul>"
+    '<li><a href="https://stats.example/monitor.html">KI-Monitor 2021: Status quo der '
+    "KI-Nutzung</a></li></ul></body></html>"
+)
+
+
+@pytest.mark.integration
+def test_init_then_check_confirms_or_demotes_the_titles_proposed_from_link_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The acceptance of issue 11: a folder of Markdown, HTML and PDF, init, then check."""
+    docs = tmp_path / "docs"
+    (docs / "web").mkdir(parents=True)
+    (docs / "brief.md").write_text(TITLED_MD, "utf-8")
+    (docs / "web" / "page.html").write_text(TITLED_HTML, "utf-8")
+    (docs / "reading.pdf").write_bytes(make_pdf(["Reading list"], links=PDF_LINKS))
+    assert main(["init", str(docs)]) == 0
+    proposed = {s.url: s.proposed_title for s in factlinks.load_sources("sources.toml")}
+    assert proposed == {
+        "https://docs.example.org/ki.pdf": "Künstliche Intelligenz im Mittelstand",
+        "https://www.programme.example/leitfaden/": "Leitfaden zur Datenstrategie für KMU",
+        "https://docs.example.org/annex.pdf": None,
+        "https://stats.example/monitor.html": "KI-Monitor 2021: Status quo der KI-Nutzung",
+    }
+    with Farm() as farm:
+        farm.add_host(
+            "docs.example.org",
+            {
+                "/ki.pdf": Reply.pdf(make_pdf(["Künstliche Intelligenz im Mittelstand"])),
+                "/annex.pdf": Reply.pdf(make_pdf(["Annex"])),
+            },
+        )
+        farm.add_host("www.programme.example", {"/leitfaden/": Reply.html("x", title="Start")})
+        farm.add_host(
+            "stats.example",
+            {"/monitor.html": Reply.html("x", title="KI-Monitor 2021: Status quo der KI-Nutzung")},
+        )
+        assert main(check_args(farm)) == 0
+    report = json.loads(Path("out/report.json").read_text("utf-8"))
+    assert {s["url"]: s["status"] for s in report["sources"]} == dict.fromkeys(proposed, "ok")
+    settled = {s.url: s for s in factlinks.load_sources("sources.toml")}
+    assert settled["https://docs.example.org/ki.pdf"].title == (
+        "Künstliche Intelligenz im Mittelstand"
+    )
+    assert settled["https://stats.example/monitor.html"].title == (
+        "KI-Monitor 2021: Status quo der KI-Nutzung"
+    )
+    demoted = settled["https://www.programme.example/leitfaden/"]
+    assert (demoted.title, demoted.proposed_title) == (None, None)
+    assert demoted.citation == "Leitfaden zur Datenstrategie für KMU"
+    assert any("was not confirmed" in note for note in report["notes"])
+    capsys.readouterr()
