@@ -29,9 +29,11 @@ TABLES = (
     "cmark_gfm.toml",
     "issue_11.toml",
     "twitter_text.toml",
+    "django_urlize.toml",
     "commonmark_spec.toml",
     "lychee_markdown.toml",
     "lychee_html.toml",
+    "pypi_simple.toml",
 )
 PLACES = ("line", "paragraph", "example", "number", "test")
 """The keys that say where a case is in its suite, the first a case has is shown."""
