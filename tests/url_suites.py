@@ -30,6 +30,7 @@ TABLES = (
     "issue_11.toml",
     "twitter_text.toml",
     "django_urlize.toml",
+    "urlextract.toml",
     "commonmark_spec.toml",
     "lychee_markdown.toml",
     "lychee_html.toml",
