@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Ground-truth candidates for ``pdf_urls.toml``, derived without factlinks' code.
+
+For each document of the built corpus (``build.py``) this prints, page by page over the pages
+read (``pages`` in the manifest; with ``--scan``, over the whole PDF, to choose them):
+
+* every URI link annotation, with the text poppler shows inside its rectangle
+  (``pdftotext -bbox``: the words whose centre lies in the rectangle), and whether that text
+  *is* the URI (white space removed, a trailing ``/`` ignored): an annotation whose rectangle
+  shows its own URL is a printed URL;
+* every ``http(s)://`` run in poppler's plain text (``pdftotext``), line by line, marked
+  ``LINE-END`` when it ends its line (it may wrap: decided by rendering the page).
+
+Link annotations are read with pypdf as objects only (their ``/Rect`` and ``/URI``); no page text
+comes from pypdf, PDFium or factlinks. The output is what a person adjudicates with
+``pdftoppm -r 80 -f N -l N -png``; see the manifest's header for the rules.
+
+Usage::
+
+    python benchmarks/url_corpus/candidates.py [--corpus DIR] [--scan] [NAME-SUBSTRING ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from build import corpus_dir, load_manifest
+
+URL_RE = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+WORD_RE = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+)
+PAGE_RE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">')
+WINDOW = 10
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of poppler's text with its box (points, origin top left)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+
+def poppler_text(pdf: Path, first: int, last: int) -> list[str]:
+    """Poppler's plain text of pages first..last, one string per page."""
+    out = subprocess.run(
+        ["pdftotext", "-q", "-enc", "UTF-8", "-f", str(first), "-l", str(last), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return out.split("\f")[: last - first + 1]
+
+
+def poppler_words(pdf: Path, number: int) -> list[Word]:
+    """Poppler's words of one page with their boxes."""
+    out = subprocess.run(
+        ["pdftotext", "-q", "-bbox", "-f", str(number), "-l", str(number), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return [
+        Word(float(a), float(b), float(c), float(d), html.unescape(t))
+        for a, b, c, d, t in WORD_RE.findall(out)
+    ]
+
+
+def text_urls(page_text: str) -> list[tuple[str, bool]]:
+    """The ``http(s)://`` runs of a page's text and whether each ends its line."""
+    found = []
+    for line in page_text.splitlines():
+        for match in URL_RE.finditer(line):
+            found.append((match.group(), not line[match.end() :].strip()))
+    return found
+
+
+def annotations(page: Any) -> list[tuple[str, list[float]]]:
+    """The URI link annotations of a pypdf page: (URI, rectangle in poppler's coordinates)."""
+    box = page.cropbox
+    left, top = float(box.left), float(box.top)
+    found = []
+    for ref in page.get("/Annots") or []:
+        annot = ref.get_object()
+        action = annot.get("/A")
+        action = action.get_object() if action is not None else None
+        uri = action.get("/URI") if isinstance(action, dict) else None
+        if uri is None or "/Rect" not in annot:
+            continue
+        uri = uri.decode("latin-1") if isinstance(uri, bytes) else str(uri)
+        x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+        rect = [min(x0, x1) - left, top - max(y0, y1), max(x0, x1) - left, top - min(y0, y1)]
+        found.append((uri.strip(), rect))
+    return found
+
+
+def inside(word: Word, rect: list[float]) -> bool:
+    cx, cy = (word.x0 + word.x1) / 2, (word.y0 + word.y1) / 2
+    return rect[0] - 1 <= cx <= rect[2] + 1 and rect[1] - 1 <= cy <= rect[3] + 1
+
+
+def shows(under: str, uri: str) -> bool:
+    """Whether the rectangle's text (white space removed) contains the URI (a final ``/`` aside)."""
+    squeezed = under.replace(" ", "").lower()
+    wanted = uri.rstrip("/").lower()
+    start = squeezed.find(wanted)
+    while start >= 0:
+        after = squeezed[start + len(wanted) : start + len(wanted) + 2].lstrip("/")
+        if not after or not (after[0].isalnum() or after[0] in "-_~%?#=&+"):
+            return True  # the URI, not the start of a longer URL
+        start = squeezed.find(wanted, start + 1)
+    return False
+
+
+def rect_text(words: list[Word], rects: list[list[float]]) -> str:
+    return " ".join(w.text for rect in rects for w in words if inside(w, rect))
+
+
+def report_page(pdf: Path, page: Any, number: int, text: str) -> None:
+    """Print the candidates of one page."""
+    words = poppler_words(pdf, number)
+    by_uri: dict[str, list[list[float]]] = {}
+    for uri, rect in annotations(page):
+        by_uri.setdefault(uri, []).append(rect)
+    shown = text_urls(text)
+    if not by_uri and not shown:
+        return
+    print(f"  page {number}")
+    for uri, rects in by_uri.items():
+        under = rect_text(words, rects)
+        verdict = "SHOWS-URI" if shows(under, uri) else "other-text"
+        print(f"    annot {verdict:10} {uri}  <- {under[:120]!r}")
+    for url, line_end in shown:
+        print(f"    text  {'LINE-END' if line_end else '':10} {url}")
+
+
+TRAILING = ".,;:!?'\"’”»"  # noqa: RUF001 (closing quotes are punctuation)
+CLOSERS = {")": "(", "]": "[", "}": "{", ">": "<"}
+
+
+def trim(url: str) -> str:
+    """A text URL without the sentence punctuation and unbalanced closing brackets after it."""
+    while url and (url[-1] in TRAILING or url[-1] in CLOSERS):
+        last = url[-1]
+        if last in CLOSERS and url.count(CLOSERS[last]) >= url.count(last):
+            break
+        url = url[:-1]
+    return url
+
+
+def same(a: str, b: str) -> bool:
+    return a.rstrip("/").lower() == b.rstrip("/").lower()
+
+
+def propose_page(pdf: Path, page: Any, number: int, text: str) -> tuple[list[str], list[str]]:
+    """The printed URLs of one page by the mechanical rules, and the doubtful text URLs."""
+    words = poppler_words(pdf, number)
+    by_uri: dict[str, list[list[float]]] = {}
+    for uri, rect in annotations(page):
+        if uri.lower().startswith(("http://", "https://")):
+            by_uri.setdefault(uri, []).append(rect)
+    printed = [uri for uri, rects in by_uri.items() if shows(rect_text(words, rects), uri)]
+    doubtful: list[str] = []
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        for match in URL_RE.finditer(line):
+            url = trim(match.group())
+            if any(same(url, p) or p.lower().startswith(url.lower()) for p in printed):
+                continue
+            line_end = not line[match.end() :].strip()
+            if line_end and not any(same(url, uri) for uri in by_uri):
+                following = lines[index + 1] if index + 1 < len(lines) else ""
+                doubtful.append(f"p{number}: {url}  || next line: {following[:60]!r}")
+            else:
+                printed.append(url)
+    return printed, doubtful
+
+
+def propose(pdf: Path, reader: Any, first: int, last: int) -> None:
+    """Print ``printed = [...]`` by the mechanical rules, doubtful URLs as comments."""
+    printed: list[str] = []
+    doubtful: list[str] = []
+    for number, text in zip(range(first, last + 1), poppler_text(pdf, first, last), strict=False):
+        more, unsure = propose_page(pdf, reader.pages[number - 1], number, text)
+        printed.extend(more)
+        doubtful.extend(unsure)
+    for line in doubtful:
+        print(f"# DOUBTFUL {line}")
+    print("printed = [")
+    for url in printed:
+        print(f'    "{url}",')
+    print("]")
+
+
+def scan(pdf: Path, reader: Any) -> None:
+    """Per page, how many URI annotations and text URLs: for choosing the pages read."""
+    texts = poppler_text(pdf, 1, len(reader.pages))
+    counts = [
+        len(annotations(page)) + len(text_urls(text))
+        for page, text in zip(reader.pages, texts, strict=False)
+    ]
+    best = max(range(max(1, len(counts) - WINDOW + 1)), key=lambda i: sum(counts[i : i + WINDOW]))
+    print(
+        f"  {len(counts)} pages; URL items per page: {counts[:60]}; best {WINDOW}-page window"
+        f" starts at page {best + 1} ({sum(counts[best : best + WINDOW])} items)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pypdf import PdfReader
+
+    parser = argparse.ArgumentParser(description="Ground-truth candidates (poppler).")
+    parser.add_argument("--corpus", metavar="DIR")
+    parser.add_argument("--scan", action="store_true", help="count URL items on every page")
+    parser.add_argument("--propose", action="store_true", help="print printed = [...] proposals")
+    parser.add_argument("names", nargs="*", help="only documents whose name contains one")
+    args = parser.parse_args(argv)
+    corpus = corpus_dir(args.corpus)
+    for table in load_manifest():
+        if args.names and not any(n in table["name"] for n in args.names):
+            continue
+        pdf = corpus / "docs" / table["name"]
+        if not pdf.is_file():
+            print(f"{table['name']}: not built")
+            continue
+        reader = PdfReader(pdf, strict=False)
+        print(f"{table['name']}")
+        if args.scan:
+            scan(pdf, reader)
+            continue
+        first, last = table.get("pages", [1, len(reader.pages)])
+        last = min(last, len(reader.pages))
+        if args.propose:
+            propose(pdf, reader, first, last)
+            continue
+        for number, text in zip(
+            range(first, last + 1), poppler_text(pdf, first, last), strict=False
+        ):
+            report_page(pdf, reader.pages[number - 1], number, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.exit(main())
