@@ -11,8 +11,8 @@ then writes two files per document from the verified original:
 * ``pages/<name>``: only the pages read, link annotations kept;
 * ``noannots/<name>``: the same pages with every ``/Link`` annotation removed.
 
-Both are written with pypdf (a factlinks dependency), pages copied as they are: content streams
-are not touched, so the text layer is the original's.
+The pages are cut with ``qpdf`` (``apt-get install qpdf``) and the annotations removed with pypdf
+(a factlinks dependency); content streams are not touched, so the text layer is the original's.
 
 The corpus directory is ``--corpus DIR``, else ``$FACTLINKS_URL_CORPUS``, else
 ``benchmarks/url_corpus/build``. It holds ``debs/`` (the .deb cache), ``docs/`` (the verified
@@ -29,6 +29,7 @@ import argparse
 import importlib.util
 import io
 import os
+import subprocess
 import sys
 import time
 import tomllib
@@ -69,36 +70,56 @@ def title_builder(corpus: Path) -> ModuleType:
     return module
 
 
-def load_manifest() -> list[dict[str, Any]]:
+def load_manifest(path: Path = MANIFEST) -> list[dict[str, Any]]:
     """The ``[[document]]`` tables of the manifest."""
-    with MANIFEST.open("rb") as fh:
+    with path.open("rb") as fh:
         tables = tomllib.load(fh).get("document", [])
     return [table for table in tables if isinstance(table, dict)]
 
 
-def page_range(table: dict[str, Any], count: int) -> range:
-    """The 0-based indexes of the pages read (``pages = [first, last]``, clipped to the PDF)."""
-    first, last = table.get("pages", [1, count])
-    return range(max(first, 1) - 1, min(last, count))
+def cut(original: Path, pages: list[int], target: Path) -> None:
+    """Write the pages ``[first, last]`` of ``original`` to ``target`` with qpdf, annotations kept.
+
+    qpdf copies the pages' objects as they are (pypdf's writer fails on some internal links).
+    """
+    first, last = pages
+    target.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            "qpdf",
+            "--warning-exit-0",
+            "--empty",
+            "--pages",
+            str(original),
+            f"{first}-{last}",
+            "--",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"qpdf failed on {original.name}: {result.stderr.strip()[-300:]}")
+
+
+def without_links(source: Path, target: Path) -> None:
+    """Write ``source`` to ``target`` with every ``/Link`` annotation removed (pypdf)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=source)
+    writer.remove_annotations(subtypes="/Link")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(buffer.getvalue())
 
 
 def derive(original: Path, table: dict[str, Any], corpus: Path) -> None:
     """Write ``pages/<name>`` and ``noannots/<name>`` from the verified original."""
-    from pypdf import PdfReader, PdfWriter
-
-    reader = PdfReader(original, strict=False)
-    keep = page_range(table, len(reader.pages))
-    for subdir, strip in (("pages", False), ("noannots", True)):
-        writer = PdfWriter()
-        for index in keep:
-            writer.add_page(reader.pages[index])
-        if strip:
-            writer.remove_annotations(subtypes="/Link")
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        target = corpus / subdir / table["name"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(buffer.getvalue())
+    pages = corpus / "pages" / table["name"]
+    cut(original, table["pages"], pages)
+    without_links(pages, corpus / "noannots" / table["name"])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

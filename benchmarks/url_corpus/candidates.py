@@ -8,8 +8,14 @@ read (``pages`` in the manifest; with ``--scan``, over the whole PDF, to choose 
   (``pdftotext -bbox``: the words whose centre lies in the rectangle), and whether that text
   *is* the URI (white space removed, a trailing ``/`` ignored): an annotation whose rectangle
   shows its own URL is a printed URL;
-* every ``http(s)://`` run in poppler's plain text (``pdftotext``), line by line, marked
-  ``LINE-END`` when it ends its line (it may wrap: decided by rendering the page).
+* every ``http(s)://`` run in poppler's plain text (``pdftotext -raw``: lines as printed, no
+  dehyphenation), line by line, marked ``LINE-END`` when it ends its line (it may wrap).
+
+``--propose`` applies the manifest header's rules 1-3 and prints ``printed = [...]`` with a note
+per line-end URL (joined, and how; or kept); ``--check`` compares each document's ``printed``
+with its proposal less ``excluded`` plus ``added`` (exit status 1 on a difference); ``--scan``
+counts URL items on every page of the whole PDF, to choose ``pages``; ``--manifest`` reads another
+manifest (documents built into the same corpus directory), to try new documents.
 
 Link annotations are read with pypdf as objects only (their ``/Rect`` and ``/URI``); no page text
 comes from pypdf, PDFium or factlinks. The output is what a person adjudicates with
@@ -17,7 +23,8 @@ comes from pypdf, PDFium or factlinks. The output is what a person adjudicates w
 
 Usage::
 
-    python benchmarks/url_corpus/candidates.py [--corpus DIR] [--scan] [NAME-SUBSTRING ...]
+    python benchmarks/url_corpus/candidates.py [--corpus DIR] [--scan | --propose | --check]
+        [--manifest TOML] [NAME-SUBSTRING ...]
 """
 
 from __future__ import annotations
@@ -55,7 +62,19 @@ class Word:
 def poppler_text(pdf: Path, first: int, last: int) -> list[str]:
     """Poppler's plain text of pages first..last, one string per page."""
     out = subprocess.run(
-        ["pdftotext", "-q", "-enc", "UTF-8", "-f", str(first), "-l", str(last), str(pdf), "-"],
+        [
+            "pdftotext",
+            "-q",
+            "-raw",
+            "-enc",
+            "UTF-8",
+            "-f",
+            str(first),
+            "-l",
+            str(last),
+            str(pdf),
+            "-",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -124,7 +143,9 @@ def shows(under: str, uri: str) -> bool:
 
 
 def rect_text(words: list[Word], rects: list[list[float]]) -> str:
-    return " ".join(w.text for rect in rects for w in words if inside(w, rect))
+    """The words inside the rectangles, top to bottom, left to right."""
+    chosen = {id(w): w for rect in rects for w in words if inside(w, rect)}.values()
+    return " ".join(w.text for w in sorted(chosen, key=lambda w: (round(w.y0), w.x0)))
 
 
 def report_page(pdf: Path, page: Any, number: int, text: str) -> None:
@@ -163,40 +184,125 @@ def same(a: str, b: str) -> bool:
     return a.rstrip("/").lower() == b.rstrip("/").lower()
 
 
-def propose_page(pdf: Path, page: Any, number: int, text: str) -> tuple[list[str], list[str]]:
-    """The printed URLs of one page by the mechanical rules, and the doubtful text URLs."""
+STUB_RE = re.compile(r"https?:/{0,2}$", re.IGNORECASE)
+INSIDE_SIGN_RE = re.compile(r"\w[./=%&?#:]\w")
+
+
+def continuation(url: str, next_line: str) -> str | None:
+    """The next line's first token when it reads as the rest of ``url`` (wrapped), else None.
+
+    The rest of a URL has a letter and one of ``. / = % & ? # :`` between word characters
+    ("debian.org/", "Bugs/Reporting.", "t=Publican%20..."), ends with ``/`` ("addons/") or starts
+    with one of ``% / . ? # = & _ ~`` ("%29_Test_Script_Recorder"); a
+    plain word ("Hilfe", "verfügbar.") or a list number ("2.") does not.
+    """
+    token = next_line.strip().split(" ", 1)[0] if next_line.strip() else ""
+    if not token or not any(c.isalpha() for c in token):
+        return None
+    if not (INSIDE_SIGN_RE.search(token) or trim(token).endswith("/") or token[0] in "%/.?#=&_~"):
+        return None
+    if token.lower().startswith(("http://", "https://")):
+        return None
+    return token
+
+
+def joined(raw: str, token: str, uris: list[str]) -> tuple[str, str]:
+    """``raw`` joined with the next line's ``token``, and how it was decided.
+
+    An annotation URI equal to the join (with or without a final hyphen of ``raw``, which FOP
+    inserts to hyphenate) decides; otherwise the join keeps the hyphen, as LaTeX and office
+    suites break URLs after hyphens that belong to them.
+    """
+    tries = [raw + token] + ([raw[:-1] + token] if raw.endswith("-") else [])
+    for attempt in tries:
+        for uri in uris:
+            if same(trim(attempt), uri):
+                return uri, "joined, annotation agrees"
+    return trim(raw + token), "joined"
+
+
+def line_end_url(raw: str, next_line: str, uris: list[str], number: int) -> tuple[str, str]:
+    """The printed URL for a URL that ends its line, and a note for the adjudicator."""
+    first = next_line.strip().split(" ", 1)[0] if next_line.strip() else ""
+    if first:
+        url, how = joined(raw, first, uris)
+        if how.endswith("agrees"):
+            return url, f"p{number}: {how}: {raw!r} + {first!r}"
+    token = continuation(raw, next_line)
+    if token is None:
+        return trim(raw), f"p{number}: kept at line end, next line {next_line.strip()[:40]!r}"
+    url, how = joined(raw, token, uris)
+    return url, f"p{number}: {how}: {raw!r} + {token!r}"
+
+
+def page_uris(pdf: Path, page: Any, number: int) -> tuple[list[str], list[str]]:
+    """The http(s) annotation URIs of a page, and those whose rectangles show them."""
     words = poppler_words(pdf, number)
     by_uri: dict[str, list[list[float]]] = {}
     for uri, rect in annotations(page):
         if uri.lower().startswith(("http://", "https://")):
             by_uri.setdefault(uri, []).append(rect)
-    printed = [uri for uri, rects in by_uri.items() if shows(rect_text(words, rects), uri)]
-    doubtful: list[str] = []
-    lines = text.splitlines()
+    shown = [uri for uri, rects in by_uri.items() if shows(rect_text(words, rects), uri)]
+    return list(by_uri), shown
+
+
+def line_urls(line: str) -> list[tuple[str, bool]]:
+    """The raw URL runs of a line, a scheme stub at its end ("https:") included, and whether
+    each ends the line."""
+    found = [(m.group(), not line[m.end() :].strip()) for m in URL_RE.finditer(line)]
+    stub = STUB_RE.search(line.rstrip())
+    if stub and not URL_RE.search(stub.group()):
+        found.append((stub.group(), True))
+    return found
+
+
+def propose_page(pdf: Path, page: Any, number: int, text: str) -> tuple[list[str], list[str]]:
+    """The printed URLs of one page by the mechanical rules, and notes on line-end URLs."""
+    uris, printed = page_uris(pdf, page, number)
+    notes: list[str] = []
+    lines = text.replace("\xad", "").splitlines()  # soft hyphens are not printed
     for index, line in enumerate(lines):
-        for match in URL_RE.finditer(line):
-            url = trim(match.group())
-            if any(same(url, p) or p.lower().startswith(url.lower()) for p in printed):
-                continue
-            line_end = not line[match.end() :].strip()
-            if line_end and not any(same(url, uri) for uri in by_uri):
-                following = lines[index + 1] if index + 1 < len(lines) else ""
-                doubtful.append(f"p{number}: {url}  || next line: {following[:60]!r}")
-            else:
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        for raw, at_end in line_urls(line):
+            url = trim(raw)
+            if at_end and not any(same(url, uri) for uri in uris):
+                url, note = line_end_url(raw, following, uris, number)
+                notes.append(f"{note} -> {url}")
+            if not any(same(url, p) or p.lower().startswith(url.lower()) for p in printed):
                 printed.append(url)
-    return printed, doubtful
+    return [u for u in printed if URL_RE.fullmatch(u)], notes
 
 
-def propose(pdf: Path, reader: Any, first: int, last: int) -> None:
-    """Print ``printed = [...]`` by the mechanical rules, doubtful URLs as comments."""
+def proposal(pdf: Path, reader: Any, first: int, last: int) -> tuple[list[str], list[str]]:
+    """The printed URLs of pages first..last by the mechanical rules, and notes on line ends."""
     printed: list[str] = []
-    doubtful: list[str] = []
+    notes: list[str] = []
     for number, text in zip(range(first, last + 1), poppler_text(pdf, first, last), strict=False):
         more, unsure = propose_page(pdf, reader.pages[number - 1], number, text)
         printed.extend(more)
-        doubtful.extend(unsure)
-    for line in doubtful:
-        print(f"# DOUBTFUL {line}")
+        notes.extend(unsure)
+    return printed, notes
+
+
+def check(table: dict[str, Any], printed: list[str]) -> bool:
+    """Whether the manifest's truth is the proposal less ``excluded`` plus ``added``; print
+    the differences."""
+    key = lambda url: url.rstrip("/").lower()  # noqa: E731
+    want = {key(u) for u in printed} - {key(u) for u in table.get("excluded", [])}
+    want |= {key(u) for u in table.get("added", [])}
+    have = {key(u) for u in table["printed"]}
+    for url in sorted(have - want):
+        print(f"  in the manifest, not proposed: {url}")
+    for url in sorted(want - have):
+        print(f"  proposed, not in the manifest: {url}")
+    return have == want
+
+
+def propose(pdf: Path, reader: Any, first: int, last: int) -> None:
+    """Print ``printed = [...]`` by the mechanical rules, notes on line-end URLs as comments."""
+    printed, notes = proposal(pdf, reader, first, last)
+    for line in notes:
+        print(f"# {line}")
     print("printed = [")
     for url in printed:
         print(f'    "{url}",')
@@ -222,12 +328,19 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Ground-truth candidates (poppler).")
     parser.add_argument("--corpus", metavar="DIR")
+    parser.add_argument(
+        "--manifest", metavar="TOML", help="another manifest (documents built into the corpus)"
+    )
     parser.add_argument("--scan", action="store_true", help="count URL items on every page")
     parser.add_argument("--propose", action="store_true", help="print printed = [...] proposals")
+    parser.add_argument(
+        "--check", action="store_true", help="compare the manifest's truth with the proposals"
+    )
     parser.add_argument("names", nargs="*", help="only documents whose name contains one")
     args = parser.parse_args(argv)
     corpus = corpus_dir(args.corpus)
-    for table in load_manifest():
+    failures = 0
+    for table in load_manifest(Path(args.manifest)) if args.manifest else load_manifest():
         if args.names and not any(n in table["name"] for n in args.names):
             continue
         pdf = corpus / "docs" / table["name"]
@@ -244,11 +357,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.propose:
             propose(pdf, reader, first, last)
             continue
+        if args.check:
+            failures += not check(table, proposal(pdf, reader, first, last)[0])
+            continue
         for number, text in zip(
             range(first, last + 1), poppler_text(pdf, first, last), strict=False
         ):
             report_page(pdf, reader.pages[number - 1], number, text)
-    return 0
+    if args.check:
+        print(f"{failures} document(s) whose truth differs from the proposal")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
