@@ -10,7 +10,8 @@ truth is ``printed``: the http(s) URLs visibly printed on the pages read. Two fi
   reported URL that is neither printed nor an annotation URI of the document and that is a
   truncation, extension or glue of one (a prefix of it, it a prefix, or one inside the other) is
   *broken*; broken share = broken / printed URLs. Target: <= 0.005. Other extra URLs (related to
-  nothing) are counted apart.
+  nothing) are counted apart. URLs the manifest lists as ``offpage`` (in the text layer but off
+  the page, so not printed) count neither way.
 
 URLs are compared with scheme and host lower-cased and one trailing ``/`` ignored, each distinct
 URL once per document. The same two figures are printed for a reference: poppler's ``pdftotext``
@@ -133,16 +134,26 @@ class Row:
     misses: list[str] = field(default_factory=list)
 
 
-def score(truth: list[str], annots: set[str], text_only: set[str], full: set[str]) -> Row:
-    """Recall on the text-only run; broken and other extras on the run with annotations."""
+def score(
+    truth: list[str],
+    annots: set[str],
+    text_only: set[str],
+    full: set[str],
+    offpage: Iterable[str] = (),
+) -> Row:
+    """Recall on the text-only run; broken and other extras on the run with annotations.
+
+    ``offpage``: URLs of the text layer that run off the page: neither required nor counted.
+    """
     truth_keys = {key(u): u for u in truth}
     found_keys = {key(u) for u in text_only}
     row = Row(printed=len(truth_keys))
     row.found = sum(1 for k in truth_keys if k in found_keys)
     row.misses = [u for k, u in truth_keys.items() if k not in found_keys]
     known = {key(u) for u in annots} | set(truth_keys)
+    ignored = known | {key(u) for u in offpage}
     for url in sorted(full):
-        if key(url) in known:
+        if key(url) in ignored:
             continue
         (row.broken if related(key(url), known) else row.other).append(url)
     return row
@@ -161,7 +172,8 @@ def run_document(
     text_only = extractor(bare_data, stem, bare_path)
     full = extractor(full_data, stem, full_path)
     annots = annotation_uris(full_data)
-    return score(table["printed"], annots, text_only, full | annots if add_annots else full)
+    reported = full | annots if add_annots else full
+    return score(table["printed"], annots, text_only, reported, table.get("offpage", []))
 
 
 def corpus_dir(option: str | None) -> Path:

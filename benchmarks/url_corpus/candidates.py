@@ -258,9 +258,12 @@ def line_urls(line: str) -> list[tuple[str, bool]]:
 
 def propose_page(pdf: Path, page: Any, number: int, text: str) -> tuple[list[str], list[str]]:
     """The printed URLs of one page by the mechanical rules, and notes on line-end URLs."""
-    uris, printed = page_uris(pdf, page, number)
+    uris, shown = page_uris(pdf, page, number)
+    printed = list(shown)
     notes: list[str] = []
-    lines = text.replace("\xad", "").splitlines()  # soft hyphens are not printed
+    # U+00AD in a text layer is a hyphen glyph that is drawn (Scribus maps "-" to it; TeX's
+    # hyphenation at a line end): read as "-", then rule 3 or an annotation decides at line ends.
+    lines = text.replace("\xad", "-").splitlines()
     for index, line in enumerate(lines):
         following = lines[index + 1] if index + 1 < len(lines) else ""
         for raw, at_end in line_urls(line):
@@ -268,7 +271,8 @@ def propose_page(pdf: Path, page: Any, number: int, text: str) -> tuple[list[str
             if at_end and not any(same(url, uri) for uri in uris):
                 url, note = line_end_url(raw, following, uris, number)
                 notes.append(f"{note} -> {url}")
-            if not any(same(url, p) or p.lower().startswith(url.lower()) for p in printed):
+            piece = at_end and any(u.lower().startswith(url.lower()) for u in shown)
+            if not piece and not any(same(url, p) for p in printed):
                 printed.append(url)
     return [u for u in printed if URL_RE.fullmatch(u)], notes
 
