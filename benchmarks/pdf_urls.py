@@ -22,6 +22,7 @@ Usage::
 
     python benchmarks/url_corpus/build.py --corpus DIR   # once
     python benchmarks/pdf_urls.py --corpus DIR [--rounds N] [--only SUBSTRING]
+        [--reader read_pdf|extract_urls] [--no-reference]
 
 ``--corpus`` defaults to ``$FACTLINKS_URL_CORPUS``, else ``benchmarks/url_corpus/build``.
 """
@@ -72,6 +73,16 @@ def factlinks_reader(data: bytes, name: str, path: Path) -> set[str]:
     from factlinks._extract.pdf import read_pdf
 
     return {cited.url for cited in read_pdf(data, name)}
+
+
+def factlinks_extract(data: bytes, name: str, path: Path) -> set[str]:
+    """The URLs ``factlinks.extract_urls`` reports (the public API: a parse worker per call)."""
+    import factlinks
+
+    return {cited.url for cited in factlinks.extract_urls(path)}
+
+
+READERS: dict[str, Extractor] = {"read_pdf": factlinks_reader, "extract_urls": factlinks_extract}
 
 
 def text_rules() -> tuple[str, Callable[[str], list[str]]]:
@@ -263,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="median time over N rounds")
     parser.add_argument("--only", metavar="SUBSTRING", help="only documents whose name has it")
     parser.add_argument("--no-reference", action="store_true", help="skip the poppler reference")
+    parser.add_argument(
+        "--reader",
+        choices=sorted(READERS),
+        default="read_pdf",
+        help="factlinks._extract.pdf.read_pdf (default) or the public factlinks.extract_urls",
+    )
     args = parser.parse_args(argv)
     corpus = corpus_dir(args.corpus)
     tables = load_tables(args.only)
@@ -272,11 +289,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     pages = sum(t["pages"][1] - t["pages"][0] + 1 for t in tables)
     print(f"{len(tables)} PDFs, up to {pages} pages read, corpus {corpus}")
-    rows, seconds = timed_rows(tables, corpus, factlinks_reader, args.rounds, False)
+    rows, seconds = timed_rows(tables, corpus, READERS[args.reader], args.rounds, False)
     print_rows(tables, rows)
     print_kinds(tables, rows)
     print(
-        f"factlinks read_pdf: {figures(totals(rows))};"
+        f"factlinks {args.reader}: {figures(totals(rows))};"
         f" {seconds:.1f} s (both runs, median of {args.rounds})"
     )
     if not args.no_reference and shutil.which("pdftotext"):
