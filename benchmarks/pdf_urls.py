@@ -251,7 +251,7 @@ def print_kinds(tables: list[dict[str, Any]], rows: list[Row]) -> None:
         recall = total.found / total.printed if total.printed else 0.0
         broken = len(total.broken) / total.printed if total.printed else 0.0
         print(
-            f"  {kind:50} docs {len(kind_rows):2}  printed {total.printed:4}"
+            f"  {kind:58} docs {len(kind_rows):2}  printed {total.printed:4}"
             f"  recall {recall:.3f}  broken {broken:6.2%}  other {len(total.other)}"
         )
 

@@ -186,6 +186,7 @@ def same(a: str, b: str) -> bool:
 
 STUB_RE = re.compile(r"https?:/{0,2}$", re.IGNORECASE)
 INSIDE_SIGN_RE = re.compile(r"\w[./=%&?#:]\w")
+FOOTNOTE_START_RE = re.compile(r"\d*(https?://|mailto:)|\d+[^\W\d_]", re.IGNORECASE)
 
 
 def continuation(url: str, next_line: str) -> str | None:
@@ -194,15 +195,16 @@ def continuation(url: str, next_line: str) -> str | None:
     The rest of a URL has a letter and one of ``. / = % & ? # :`` between word characters
     ("debian.org/", "Bugs/Reporting.", "t=Publican%20..."), ends with ``/`` ("addons/") or starts
     with one of ``% / . ? # = & _ ~`` ("%29_Test_Script_Recorder"); a
-    plain word ("Hilfe", "verfügbar.") or a list number ("2.") does not.
+    plain word ("Hilfe", "verfügbar."), a list number ("2."), a URL and a footnote number glued
+    to a word ("2http://...", "5legal.shtml") do not.
     """
     token = next_line.strip().split(" ", 1)[0] if next_line.strip() else ""
     if not token or not any(c.isalpha() for c in token):
         return None
     if not (INSIDE_SIGN_RE.search(token) or trim(token).endswith("/") or token[0] in "%/.?#=&_~"):
         return None
-    if token.lower().startswith(("http://", "https://")):
-        return None
+    if FOOTNOTE_START_RE.match(token):
+        return None  # a new URL, or a footnote's number and text ("2http://", "5legal.shtml")
     return token
 
 
