@@ -22,7 +22,7 @@ Usage::
 
     python benchmarks/url_corpus/build.py --corpus DIR   # once
     python benchmarks/pdf_urls.py --corpus DIR [--rounds N] [--only SUBSTRING]
-        [--reader read_pdf|extract_urls] [--no-reference]
+        [--reader read_pdf|extract_urls] [--no-reference] [--details]
 
 ``--corpus`` defaults to ``$FACTLINKS_URL_CORPUS``, else ``benchmarks/url_corpus/build``.
 """
@@ -235,6 +235,17 @@ def figures(row: Row) -> str:
     )
 
 
+def print_details(tables: list[dict[str, Any]], rows: list[Row]) -> None:
+    """Every miss, broken and other extra URL, document by document."""
+    for table, row in zip(tables, rows, strict=True):
+        lists = (("missed", row.misses), ("broken", row.broken), ("other", row.other))
+        if any(urls for _, urls in lists):
+            print(f"{table['name']} ({table.get('kind', '?')})")
+        for label, urls in lists:
+            for url in urls:
+                print(f"  {label:7} {url}")
+
+
 def print_rows(tables: list[dict[str, Any]], rows: list[Row]) -> None:
     print(
         f"{'document':58} {'printed':>7} {'found':>5} {'broken':>6} {'other':>5}  misses | broken"
@@ -280,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="SUBSTRING", help="only documents whose name has it")
     parser.add_argument("--no-reference", action="store_true", help="skip the poppler reference")
     parser.add_argument(
+        "--details", action="store_true", help="list every miss, broken and other URL"
+    )
+    parser.add_argument(
         "--reader",
         choices=sorted(READERS),
         default="read_pdf",
@@ -296,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(tables)} PDFs, up to {pages} pages read, corpus {corpus}")
     rows, seconds = timed_rows(tables, corpus, READERS[args.reader], args.rounds, False)
     print_rows(tables, rows)
+    if args.details:
+        print_details(tables, rows)
     print_kinds(tables, rows)
     print(
         f"factlinks {args.reader}: {figures(totals(rows))};"
