@@ -63,10 +63,10 @@ def title_builder(corpus: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
-    module.BUILD = corpus
-    module.HERE = corpus.parent  # only used to print paths relative to it
-    module.DEBS = corpus / "debs"
-    module.DOCS = corpus / "docs"
+    moved = {"BUILD": corpus, "DEBS": corpus / "debs", "DOCS": corpus / "docs"}
+    moved["HERE"] = corpus.parent  # only used to print paths relative to it
+    for name, value in moved.items():
+        setattr(module, name, value)
     return module
 
 

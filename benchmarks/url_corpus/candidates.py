@@ -105,7 +105,7 @@ def text_urls(page_text: str) -> list[tuple[str, bool]]:
     return found
 
 
-def annotations(page: Any) -> list[tuple[str, list[float]]]:
+def link_annotations(page: Any) -> list[tuple[str, list[float]]]:
     """The URI link annotations of a pypdf page: (URI, rectangle in poppler's coordinates)."""
     box = page.cropbox
     left, top = float(box.left), float(box.top)
@@ -152,7 +152,7 @@ def report_page(pdf: Path, page: Any, number: int, text: str) -> None:
     """Print the candidates of one page."""
     words = poppler_words(pdf, number)
     by_uri: dict[str, list[list[float]]] = {}
-    for uri, rect in annotations(page):
+    for uri, rect in link_annotations(page):
         by_uri.setdefault(uri, []).append(rect)
     shown = text_urls(text)
     if not by_uri and not shown:
@@ -241,7 +241,7 @@ def page_uris(pdf: Path, page: Any, number: int) -> tuple[list[str], list[str]]:
     """The http(s) annotation URIs of a page, and those whose rectangles show them."""
     words = poppler_words(pdf, number)
     by_uri: dict[str, list[list[float]]] = {}
-    for uri, rect in annotations(page):
+    for uri, rect in link_annotations(page):
         if uri.lower().startswith(("http://", "https://")):
             by_uri.setdefault(uri, []).append(rect)
     shown = [uri for uri, rects in by_uri.items() if shows(rect_text(words, rects), uri)]
@@ -290,10 +290,14 @@ def proposal(pdf: Path, reader: Any, first: int, last: int) -> tuple[list[str], 
     return printed, notes
 
 
+def key(url: str) -> str:
+    """The comparison key of the manifest: a trailing ``/`` and case aside."""
+    return url.rstrip("/").lower()
+
+
 def check(table: dict[str, Any], printed: list[str]) -> bool:
     """Whether the manifest's truth is the proposal less ``excluded`` plus ``added``; print
     the differences."""
-    key = lambda url: url.rstrip("/").lower()  # noqa: E731
     want = {key(u) for u in printed} - {key(u) for u in table.get("excluded", [])}
     want |= {key(u) for u in table.get("added", [])}
     have = {key(u) for u in table["printed"]}
@@ -319,7 +323,7 @@ def scan(pdf: Path, reader: Any) -> None:
     """Per page, how many URI annotations and text URLs: for choosing the pages read."""
     texts = poppler_text(pdf, 1, len(reader.pages))
     counts = [
-        len(annotations(page)) + len(text_urls(text))
+        len(link_annotations(page)) + len(text_urls(text))
         for page, text in zip(reader.pages, texts, strict=False)
     ]
     best = max(range(max(1, len(counts) - WINDOW + 1)), key=lambda i: sum(counts[i : i + WINDOW]))
