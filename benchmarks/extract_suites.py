@@ -1,9 +1,10 @@
-"""Precision and recall of the text URL rules on the committed URL-extractor suites.
+"""Precision and recall of the URL readers on the committed URL-extractor suites.
 
 Reads ``tests/fixtures/url_suites/*.toml`` (linkify-it's fixtures, cmark-gfm's autolink
-examples, issue 11's cases), runs :func:`factlinks._extract.urls.urls_in_text` over every
-in-scope case and prints, per suite, the cases, precision and recall, then each case that
-fails (``-v``).
+examples, twitter-text's conformance cases, the CommonMark spec's examples, lychee's
+Markdown and HTML extractor tests, issue 11's cases), runs each in-scope case through the
+reader its table names (text rules, Markdown or HTML reader) and prints, per suite, the
+cases, precision and recall, then each case that fails (``-v``).
 
     python benchmarks/extract_suites.py [-v]
 """
@@ -24,14 +25,14 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="print each failing case")
     args = parser.parse_args()
     scores = all_scores()
-    print(f"{'suite':<24} {'cases':>5} {'precision':>9} {'recall':>6}")
+    print(f"{'suite':<28} {'cases':>5} {'precision':>9} {'recall':>6}")
     for score in scores:
-        print(f"{score.suite:<24} {score.cases:>5} {score.precision:>9.3f} {score.recall:>6.3f}")
+        print(f"{score.suite:<28} {score.cases:>5} {score.precision:>9.3f} {score.recall:>6.3f}")
     tp = sum(s.true_pos for s in scores)
     fp = sum(s.false_pos for s in scores)
     fn = sum(s.false_neg for s in scores)
     cases = sum(s.cases for s in scores)
-    print(f"{'all':<24} {cases:>5} {tp / (tp + fp):>9.3f} {tp / (tp + fn):>6.3f}")
+    print(f"{'all':<28} {cases:>5} {tp / (tp + fp):>9.3f} {tp / (tp + fn):>6.3f}")
     if args.verbose:
         for score in scores:
             for miss in score.misses:

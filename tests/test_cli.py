@@ -171,6 +171,14 @@ def test_missing_registry_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "no such file" in capsys.readouterr().err
 
 
+def test_check_without_a_registry_says_how_to_start(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check"]) == 2
+    assert capsys.readouterr().err == (
+        "factlinks: error: sources.toml: no such file; to start, check documents directly "
+        "(factlinks check DOC…) or write a registry from them (factlinks init DOC…)\n"
+    )
+
+
 def test_argparse_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["check", "--concurrency", "many"])

@@ -802,3 +802,74 @@ def test_the_fact_sheet_urls_carry_their_entries() -> None:
         " Rhein-Ruhr (ML2R):"
     )
     assert found["https://www.acatech.de/publikation/fb4-0-ki-in-kmu/"] == ""  # a bare list
+
+
+# -- issue 11.3: the text a link is set on, and what extract --write proposes from it ----------
+
+
+def test_html_links_carry_their_text() -> None:
+    page = (
+        "<html><body><p>Siehe <a href='https://a.example/ki.pdf'>Künstliche\n  Intelligenz "
+        "im <b>Mittelstand</b></a>.</p>"
+        "<ul><li>Müller, A. (2021): KI im Handwerk. KfW Research Nr. 318. "
+        "<a href='https://b.example/318.pdf'>https://b.example/318.pdf</a></li></ul>"
+        "<a href='https://c.example/'><img src='logo.png' alt='Plattform Lernende Systeme'></a>"
+        "<map><area href='https://d.example/map' alt='Karte der KI-Zentren'></map>"
+        "<a href='https://e.example/'></a></body></html>"
+    ).encode()
+    assert [(c.url, c.text) for c in read_html(page, "brief")] == [
+        ("https://a.example/ki.pdf", "Künstliche Intelligenz im Mittelstand"),
+        (
+            "https://b.example/318.pdf",
+            "Müller, A. (2021): KI im Handwerk. KfW Research Nr. 318. https://b.example/318.pdf",
+        ),
+        ("https://c.example/", "Plattform Lernende Systeme"),
+        ("https://d.example/map", "Karte der KI-Zentren"),
+        ("https://e.example/", ""),
+    ]
+
+
+def test_extract_write_proposes_titles_and_citations(tmp_path: Path) -> None:
+    doc = tmp_path / "brief.html"
+    doc.write_text(
+        "<ul><li><a href='https://a.example/ki.pdf'>Künstliche Intelligenz im Mittelstand</a>"
+        "</li><li>Mehr: <a href='https://b.example/more'>hier</a></li></ul>",
+        encoding="utf-8",
+    )
+    registry = tmp_path / "sources.toml"
+    registry.write_text("# ours\n", encoding="utf-8")
+    assert main(["extract", str(doc), "--sources", str(registry), "--write"]) == 0
+    text = registry.read_text("utf-8")
+    assert text.startswith("# ours\n")
+    with_title, without = factlinks.load_sources(registry)
+    assert with_title.proposed_title == "Künstliche Intelligenz im Mittelstand"
+    assert with_title.citation == "Künstliche Intelligenz im Mittelstand"
+    assert with_title.title is None  # not checked as a title until a check confirms it
+    assert without.proposed_title is None
+    assert without.citation == "hier"
+    assert "proposed_title is the link's text" in text  # the note says what happens next
+    assert tomllib.loads(text)["source"][0]["proposed_title"] == with_title.proposed_title
+
+
+def test_new_sources_proposes_from_the_text() -> None:
+    from factlinks._extract.registry import new_sources
+
+    cited = [
+        factlinks.CitedUrl(
+            "https://kfw.example/318.pdf",
+            "factsheet-ki",
+            "page 4 link",
+            "• KfW Research Nr. 318 (2021): Künstliche Intelligenz: hohe Wachstumschancen, "
+            "aber geringe Verbreitung im Mittelstand)",
+        ),
+        factlinks.CitedUrl("https://x.example/", "factsheet-ki", "line 3"),
+    ]
+    (kfw, bare), notes = new_sources(cited, (), today=dt.date(2026, 12, 2))
+    assert kfw.proposed_title == (
+        "Künstliche Intelligenz: hohe Wachstumschancen, aber geringe Verbreitung im Mittelstand"
+    )
+    assert kfw.citation is not None
+    assert kfw.citation.startswith("KfW Research Nr. 318 (2021)")
+    assert (bare.citation, bare.proposed_title) == (None, None)
+    assert "proposed_title" in notes[kfw.id]
+    assert "proposed_title" not in notes[bare.id]

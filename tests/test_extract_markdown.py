@@ -223,3 +223,38 @@ def test_html_the_tokenizer_gives_up_on_keeps_the_links_before_it() -> None:
     text = "<div><a href='https://a.example/'>a</a> <![ bogus <a href='https://b.example/'>\n"
     text += "\nand <![ x and [c](https://c.example/)"
     assert urls(text) == ["https://a.example/", "https://c.example/"]
+
+
+# -- issue 11.3: the text each URL is cited with ---------------------------------------------
+
+
+def test_each_url_carries_the_text_it_is_cited_with() -> None:
+    text = (
+        "- Müller, A. (2021): Künstliche Intelligenz im Mittelstand. https://a.example/ki.pdf\n"
+        "- [Der *KI-Monitor* `2021`](https://b.example/monitor) und <https://c.example/>\n"
+        "- [![Plattform Lernende Systeme](logo.svg)](https://d.example/)\n\n"
+        "Siehe [den Bericht][bmwk] und [hier][def].\n\n"
+        "[bmwk]: https://e.example/bericht.pdf\n"
+        '[def]: https://f.example/ "Digitalisierungsindex 2021"\n'
+        "[unused]: https://g.example/\n"
+    )
+    assert [(c.url, c.text) for c in read_markdown(text.encode(), "brief")] == [
+        (
+            "https://a.example/ki.pdf",
+            "Müller, A. (2021): Künstliche Intelligenz im Mittelstand. https://a.example/ki.pdf",
+        ),
+        ("https://b.example/monitor", "Der KI-Monitor 2021"),
+        ("https://c.example/", "Der KI-Monitor 2021 und https://c.example/"),
+        ("https://d.example/", "Plattform Lernende Systeme"),
+        ("https://e.example/bericht.pdf", "den Bericht"),
+        ("https://f.example/", "hier"),
+        ("https://e.example/bericht.pdf", "den Bericht"),  # the definition: its link's text
+        ("https://f.example/", "Digitalisierungsindex 2021"),  # the definition's own title
+        ("https://g.example/", ""),
+    ]
+
+
+def test_text_is_collapsed_across_lines() -> None:
+    text = "[Künstliche\nIntelligenz   im\n  Mittelstand](https://a.example/)\n"
+    (cited,) = read_markdown(text.encode(), "brief")
+    assert cited.text == "Künstliche Intelligenz im Mittelstand"

@@ -1,19 +1,36 @@
-"""The text URL rules against public URL-extractor suites (linkify-it, cmark-gfm) and issue 11.
+"""The URL readers against public URL-extractor suites and issue 11's own cases.
 
-The bar is issue 11's: precision and recall of at least 0.97 for http(s) URLs on each suite.
+Text rules: linkify-it, cmark-gfm, twitter-text, Django's urlize, urlextract; Markdown reader:
+the CommonMark spec, lychee; HTML reader: lychee, pypi-simple. The bar is issue 11's: precision
+and recall of at least 0.97 for http(s) URLs on each suite. A suite not yet at the bar is a
+strict xfail (``BELOW_BAR``): it says what is missing, and the test fails as soon as the
+suite passes, so the mark cannot outlive the gap.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from url_suites import TABLES, all_scores, load_cases
+from url_suites import READERS, TABLES, all_scores, load_cases
 
 BAR = 0.97
 SCORES = {score.suite: score for score in all_scores()}
+BELOW_BAR = {
+    "twitter-text/extract": "TLD and registrable-label rules, #/@/$ before a URL, 's, CJK glue",
+    "lychee/html": "a[href] inside <pre> is read (lychee leaves verbatim blocks out)",
+    "django/urlize": "http://@foo.com (an empty user name) is taken for a URL",
+    "urlextract/find_urls": "[a](http://x/210)trololo keeps the text, http://192.1.1/ is taken",
+}
+"""Suites under the bar today, with what is missing (see benchmarks/README.md)."""
 
 
-@pytest.mark.parametrize("suite", sorted(SCORES))
+def _marked(suite: str) -> object:
+    if suite in BELOW_BAR:
+        return pytest.param(suite, marks=pytest.mark.xfail(reason=BELOW_BAR[suite], strict=True))
+    return suite
+
+
+@pytest.mark.parametrize("suite", [_marked(suite) for suite in sorted(SCORES)])
 def test_suite_meets_the_bar(suite: str) -> None:
     score = SCORES[suite]
     misses = "\n".join(str(miss) for miss in score.misses)
@@ -30,3 +47,4 @@ def test_every_table_has_in_scope_cases_and_says_why_for_the_rest() -> None:
         cases = load_cases(table)
         assert any(case.in_scope for case in cases), table
         assert all(case.in_scope or case.why for case in cases), table
+        assert all(case.reader in READERS for case in cases), table

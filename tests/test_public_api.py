@@ -57,6 +57,7 @@ PUBLIC = [
     "RetryPolicy",
     "Runtime",
     "SCHEMA_TAG",
+    "SettledTitles",
     "Source",
     "SourceHistory",
     "SourceResult",
@@ -78,7 +79,10 @@ PUBLIC = [
     "parse_sources",
     "render_json",
     "render_markdown",
+    "settled_sources",
+    "sources_from_documents",
     "write_report",
+    "write_settled_titles",
 ]
 """``factlinks.__all__``, sorted with :func:`sorted`."""
 

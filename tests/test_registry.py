@@ -579,6 +579,36 @@ BAD_REGISTRIES = [
         source_id="kfw-318",
         id="title-blank",
     ),
+    # -- proposed_title (extract --write proposes it; the first check settles it)
+    bad(
+        registry_toml(source_toml(proposed_title='"  "')),
+        "'proposed_title' is empty",
+        key="proposed_title",
+        source_id="kfw-318",
+        id="proposed-title-blank",
+    ),
+    bad(
+        registry_toml(source_toml(proposed_title="true")),
+        "'proposed_title' must be a string",
+        key="proposed_title",
+        source_id="kfw-318",
+        id="proposed-title-not-a-string",
+    ),
+    bad(
+        registry_toml(source_toml(title='"KI"', proposed_title='"KI im Mittelstand"')),
+        "both 'title' and 'proposed_title'",
+        "remove 'proposed_title'",
+        key="proposed_title",
+        source_id="kfw-318",
+        id="proposed-title-beside-a-title",
+    ),
+    bad(
+        registry_toml(source_toml(proposed_titel='"KI im Mittelstand"')),
+        "did you mean 'proposed_title'?",
+        key="proposed_titel",
+        source_id="kfw-318",
+        id="proposed-title-typo",
+    ),
 ]
 
 
@@ -697,6 +727,29 @@ def test_all_source_keys() -> None:
     assert source.citation == "KfW Research Nr. 318 (2021)"
     assert source.cited_in == ("factsheet-ki", "newsletter-2021")
     assert source.accessed == dt.date(2021, 2, 15)
+
+
+def test_proposed_title_is_read_stripped_and_is_not_a_title() -> None:
+    (source,) = parse(registry_toml(source_toml(proposed_title='" KI im Mittelstand "')))
+    assert source.proposed_title == "KI im Mittelstand"
+    assert source.title is None  # a proposal is never checked as a title
+
+
+def test_appended_proposed_title_sits_where_the_title_goes() -> None:
+    from factlinks._registry import TomlFormat
+
+    source = factlinks.Source(
+        "kfw-318",
+        "https://example.org/a.pdf",
+        proposed_title='KI "im" Mittelstand',
+        citation="KfW (2021): KI im Mittelstand.",
+    )
+    text = TomlFormat().append(HEADER, [source])
+    assert text.splitlines()[5:7] == [
+        'url = "https://example.org/a.pdf"',
+        'proposed_title = "KI \\"im\\" Mittelstand"',
+    ]
+    assert parse(text)[0] == source
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,14 @@
 """The public URL-extractor suites in ``tests/fixtures/url_suites/``, scored.
 
 Each table holds cases (``text``, the expected ``urls``, ``scope``); a case out of scope says
-``why``. :func:`score` runs the text URL rules (:func:`factlinks._extract.urls.urls_in_text`)
-over the in-scope cases of a suite: a URL found and expected is a true positive, found and not
-expected a false positive, expected and not found a false negative. Only the standard library
-and factlinks, so the module serves the test and ``benchmarks/extract_suites.py`` alike.
+``why``. A case says which reader it goes through (``reader``): ``"text"`` (the default) runs
+the text URL rules (:func:`factlinks._extract.urls.urls_in_text`) over the text, ``"markdown"``
+and ``"html"`` hand the text, encoded as UTF-8, to the Markdown and HTML readers
+(:func:`factlinks._extract.markdown.read_markdown`, :func:`factlinks._extract.html.read_html`).
+:func:`score` runs them over the in-scope cases of a suite: a URL found and expected is a true
+positive, found and not expected a false positive, expected and not found a false negative.
+Only the standard library and factlinks, so the module serves the test and
+``benchmarks/extract_suites.py`` alike.
 """
 
 from __future__ import annotations
@@ -14,10 +18,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from factlinks._extract.html import read_html
+from factlinks._extract.interface import CitedUrl
+from factlinks._extract.markdown import read_markdown
 from factlinks._extract.urls import urls_in_text
 
 SUITES = Path(__file__).resolve().parent / "fixtures" / "url_suites"
-TABLES = ("linkify_it.toml", "cmark_gfm.toml", "issue_11.toml")
+TABLES = (
+    "linkify_it.toml",
+    "cmark_gfm.toml",
+    "issue_11.toml",
+    "twitter_text.toml",
+    "django_urlize.toml",
+    "urlextract.toml",
+    "commonmark_spec.toml",
+    "lychee_markdown.toml",
+    "lychee_html.toml",
+    "pypi_simple.toml",
+)
+PLACES = ("line", "paragraph", "example", "number", "test")
+"""The keys that say where a case is in its suite, the first a case has is shown."""
+
+
+def _text(text: str) -> list[CitedUrl]:
+    return urls_in_text(text, "suite")
+
+
+def _markdown(text: str) -> list[CitedUrl]:
+    return read_markdown(text.encode("utf-8"), "suite")
+
+
+def _html(text: str) -> list[CitedUrl]:
+    return read_html(text.encode("utf-8"), "suite")
+
+
+READERS = {"text": _text, "markdown": _markdown, "html": _html}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +63,7 @@ class Case:
     urls: tuple[str, ...]
     in_scope: bool
     why: str
+    reader: str = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +101,7 @@ def load_cases(table: str) -> list[Case]:
     data: dict[str, Any] = tomllib.loads((SUITES / table).read_text("utf-8"))
     cases = []
     for raw in data["case"]:
-        place = raw.get("line", raw.get("paragraph"))
+        place = next((raw[key] for key in PLACES if key in raw), None)
         cases.append(
             Case(
                 suite=raw["suite"],
@@ -74,13 +110,14 @@ def load_cases(table: str) -> list[Case]:
                 urls=tuple(raw["urls"]),
                 in_scope=raw["scope"] == "in",
                 why=raw.get("why", ""),
+                reader=raw.get("reader", "text"),
             )
         )
     return cases
 
 
-def found_urls(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(cited.url for cited in urls_in_text(text, "suite")))
+def found_urls(text: str, reader: str = "text") -> tuple[str, ...]:
+    return tuple(dict.fromkeys(cited.url for cited in READERS[reader](text)))
 
 
 def score(suite: str, cases: list[Case]) -> Score:
@@ -88,7 +125,7 @@ def score(suite: str, cases: list[Case]) -> Score:
     misses = []
     chosen = [case for case in cases if case.suite == suite and case.in_scope]
     for case in chosen:
-        found = found_urls(case.text)
+        found = found_urls(case.text, case.reader)
         hits = set(found) & set(case.urls)
         true_pos += len(hits)
         false_pos += len(set(found) - hits)

@@ -15,6 +15,7 @@ carries the expected title, classify it, and write reports::
 from __future__ import annotations
 
 from ._archive import ArchiveService, Capture
+from ._confirm import SettledTitles, settled_sources, write_settled_titles
 from ._errors import (
     DocumentError,
     FactlinksError,
@@ -24,7 +25,14 @@ from ._errors import (
     ReportError,
     StateError,
 )
-from ._extract import CitedUrl, RegistryDiff, add_to_registry, compare_with_registry, extract_urls
+from ._extract import (
+    CitedUrl,
+    RegistryDiff,
+    add_to_registry,
+    compare_with_registry,
+    extract_urls,
+    sources_from_documents,
+)
 from ._history import SCHEMA_VERSION as HISTORY_SCHEMA_VERSION
 from ._history import (
     HistoryBackend,
@@ -110,6 +118,7 @@ __all__ = [
     "ResultRow",
     "RetryPolicy",
     "Runtime",
+    "SettledTitles",
     "Source",
     "SourceHistory",
     "SourceResult",
@@ -131,5 +140,8 @@ __all__ = [
     "parse_sources",
     "render_json",
     "render_markdown",
+    "settled_sources",
+    "sources_from_documents",
     "write_report",
+    "write_settled_titles",
 ]

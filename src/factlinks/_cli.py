@@ -7,6 +7,7 @@ Exit codes: 0 no source in a failing status; 1 at least one; 2 usage or configur
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
@@ -16,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ._archive import DEFAULT_ARCHIVE_API
+from ._confirm import write_settled_titles
 from ._errors import (
     DocumentError,
     FactlinksError,
@@ -25,8 +27,16 @@ from ._errors import (
     ReportError,
     StateError,
 )
-from ._extract import add_to_registry, compare_with_registry, extract_urls
-from ._files import check_writable_dir
+from ._extract import (
+    Reading,
+    add_to_registry,
+    cited_sources,
+    compare_with_registry,
+    read_documents,
+    registry_text,
+)
+from ._extract.documents import DEFAULT_INCLUDE, is_document
+from ._files import check_writable_dir, create_atomically, default_mode
 from ._fix import (
     apply_fixes,
     plan_fixes,
@@ -49,7 +59,7 @@ from ._options import (
 )
 from ._pipeline import Runtime, check
 from ._progress import Progress
-from ._registry import load_sources
+from ._registry import Registry, load_sources, parse_sources
 from ._report import (
     FORMATS,
     RenderFailure,
@@ -70,6 +80,7 @@ EXIT_INTERNAL = 3
 
 log = logging.getLogger("factlinks")
 DEFAULT_STATE = ".factlinks/state.db"
+DEFAULT_SOURCES = "sources.toml"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,10 +111,16 @@ def _build_parser() -> argparse.ArgumentParser:
     check_p = commands.add_parser(
         "check",
         help="check every cited source and write a health report",
-        description="Check every source of a registry and write the reports.",
+        description="Check every source of a registry and write the reports. Given documents "
+        "(PDF, HTML, Markdown, text, folders of them, or - for standard input) instead, check "
+        "the URLs they cite, with a registry made in memory: a first look, nothing written "
+        "but the reports (no history unless --state is given).",
     )
     check_p.add_argument(
-        "sources", nargs="?", default="sources.toml", help="the registry (default: %(default)s)"
+        "sources",
+        nargs="*",
+        metavar="SOURCES",
+        help=f"the registry (default: {DEFAULT_SOURCES}), or documents",
     )
     check_p.add_argument(
         "--out", default="factlinks-report", metavar="DIR", help="report folder (%(default)s)"
@@ -170,9 +187,8 @@ def _build_parser() -> argparse.ArgumentParser:
     state = check_p.add_mutually_exclusive_group()
     state.add_argument(
         "--state",
-        default=DEFAULT_STATE,
         metavar="PATH",
-        help="history database (default: %(default)s)",
+        help=f"history database (default: {DEFAULT_STATE}; none when checking documents)",
     )
     state.add_argument(
         "--no-state",
@@ -199,6 +215,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check_p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     check_p.add_argument("-v", "--verbose", action="store_true", help="print every result")
+    _add_document_options(check_p, what="with documents: ")
 
     fix_p = commands.add_parser(
         "fix",
@@ -238,7 +255,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="List the URLs cited in documents, one per line, each once. URLs that "
         "text extraction wrapped across lines are joined.",
     )
-    extract_p.add_argument("documents", nargs="+", metavar="DOC", help="documents to read")
+    extract_p.add_argument("documents", nargs="+", metavar="DOC", help=_DOC_HELP)
     extract_p.add_argument(
         "--sources",
         metavar="SOURCES",
@@ -253,14 +270,64 @@ def _build_parser() -> argparse.ArgumentParser:
     extract_p.add_argument(
         "-v", "--verbose", action="store_true", help="also print where each URL was found"
     )
-    extract_p.add_argument(
+    _add_document_options(extract_p)
+
+    init_p = commands.add_parser(
+        "init",
+        help="write a commented sources.toml from the URLs documents cite",
+        description="Write a registry of the URLs the documents cite: a commented "
+        "sources.toml with one [[source]] per URL, each under a note saying where it was "
+        "found. An existing file is not replaced without --force. Documents that cannot be "
+        "read are named on stderr; the others are written, and the exit code is 2.",
+    )
+    init_p.add_argument("documents", nargs="+", metavar="DOC", help=_DOC_HELP)
+    init_p.add_argument(
+        "-o",
+        "--output",
+        default=DEFAULT_SOURCES,
+        metavar="FILE",
+        help="the registry to write (default: %(default)s)",
+    )
+    init_p.add_argument("--force", action="store_true", help="replace an existing file")
+    _add_document_options(init_p)
+    _add_debug([check_p, fix_p, report_p, extract_p, init_p])
+    return parser
+
+
+_DOC_HELP = "documents: PDF, HTML, Markdown, text; folders (read recursively); - for stdin"
+
+
+def _add_document_options(parser: argparse.ArgumentParser, *, what: str = "") -> None:
+    """The options that choose and name documents: shared by extract, init and check."""
+    parser.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help=f"{what}in folders, read the files that match (repeatable; default: "
+        f"{' '.join(DEFAULT_INCLUDE)}); a GLOB with / matches the path below the folder",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help=f"{what}in folders, leave out the files and folders that match (repeatable); "
+        "hidden ones, node_modules and virtual environments are always left out",
+    )
+    parser.add_argument(
+        "--name",
+        default="stdin",
+        metavar="NAME",
+        help=f"{what}the name of the document read from - (its cited_in; a suffix such as "
+        ".md says its type, else the bytes do; default: %(default)s)",
+    )
+    parser.add_argument(
         "--include-code",
         action="store_true",
-        help="also the URLs in Markdown code spans and code blocks (left out by default: "
-        "a URL in code is an example, not a citation)",
+        help=f"{what}also the URLs in Markdown code spans and code blocks (left out by "
+        "default: a URL in code is an example, not a citation)",
     )
-    _add_debug([check_p, fix_p, report_p, extract_p])
-    return parser
 
 
 def _split(value: str) -> list[str]:
@@ -294,8 +361,9 @@ def _summary(report: Report) -> str:
     return f"{len(report.results)} sources: {', '.join(parts) or 'none'}"
 
 
-def _run_check(args: argparse.Namespace) -> int:
-    formats = _split(args.format)
+def _formats(value: str) -> list[str]:
+    """The report formats of ``--format``."""
+    formats = _split(value)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise OptionsError(
@@ -303,12 +371,18 @@ def _run_check(args: argparse.Namespace) -> int:
             if unknown
             else "--format: no format given"
         )
-    registry = load_sources(args.sources)
+    return formats
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    formats = _formats(args.format)
+    registry, unread = _check_registry(args)
     options = _options(args, registry.options())
     if options.only is not None:
         missing = sorted(options.only - {s.id for s in registry})
         if missing:
-            raise OptionsError(f"--only: no source with id {missing[0]!r} in {args.sources}")
+            where = registry.path or "the documents"
+            raise OptionsError(f"--only: no source with id {missing[0]!r} in {where}")
 
     out = _writable_out(args.out)  # before the first request, not after the whole run
     written: list[Path] = []
@@ -332,15 +406,92 @@ def _run_check(args: argparse.Namespace) -> int:
                 log.info("%-12s %s  %s", result.status.value, result.id, reason)
 
         runtime = Runtime(on_result=progress, on_report=publish)
-        if args.no_state:
+        state = None if args.no_state else _state_path(args)
+        if state is None:
             report = check(registry, options, runtime)
         else:
-            with open_history(args.state) as history:
+            with open_history(state) as history:
                 report = check(registry, options, replace(runtime, history=history))
+    _settle_titles(registry.path, report)
     if not args.quiet:
-        log.warning("%s", _summary(report))
-        log.warning("reports: %s", ", ".join(str(p) for p in written))
-    return EXIT_INTERNAL if unrendered else _exit_code(report)
+        _log_done(args, report, written, state)
+    code = EXIT_INTERNAL if unrendered else _exit_code(report)
+    return EXIT_USAGE if unread and code != EXIT_INTERNAL else code
+
+
+def _log_done(
+    args: argparse.Namespace, report: Report, written: Sequence[Path], state: str | None
+) -> None:
+    """The summary line, the reports written and, for documents, what a first look left."""
+    log.warning("%s", _summary(report))
+    log.warning("reports: %s", ", ".join(str(p) for p in written))
+    if args.documents_checked:
+        log.warning("%s", _first_look_note(args, state))
+
+
+def _check_registry(args: argparse.Namespace) -> tuple[Registry, int]:
+    """The registry ``check`` was given, or one made in memory from the documents it was
+    given (``args.documents_checked`` says which), and how many documents could not be read."""
+    if not args.sources and not os.path.lexists(DEFAULT_SOURCES):
+        raise RegistryError(
+            f"{DEFAULT_SOURCES}: no such file; to start, check documents directly "
+            "(factlinks check DOC…) or write a registry from them (factlinks init DOC…)",
+            path=DEFAULT_SOURCES,
+        )
+    paths: list[str] = args.sources or [DEFAULT_SOURCES]
+    documents = [path for path in paths if is_document(path)]
+    args.documents_checked = bool(documents)
+    if not documents:
+        if len(paths) > 1:
+            raise OptionsError(f"check takes one registry, not {len(paths)}: {' '.join(paths)}")
+        return load_sources(paths[0]), 0
+    if len(documents) < len(paths):
+        other = next(path for path in paths if path not in documents)
+        raise OptionsError(f"{other}: a registry is checked on its own, not with documents")
+    reading, unread = _read_documents(args, paths)
+    if not reading.documents:
+        raise DocumentError("no document could be read; nothing checked")
+    sources, _ = cited_sources(reading.cited, today=dt.date.today(), by="check")
+    if not sources:
+        log.warning("factlinks: no URLs found in %s", " ".join(paths))
+    return Registry(tuple(sources)), unread  # no path: there is no file to record or write
+
+
+def _state_path(args: argparse.Namespace) -> str | None:
+    """The history to use: ``--state``, else the default one; none for documents."""
+    if args.state:
+        return str(args.state)
+    return None if args.documents_checked else DEFAULT_STATE
+
+
+def _first_look_note(args: argparse.Namespace, state: str | None) -> str:
+    kept = f"the history is in {state}" if state else "no history kept (--state PATH keeps one)"
+    documents = " ".join(args.sources)
+    return (
+        f"checked the URLs cited in {documents} with a registry made in memory; {kept}. "
+        f"To add titles, check nightly and fix moved URLs, write the registry: "
+        f"factlinks init {documents}"
+    )
+
+
+def _settle_titles(path: str | None, report: Report) -> None:
+    """Write the proposed titles the run confirmed or dropped into the registry file (none
+    for an in-memory registry); one that cannot be written (a read-only checkout) keeps them
+    for a later run: a warning, not a failure."""
+    if path is None:
+        return
+    try:
+        settled = write_settled_titles(path, report.results)
+    except RegistryError as exc:
+        log.warning("factlinks: proposed titles left as they are: %s", exc)
+        return
+    if settled:
+        log.warning(
+            "%s: %d proposed title(s) confirmed, %d kept as citation",
+            path,
+            len(settled.confirmed),
+            len(settled.kept_as_citation),
+        )
 
 
 def _writable_out(out: str) -> Path:
@@ -439,25 +590,41 @@ def _run_fix(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_documents(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Reading, int]:
+    """Read the documents ``paths`` name; name each that cannot be read on stderr, and say how
+    many could not."""
+    errors: list[DocumentError] = []
+    reading = read_documents(
+        paths,
+        include=args.include or None,
+        exclude=args.exclude,
+        include_code=args.include_code,
+        stdin=getattr(sys.stdin, "buffer", None),
+        stdin_name=args.name,
+        on_error=errors.append,
+    )
+    for error in errors:
+        log.error("factlinks: error: %s", error)
+    return reading, len(errors)
+
+
 def _run_extract(args: argparse.Namespace) -> int:
     if args.write and not args.sources:
         raise OptionsError("--write needs --sources")
-    cited = [
-        url
-        for document in args.documents
-        for url in extract_urls(document, include_code=args.include_code)
-    ]
+    reading, unread = _read_documents(args, args.documents)
     if not args.sources:
         seen: set[str] = set()
-        for item in cited:
+        for item in reading.cited:
             if item.url in seen:
                 continue
             seen.add(item.url)
             print(f"{item.url}\t{item.document}: {item.where}" if args.verbose else item.url)
-        return EXIT_OK
+        return EXIT_USAGE if unread else EXIT_OK
+    if unread:
+        log.error("factlinks: not compared with %s: a document could not be read", args.sources)
+        return EXIT_USAGE
     registry = load_sources(args.sources)
-    names = [Path(document).stem for document in args.documents]
-    diff = compare_with_registry(cited, registry, names)
+    diff = compare_with_registry(reading.cited, registry, reading.documents)
     print(f"cited but not registered ({len(diff.unregistered)}):")
     for item in diff.unregistered:
         print(f"  {item.url}\t{item.document}: {item.where}")
@@ -468,6 +635,56 @@ def _run_extract(args: argparse.Namespace) -> int:
         ids = add_to_registry(args.sources, diff.unregistered)
         log.warning("added %d source(s) to %s: %s", len(ids), args.sources, ", ".join(ids))
     return EXIT_OK
+
+
+def _exists(output: Path) -> OptionsError:
+    return OptionsError(
+        f"{output} exists already: --force replaces it; to add the new URLs to it, "
+        f"run 'factlinks extract DOC… --sources {output} --write'"
+    )
+
+
+def _write_new(output: Path, text: str) -> None:
+    """Write the new registry ``text`` to ``output``, validated, atomically, and only if no
+    file appeared there while the documents were read."""
+    parse_sources(text, path=str(output))
+    try:
+        create_atomically(output, text.encode("utf-8"), default_mode())
+    except FileExistsError:
+        raise _exists(output) from None
+    except OSError as exc:
+        raise RegistryError(
+            f"{output}: cannot write: {exc.strerror or exc}", path=str(output)
+        ) from exc
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if output.suffix.lower() not in ("", ".toml"):
+        raise OptionsError(f"--output {output}: init writes a sources.toml; name it *.toml")
+    if (output.exists() or output.is_symlink()) and not args.force:
+        raise _exists(output)
+    reading, unread = _read_documents(args, args.documents)
+    if not reading.documents:
+        log.error("factlinks: no document could be read; %s not written", output)
+        return EXIT_USAGE
+    today = dt.date.today()
+    sources, notes = cited_sources(reading.cited, today=today)
+    shown = [args.name if path == "-" else path for path in args.documents]
+    text = registry_text(sources, notes, shown, today=today, unread=unread)
+    if args.force:
+        write_fixed(output, text)  # validated, atomic
+    else:
+        _write_new(output, text)
+    command = "factlinks check" + ("" if args.output == DEFAULT_SOURCES else f" {output}")
+    log.warning(
+        "%s: %d source(s) from %d document(s); read it, then run '%s'",
+        output,
+        len(sources),
+        len(reading.documents),
+        command,
+    )
+    return EXIT_USAGE if unread else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -487,6 +704,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "check": _run_check,
             "extract": _run_extract,
             "fix": _run_fix,
+            "init": _run_init,
             "report": _run_report,
         }
         return handlers[args.command](args)

@@ -32,6 +32,7 @@ from typing import IO, ParamSpec, TypeVar
 __all__ = [
     "PartlyReplacedError",
     "check_writable_dir",
+    "create_atomically",
     "default_mode",
     "replace_atomically",
     "replace_set",
@@ -63,6 +64,33 @@ def replace_atomically(target: Path, data: bytes, mode: int) -> None:
         OSError: the folder or the file cannot be written (``filename`` names ``target``).
     """
     replace_set([(target, data)], mode)
+
+
+def create_atomically(target: Path, data: bytes, mode: int) -> None:
+    """Like :func:`replace_atomically`, but only where ``target`` does not exist yet: the file
+    appears whole or not at all, and a file that appeared meanwhile is never replaced (a hard
+    link is the rename that refuses to overwrite; where the file system has none, the check
+    and the rename are two steps).
+
+    Raises:
+        FileExistsError: ``target`` exists; nothing was written.
+        OSError: the folder or the file cannot be written (``filename`` names ``target``).
+    """
+    tmp = _write_temporary(target, data, mode)
+    try:
+        try:
+            _named(target, os.link, tmp, target)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (FAT, some network file systems)
+            if os.path.lexists(target):
+                raise FileExistsError(
+                    errno.EEXIST, os.strerror(errno.EEXIST), str(target)
+                ) from None
+            _named(target, os.replace, tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    _sync_folders({target.parent})
 
 
 def replace_set(files: Sequence[tuple[Path, bytes]], mode: int) -> None:

@@ -155,6 +155,11 @@ class Source:
     cited_url: str | None = None
     """The URL the citing documents print, when ``url`` was moved away from it (``factlinks
     fix`` records it); ``extract`` counts a document citing it as citing this source."""
+    proposed_title: str | None = None
+    """A title ``extract --write`` took from the text the document cites the URL with, not yet
+    confirmed: it never makes a source ``drifted``. The first check that reads the document
+    confirms it (it becomes :attr:`title`) or, when the document does not contain it, keeps
+    it as :attr:`citation` only. A source has a ``title`` or a ``proposed_title``, not both."""
     line: int | None = field(default=None, compare=False)
     """Where the source starts in its registry file (1-based line), if known; not compared."""
     column: int | None = field(default=None, compare=False)
@@ -495,6 +500,11 @@ class SourceResult:
     """An archived copy, for dead and drifted sources, when archive look-ups are on."""
     error: Failure | None = None
     """A failure of the check itself rather than of the server (kind ``internal``: a bug)."""
+    proposal: TitleEvidence | None = None
+    """What looking for the source's ``proposed_title`` in the document found, when this check
+    settled it: ``matched`` (it is the title now: :attr:`source` has it as ``title``) or not
+    (kept as ``citation``). ``None`` when the source had no proposal or the check could not
+    read the document (the proposal waits for a later check)."""
 
     @property
     def failure(self) -> Failure | None:

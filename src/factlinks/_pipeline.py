@@ -20,6 +20,7 @@ import httpx
 
 from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache, make_service
 from ._classify import is_site_root, judge_probe, sibling_url
+from ._confirm import decide_with_proposal, looked_for, proposal_notes
 from ._decide import Decision, Prior, decide, needs_parse
 from ._domains import registrable_domain
 from ._errors import OfflineError, StateError
@@ -151,7 +152,7 @@ async def check_async(
     try:
         checked = await _check_all(run, source_list, runtime.on_result)
         final = tuple(item.result for item in checked)
-        notes = await _network_notes(final, options, fetcher)
+        notes = (*await _network_notes(final, options, fetcher), *proposal_notes(final))
     finally:
         await parser.aclose()
         if runtime.client is None:
@@ -403,11 +404,12 @@ class _Run:
         evidence: TitleEvidence | None = None
         probe: Probe | None = None
         if fetch.ok:
-            inspection, evidence = await self._inspect(source, fetch)
+            # A proposed title is looked for as the title; it spares no probe (_confirm).
+            inspection, evidence = await self._inspect(looked_for(source), fetch)
             if (
                 self.options.probe_soft_404
                 and not is_site_root(source.url)
-                and not (evidence is not None and evidence.matched)
+                and not (source.title is not None and evidence is not None and evidence.matched)
             ):
                 probe = await self._probe(source.url, fetch)
         prior = (
@@ -416,12 +418,16 @@ class _Run:
             else Prior(past, self.options.dead_after_runs, self.options.dead_after_days)
         )
         now = self.runtime.clock()
-        decision = decide(source, fetch, inspection, evidence, probe, prior, now=now)
-        return _result(source, fetch, probe, decision, now)
+        decision, source, proposal = decide_with_proposal(
+            source, fetch, inspection, evidence, probe, prior, now=now, decide=decide
+        )
+        return replace(_result(source, fetch, probe, decision, now), proposal=proposal)
 
     async def _fetch(self, source: Source, past: SourceHistory | None) -> FetchResult:
         """GET the source, conditionally when the last check was good."""
-        validators = conditional_headers(past) if past is not None else {}
+        # A pending proposed title needs the document: no 304 for it.
+        pending = source.proposed_title is not None
+        validators = conditional_headers(past) if past is not None and not pending else {}
         fetch = await self.fetcher.fetch(source.url, headers=validators or None)
         if (
             fetch.status_code == 304

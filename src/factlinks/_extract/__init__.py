@@ -22,6 +22,7 @@ from .isolate import ReadRequest, read_isolated
 from .markdown import read_markdown, read_markdown_with_code
 from .pdf import read_pdf
 from .registry import RegistryDiff, add_to_registry, compare_with_registry
+from .scaffold import Reading, cited_sources, read_documents, registry_text, sources_from_documents
 from .text import read_text
 from .urls import unique, urls_in_text
 
@@ -32,11 +33,16 @@ __all__ = [
     "READERS",
     "CitedUrl",
     "Reader",
+    "Reading",
     "RegistryDiff",
     "add_to_registry",
+    "cited_sources",
     "compare_with_registry",
     "document_type",
     "extract_urls",
+    "read_documents",
+    "registry_text",
+    "sources_from_documents",
     "urls_in_text",
 ]
 

@@ -1,11 +1,20 @@
-"""HTML documents: the targets of ``<a href>`` and ``<area href>``, resolved against ``<base>``."""
+"""HTML documents: the targets of ``<a href>`` and ``<area href>``, resolved against ``<base>``.
+
+Each URL comes with the text it is cited with (:attr:`CitedUrl.text`): an ``<a>``'s text (the
+``alt`` of the images in it when it has none), an ``<area>``'s ``alt``; for a link whose text
+is a URL or empty, the text of the block it stands in (its ``<li>``, ``<p>``, table cell, …),
+as a reference entry around a bare link. White space collapsed.
+"""
 
 from __future__ import annotations
 
 import warnings
 from urllib.parse import urljoin
 
+from bs4 import Tag
+
 from .interface import CitedUrl, parser_failure
+from .proposals import looks_like_url
 from .urls import valid_url
 
 __all__ = ["read_html"]
@@ -20,7 +29,7 @@ def read_html(data: bytes, document: str) -> list[CitedUrl]:
     Raises:
         DocumentError: the parser gave up on the document.
     """
-    from bs4 import BeautifulSoup, Tag
+    from bs4 import BeautifulSoup  # looked up when called (tests replace it)
 
     try:
         with warnings.catch_warnings():
@@ -32,6 +41,7 @@ def read_html(data: bytes, document: str) -> list[CitedUrl]:
         raise parser_failure("the HTML cannot be parsed", exc) from exc
     base = str(base_tag["href"]).strip() if isinstance(base_tag, Tag) else ""
     found = []
+    blocks: dict[int, str] = {}
     for tag in tags:
         href = str(tag["href"]).strip()
         if href.startswith("#"):
@@ -40,8 +50,36 @@ def read_html(data: bytes, document: str) -> list[CitedUrl]:
         # trimmed like a URL in prose, whose final "." or ")" may be the sentence's.
         url = _join(base, href)
         if valid_url(url):
-            found.append(CitedUrl(url, document, f"<{tag.name} href>"))
+            found.append(CitedUrl(url, document, f"<{tag.name} href>", _text_of(tag, blocks)))
     return found
+
+
+_BLOCKS = ("li", "p", "td", "th", "dd", "dt", "blockquote", "figcaption", "caption")
+_MAX_BLOCK_CHARS = 2000
+"""The text of a block around a link is read up to this many characters (a reference entry
+is shorter; a page laid out in one table cell is not read whole for every link)."""
+
+
+def _text_of(tag: Tag, blocks: dict[int, str]) -> str:
+    """What ``tag`` (an ``<a>`` or ``<area>``) is cited as; see the module's docstring.
+
+    ``blocks`` holds the text of the blocks read so far (by ``id``): a block with many bare
+    links is read once.
+    """
+    if tag.name == "area":
+        return " ".join(str(tag.get("alt") or "").split())
+    text = " ".join(tag.get_text(" ").split())
+    if not text:
+        alts = (str(img.get("alt") or "") for img in tag.find_all("img") if isinstance(img, Tag))
+        text = " ".join(" ".join(alts).split())
+    if text and not looks_like_url(text):
+        return text
+    block = tag.find_parent(_BLOCKS)
+    if block is None:
+        return text
+    if id(block) not in blocks:
+        blocks[id(block)] = " ".join(block.get_text(" ")[:_MAX_BLOCK_CHARS].split())
+    return blocks[id(block)]
 
 
 def _join(base: str, href: str) -> str:

@@ -23,7 +23,12 @@ written, never trimmed like prose: ``[x](https://a.example/v1.)`` cites ``…/v1
 Destinations are not percent-encoded as markdown-it would for HTML output, so a URL reads
 as the author wrote it, the same as the text rules find it. http(s) only, as everywhere.
 
-The link text (``[text]``) is not kept: :class:`~factlinks.CitedUrl` has no field for it yet.
+Each URL comes with the text it is cited with (:attr:`~factlinks.CitedUrl.text`, white space
+collapsed): a link's text (``[text](url)``, ``[text][ref]``; the ``alt`` of an image in it;
+code spans as their text); for a bare URL, an autolink or a link whose text is a URL, the
+text of its paragraph, list item or table cell (the reference entry it stands in); for a
+reference definition, its title (``[ref]: url "Title"``) or else the text of a link that
+uses it. URLs in code and in HTML come without text.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .interface import CitedUrl, parser_failure
+from .proposals import looks_like_url
 from .text import decode
 from .urls import urls_in_text, valid_url
 
@@ -42,6 +48,9 @@ __all__ = ["read_markdown", "read_markdown_with_code"]
 
 _CODE_BLOCKS = frozenset({"code_block", "fence"})
 _BREAKS = frozenset({"softbreak", "hardbreak"})
+_MAX_ENTRY_CHARS = 2000
+"""A paragraph is kept as a bare URL's text up to this many characters (a reference entry is
+shorter)."""
 
 
 class _AsWritten(MarkdownIt):
@@ -80,7 +89,44 @@ def _read(data: bytes, document: str, *, include_code: bool) -> list[CitedUrl]:
     found = _Found(document, include_code)
     for token in tokens:
         found.block(token)
-    return [cited for _, cited in sorted(found.items, key=lambda item: item[0])]
+    return _texts_shared([cited for _, cited in sorted(found.items, key=lambda item: item[0])])
+
+
+def _texts_shared(found: list[CitedUrl]) -> list[CitedUrl]:
+    """``found`` with a URL that has no text given the first text another mention of it has
+    (a reference definition at the end gets the text of the link that uses it)."""
+    texts: dict[str, str] = {}
+    for cited in found:
+        if cited.text:
+            texts.setdefault(cited.url, cited.text)
+    return [
+        replace(cited, text=texts[cited.url]) if not cited.text and cited.url in texts else cited
+        for cited in found
+    ]
+
+
+def _plain(children: list[Token]) -> str:
+    """The text of inline tokens as a reader sees it: text, code spans, image ``alt``s."""
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline", "image"):
+            parts.append(child.content)
+        elif child.type in _BREAKS:
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _link_texts(children: list[Token]) -> dict[int, str]:
+    """The text of each link in ``children``, by the index of its ``link_open``."""
+    texts: dict[int, str] = {}
+    open_at: list[int] = []
+    for index, child in enumerate(children):
+        if child.type == "link_open":
+            open_at.append(index)
+        elif child.type == "link_close" and open_at:
+            start = open_at.pop()
+            texts[start] = _plain(children[start + 1 : index])
+    return texts
 
 
 @dataclass(slots=True)
@@ -92,15 +138,16 @@ class _Found:
     items: list[tuple[int, CitedUrl]] = field(default_factory=list)
     """(line, URL): sorted by line at the end, as bare URLs are found paragraph by paragraph."""
 
-    def add(self, line: int, url: str, where: str) -> None:
+    def add(self, line: int, url: str, where: str, text: str = "") -> None:
         if valid_url(url):
-            self.items.append((line, CitedUrl(url, self.document, f"line {line}{where}")))
+            self.items.append((line, CitedUrl(url, self.document, f"line {line}{where}", text)))
 
-    def text(self, line: int, text: str) -> None:
-        """The bare URLs in ``text``, which starts on ``line``, by the text rules."""
+    def text(self, line: int, text: str, entry: str = "") -> None:
+        """The bare URLs in ``text``, which starts on ``line``, by the text rules; each is
+        cited with ``entry`` (its paragraph's text)."""
         for cited in urls_in_text(text, self.document):
             at = line - 1 + int(cited.where.removeprefix("line "))
-            self.items.append((at, replace(cited, where=f"line {at}")))
+            self.items.append((at, replace(cited, where=f"line {at}", text=entry)))
 
     def html(self, line: int, markup: str) -> None:
         """The link targets in HTML that starts on ``line``, as written."""
@@ -113,7 +160,8 @@ class _Found:
         if token.type == "inline":
             self.inline(line, token.children or [])
         elif token.type == "definition":
-            self.add(line, str(token.meta.get("url", "")), " reference")
+            title = " ".join(str(token.meta.get("title") or "").split())
+            self.add(line, str(token.meta.get("url", "")), " reference", title)
         elif token.type == "html_block":
             self.html(line, token.content)
         elif token.type in _CODE_BLOCKS and self.include_code:
@@ -124,7 +172,9 @@ class _Found:
         pending: list[str] = []  # text not yet searched, from line `start`
         start = line
         depth = 0  # inside a link: its text is not searched
-        for child in children:
+        entry = _plain(children)[:_MAX_ENTRY_CHARS]  # what a bare URL here is cited with
+        links = _link_texts(children)
+        for index, child in enumerate(children):
             if child.type == "text" and not depth:
                 pending.append(child.content)
                 continue
@@ -133,15 +183,19 @@ class _Found:
                     pending.append("\n")
                 line += 1
                 continue
-            self.text(start, "".join(pending))
+            self.text(start, "".join(pending), entry)
             pending, start = [], line
-            depth += self.target(line, child)
-        self.text(start, "".join(pending))
+            text = links.get(index, "")
+            depth += self.target(line, child, entry if not text or looks_like_url(text) else text)
+        self.text(start, "".join(pending), entry)
 
-    def target(self, line: int, child: Token) -> int:
-        """Reads one inline token other than text; returns how it changes the link depth."""
+    def target(self, line: int, child: Token, text: str = "") -> int:
+        """Reads one inline token other than text; returns how it changes the link depth.
+
+        ``text`` is what a link opened here is cited with.
+        """
         if child.type == "link_open":
-            self.add(line, str(child.attrGet("href") or ""), " link")
+            self.add(line, str(child.attrGet("href") or ""), " link", text)
             return 1
         if child.type == "link_close":
             return -1

@@ -15,6 +15,7 @@ from .._models import Kind, Source
 from .._registry import Registry, format_for, load_sources
 from .._registry.interface import read_text
 from .interface import CitedUrl
+from .proposals import propose
 from .urls import unique
 
 __all__ = ["RegistryDiff", "add_to_registry", "compare_with_registry", "new_sources"]
@@ -67,13 +68,22 @@ def _slug(url: str) -> str:
     return slug[:60].rstrip("-") or "source"
 
 
+_PROPOSED = (
+    "\nproposed_title is the link's text: the first factlinks check makes it the title if the"
+    "\ndocument contains it, else keeps it as the citation only."
+)
+
+
 def new_sources(
     new: Sequence[CitedUrl], taken: Iterable[str], *, today: dt.date
 ) -> tuple[list[Source], dict[str, str]]:
     """A source per cited URL, with an id none of ``taken`` has, and the note on each.
 
-    The note (``Added by factlinks extract from DOC (page 3 link) on DATE.``) says where the
-    URL was found; :func:`add_to_registry` writes it as a comment above the source.
+    The text the URL is cited with (:attr:`CitedUrl.text`) gives the source its ``citation``
+    and, when it looks like a title, a ``proposed_title`` that the first check confirms or
+    demotes (:func:`~factlinks._extract.proposals.propose`). The note (``Added by factlinks
+    extract from DOC (page 3 link) on DATE.``) says where the URL was found;
+    :func:`add_to_registry` writes it as a comment above the source.
     """
     used = set(taken)
     sources: list[Source] = []
@@ -85,13 +95,20 @@ def new_sources(
             source_id, counter = f"{base}-{counter}", counter + 1
         used.add(source_id)
         pdf = _split(cited.url).path.lower().endswith(".pdf")
+        proposal = propose(cited.text)
         sources.append(
             Source(
-                source_id, cited.url, kind=Kind.PDF if pdf else Kind.ANY, cited_in=(cited.document,)
+                source_id,
+                cited.url,
+                kind=Kind.PDF if pdf else Kind.ANY,
+                citation=proposal.citation,
+                cited_in=(cited.document,),
+                proposed_title=proposal.title,
             )
         )
         notes[source_id] = (
             f"Added by factlinks extract from {cited.document} ({cited.where}) on {today}."
+            + (_PROPOSED if proposal.title else "")
         )
     return sources, notes
 

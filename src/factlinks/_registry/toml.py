@@ -226,6 +226,8 @@ def _block(source: Source, note: str | None) -> str:
     lines += ["[[source]]", f"id = {_string(source.id)}", f"url = {_string(source.url)}"]
     if source.title is not None:
         lines.append(f"title = {_string(source.title)}")
+    if source.proposed_title is not None:  # where the title goes once a check confirms it
+        lines.append(f"proposed_title = {_string(source.proposed_title)}")
     if source.kind is not Kind.ANY:
         lines.append(f"kind = {_string(source.kind.value)}")
     if source.citation is not None:

@@ -45,6 +45,7 @@ SOURCE_KEYS = (
     "skip",
     "archive_url",
     "cited_url",
+    "proposed_title",
 )
 TOP_KEYS = ("settings", "source")
 _ID_RE = re.compile(r"[a-z0-9._-]+")
@@ -291,17 +292,28 @@ def source_from_table(
     at.expect(url, str, "a string", "url")
     check_url(url, path, raw_id, line)
     values = {key: check(raw.get(key), at) for key, check in _SOURCE_FIELDS.items()}
+    if values["title"] is not None and values["proposed_title"] is not None:
+        at.fail(
+            "proposed_title",
+            "has both 'title' and 'proposed_title'; keep 'title' and remove 'proposed_title' "
+            "(a proposal is only for a source without a title)",
+        )
     return Source(id=raw_id, url=url, **values, line=line, column=column)
 
 
-def _title(value: object, at: _At) -> str | None:
-    if value is None:
-        return None
-    at.expect(value, str, "a string", "title")
-    assert isinstance(value, str)
-    if not value.strip():
-        at.fail("title", "'title' is empty; leave it out to check reachability only")
-    return value.strip()
+def _title_key(key: str) -> Callable[[object, _At], str | None]:
+    """The validator of a title key (``title``, ``proposed_title``): a string, not blank."""
+
+    def validate(value: object, at: _At) -> str | None:
+        if value is None:
+            return None
+        at.expect(value, str, "a string", key)
+        assert isinstance(value, str)
+        if not value.strip():
+            at.fail(key, f"{key!r} is empty; leave it out to check reachability only")
+        return value.strip()
+
+    return validate
 
 
 def _kind(value: object, at: _At) -> Kind:
@@ -365,7 +377,7 @@ def _skip(value: object, at: _At) -> str | None:
 
 
 _SOURCE_FIELDS: dict[str, Callable[[object, _At], Any]] = {
-    "title": _title,
+    "title": _title_key("title"),
     "kind": _kind,
     "citation": _citation,
     "cited_in": _cited_in,
@@ -373,6 +385,7 @@ _SOURCE_FIELDS: dict[str, Callable[[object, _At], Any]] = {
     "archive_url": _url_key("archive_url"),
     "cited_url": _url_key("cited_url"),
     "skip": _skip,
+    "proposed_title": _title_key("proposed_title"),
 }
 """A validator per optional source key, in the order errors are looked for: ``(value, at)``
 gives the value of the :class:`Source` field of the same name."""
