@@ -732,6 +732,16 @@ def test_explicit_targets_are_never_trimmed_like_prose(tmp_path: Path) -> None:
             id="a-capital-after-a-final-dot-is-a-new-sentence",
         ),
         pytest.param(
+            "see http://search.example/Encode/ArabTeX.pm#\nDESCRIPTION. See also the rest",
+            ["http://search.example/Encode/ArabTeX.pm#DESCRIPTION"],
+            id="a-fragment-wrapped-after-the-hash",
+        ),
+        pytest.param(
+            "the record https://db.example/show?id=\n12345 for details",
+            ["https://db.example/show?id=12345"],
+            id="a-query-value-wrapped-after-the-equals-sign",
+        ),
+        pytest.param(
             "Quelle: https://a.example/bericht.pdf\n2019-10.\n",
             ["https://a.example/bericht.pdf"],
             id="a-date-on-the-next-line-is-no-continuation",

@@ -134,6 +134,15 @@ def test_a_hyphen_after_a_slash_at_the_line_end_marks_the_break() -> None:
     ]
 
 
+def test_a_url_a_word_processor_broke_before_a_percent_sign_is_joined() -> None:
+    # Unicode line breaking (word processors) breaks before "%", not after "." or "_"
+    line = "http://en.example.org/wiki/Page:A_Hebrew_and_English_Lexicon_%28Brown-Driver-Briggs"
+    lines = [*wrap(PROSE, text_width(line, 10) + 48), line, "%29.djvu/25, where the number"]
+    assert urls(one_page(column(lines))) == [
+        "http://en.example.org/wiki/Page:A_Hebrew_and_English_Lexicon_%28Brown-Driver-Briggs%29.djvu/25"
+    ]
+
+
 def test_wrapped_urls_in_two_columns() -> None:
     left = wrap(f"Siehe https://www.example.org/wiki/Forschung/Studie_2021 und {PROSE}", 200)
     right = wrap(f"{PROSE} Die Liste: https://b.example.org/liste/eintraege.html ist lang.", 200)

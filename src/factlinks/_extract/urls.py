@@ -79,9 +79,13 @@ _FRAGMENT_SIGNS = frozenset("/._-=%?&")
 _TRAILING = ".,;:!?*~"
 _SENTENCE_END = _TRAILING + "'\""
 _QUOTES = "'\""
-_BREAKS = frozenset("/.?&=#_@")
-"""Characters after which a typesetter may break a URL at a line end."""
-_CUT_ENDS = (*_BREAKS, "-")
+_BREAKS = frozenset("/?&=#")
+"""Characters after which every typesetter may break a URL at a line end (LaTeX's url
+package also breaks after ``.``, ``_`` and ``@``; word processors, breaking as Unicode's line
+breaking rules say, not there)."""
+_NEVER_LAST = ("_", "-", "#", "=", "&", "%", "~")
+"""What a URL cut at a line end may end with that no sentence ends with."""
+_CUT_ENDS = tuple("/.?&=#_@-")
 """How a URL that goes on with digits only may end its line (``/archiv/`` + ``2019/10/``)."""
 _OPEN_ENDS = (".", "-", "_", "?", "=", "&", "#", "%", "~", "+", ":")
 """How a URL cut at a line end inside running text ends (a plain text cannot show more)."""
@@ -182,8 +186,8 @@ def _fragment(url: str, token: str) -> bool:
         # cut after a dot: a host ("https://tex.stackexchange." + "com") or a file name
         # ("licenses/lgpl." + "html."); a capital starts the next sentence instead
         return token[0].islower()
-    if url.endswith(("_", "-")) and core.isalnum():
-        return True  # no sentence ends so: "Studie_" + "2021"
+    if url.endswith(_NEVER_LAST) and core.isalnum():
+        return True  # no sentence ends so: "Studie_" + "2021", "ArabTeX.pm#" + "DESCRIPTION"
     if url.endswith("?"):
         return _QUERY_RE.match(token) is not None  # "forumdisplay.php?" + "f=38"
     return _shaped(url, token)
