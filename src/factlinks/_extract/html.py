@@ -19,9 +19,13 @@ from .urls import valid_url
 
 __all__ = ["read_html"]
 
+_CODE = ["pre", "code"]
+"""Elements whose links are left out: code, as the Markdown reader leaves code out."""
+
 
 def read_html(data: bytes, document: str) -> list[CitedUrl]:
-    """The http(s) URLs an HTML page links to, in order; links within the page are left out.
+    """The http(s) URLs an HTML page links to, in order; links within the page are left out,
+    so are links inside ``<pre>`` and ``<code>`` (code shows examples, it cites nothing).
 
     Prints nothing: the parser's warnings (markup that looks like a file name, XML read as
     HTML) are held back.
@@ -46,6 +50,8 @@ def read_html(data: bytes, document: str) -> list[CitedUrl]:
         href = str(tag["href"]).strip()
         if href.startswith("#"):
             continue  # a place on the same page, not a citation
+        if tag.find_parent(_CODE) is not None:
+            continue  # a link in code is an example, as in Markdown
         # An explicit target, as written (HTML strips only the white space around it): never
         # trimmed like a URL in prose, whose final "." or ")" may be the sentence's.
         url = _join(base, href)

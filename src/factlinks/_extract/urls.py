@@ -16,26 +16,40 @@ go on.
 Each URL carries the reference entry it stands in (:attr:`CitedUrl.text`): the lines of its
 list item or paragraph, see :class:`_Entries`.
 
-The rules, checked against linkify-it's and cmark-gfm's suites (``tests/fixtures/url_suites``):
+The rules, checked against the public suites in ``tests/fixtures/url_suites`` (linkify-it,
+cmark-gfm, twitter-text, Django, urlextract, the CommonMark spec, lychee, pypi-simple):
 
-- a URL starts at ``http://`` or ``https://`` (not after ``_``) and ends at white space, a
-  control character (NUL included), ``<>`` ``|`` `````` ``\\`` ``^``, or punctuation of other
-  scripts (full-width bar, comma and full stop, CJK brackets, typographic quotes);
-- trailing punctuation goes (``.,;:!?*~``), so do unbalanced closing brackets and a trailing
-  quote that closes nothing: ``wiki/Foo_(bar)``, ``blah_[other]`` and ``'singlequoted'`` stay
-  whole, an apostrophe between letters (``I'm``) is not a quote;
+- a URL starts at ``http://`` or ``https://`` (not after ``_``, nor after a ``#``, ``@`` or
+  ``$`` that begins a word: a hashtag, mention or cashtag) and ends at white space, a control
+  character (NUL included), ``<>`` `````` ``\\`` ``^``, punctuation of other scripts
+  (full-width bar, comma and full stop, CJK brackets, typographic quotes), or a CJK character
+  glued to ASCII letters or digits (``/abcde한국``);
+- a URL right after an opening bracket ends at the bracket that closes it
+  (``[a](http://x/210)trololo``, ``[http://x/a]``);
+- trailing punctuation goes (``.,;:!?*~|``), so do unbalanced closing brackets, a trailing
+  quote that closes nothing and a possessive ``'s``: ``wiki/Foo_(bar)``, ``blah_[other]``,
+  ``P1|0||P2|0`` and ``'singlequoted'`` stay whole, an apostrophe between letters (``I'm``)
+  is not a quote;
 - a second ``http(s)://`` inside a URL starts a new one (two URLs glued without a space),
   unless it follows ``=``, ``?``, ``&`` or ``#`` (a query value) or an archive's time stamp
   (``/web/20240101000000/https://...``, ``/newest/https://...``);
 - the authority ends at a bracket, quote or sentence mark (``https://www.ibm.com)[x]``);
 - the host must be a host name: labels of letters, digits and inner ``-``/``_``, no empty label
   (``http://.example.com``), none starting or ending with ``-`` or ``_``
-  (``http://-example.com``, ``http://example.com_``), and not a bare ``www``; IPv6 hosts in
-  brackets (``http://[::1]/``) are kept.
+  (``http://-example.com``, ``http://example.com_``), and not a bare ``www``; a dotted name
+  ends in a top-level label of two letters or more (or ``xn--``: not ``http://a.x``,
+  ``http://192.1.1/``) after a label without ``_`` (``http://twitter_underscore.com``: a
+  registrable name has none); a top-level label that runs on into ``-…`` at the end is cut
+  there (``http://domain.com-that-…``); no empty user name (``http://@foo.com``); IPv4 and
+  IPv6 addresses (``http://[::1]/``) are kept, and so are hosts of one name
+  (``http://localhost:8000``, ``http://host-name``);
+- a line that starts like a link without a scheme (``example.com/path``) does not continue the
+  URL of the line before unless that URL ends in a separator (``/``, ``-``, ``.``, …).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -64,7 +78,7 @@ _STOPS = (
     "\u200b\ufeff"
 )
 """Punctuation of other scripts and invisible breaks: each ends a URL wherever it stands."""
-_URL_RE = re.compile(r"""(?<!_)https?://[^\s\x00-\x1f\x7f<>`|\\^""" + _STOPS + "]+", re.IGNORECASE)
+_URL_RE = re.compile(r"""(?<!_)https?://[^\s\x00-\x1f\x7f<>`\\^""" + _STOPS + "]+", re.IGNORECASE)
 _SCHEME_RE = re.compile(r"https?://", re.IGNORECASE)
 _ARCHIVE_STAMP_RE = re.compile(r"\d{4,14}[a-z_*]*|web|newest|oldest", re.IGNORECASE)
 """The path segment before an archived URL: a time stamp (``20240101000000id_``) or a name."""
@@ -76,7 +90,7 @@ _SCHEME_END_RE = re.compile(r"(?<![\w/])(https?:(?://)?)\s*$", re.IGNORECASE)
 _QUERY_RE = re.compile(r"[\w.~-]+=")
 _FRAGMENT_RE = re.compile(r"""[A-Za-z0-9._~%/?#=&+:;@!$*,()-]+""")
 _FRAGMENT_SIGNS = frozenset("/._-=%?&")
-_TRAILING = ".,;:!?*~"
+_TRAILING = ".,;:!?*~|"
 _SENTENCE_END = _TRAILING + "'\""
 _QUOTES = "'\""
 _BREAKS = frozenset("/?&=#")
@@ -103,6 +117,17 @@ _MAX_ENTRY_LINES = 12
 _MAX_ENTRY_CHARS = 600
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _OPENING = frozenset(_PAIRS.values())
+_CLOSING = {opening: closing for closing, opening in _PAIRS.items()}
+_SIGILS = "#@$"
+"""A hashtag, mention or cashtag sign: ``#http://...`` at the start of a word is no link."""
+_CJK_GLUE_RE = re.compile(
+    r"(?<=[A-Za-z0-9])[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+)
+"""A CJK character glued to ASCII letters or digits: the text after a URL, not its path."""
+_TLD_CUT_RE = re.compile(r"(https?://[^/?#]*\.[^\W\d_]{2,})-[^/?#.]*$", re.IGNORECASE)
+"""A host whose top-level label runs on into ``-…`` (``domain.com-that-you-…``)."""
+_SCHEMELESS_RE = re.compile(r"[^\W_][\w-]*(?:\.[\w-]+)*\.[^\W\d_]{2,}/")
+"""The start of a link without a scheme (``example.com/path``)."""
 
 
 def strip_url(url: str) -> str:
@@ -181,6 +206,8 @@ def _fragment(url: str, token: str) -> bool:
         return False
     if token.lower().startswith(("www.", "http")) or _closed(url):
         return False
+    if _SCHEMELESS_RE.match(token) and not url.endswith(tuple(_FRAGMENT_SIGNS)):
+        return False  # a link of its own on the next line (example.com/path), not the rest
     core = token.rstrip(_TRAILING + ")]}>'\"")
     if url.endswith(".") and core.isalnum():
         # cut after a dot: a host ("https://tex.stackexchange." + "com") or a file name
@@ -244,6 +271,8 @@ class _Scanner:
         for index, line in enumerate(self.lines):
             matches = list(_URL_RE.finditer(line, self.starts[index]))
             for number, match in enumerate(matches):
+                if _after_sigil(line, match.start()):
+                    continue
                 candidate = _Found(match.group(), [(index, match.start(), match.end())])
                 if number == len(matches) - 1 and not line[match.end() :].strip():
                     self._join(candidate)
@@ -339,7 +368,9 @@ def urls_in_lines(
     for candidate in found:
         first = candidate.spans[0][0]
         place = f"line {first + 1}" if where == "line" else where
-        pieces = _text_urls(_dehyphenated(candidate.url, hyphenates_urls))
+        line, start, _ = candidate.spans[0]
+        before = lines[line][start - 1] if start else ""
+        pieces = _text_urls(_dehyphenated(candidate.url, hyphenates_urls), before)
         entry = entries.text(first) if pieces else ""
         cited.extend(CitedUrl(piece, document, place, entry) for piece in pieces)
     return cited
@@ -428,14 +459,62 @@ def _dehyphenated(url: str, hyphenates_urls: bool) -> str:
     return url.replace(SOFT_HYPHEN, "" if hyphenates_urls else "-").replace(_JOINED, "")
 
 
-def _text_urls(candidate: str) -> list[str]:
-    """The URLs in one run of URL characters: glued ones split, each stripped and checked."""
+def _text_urls(candidate: str, before: str = "") -> list[str]:
+    """The URLs in one run of URL characters: glued ones split, each stripped and checked.
+
+    ``before`` is the character before the run: a bracket there may close inside it.
+    """
     urls = []
     for piece in _unglued(candidate):
-        url = strip_url(_authority_cut(piece))
+        url = _bracket_cut(before, _glue_cut(piece))
+        before = piece[-1]
+        url = _possessive_cut(strip_url(_tld_cut(_authority_cut(url))))
         if valid_url(url) and _plausible_host(url):
             urls.append(url)
     return urls
+
+
+def _after_sigil(line: str, start: int) -> bool:
+    """Whether the URL at ``start`` follows a ``#``, ``@`` or ``$`` that begins a word."""
+    if start == 0 or line[start - 1] not in _SIGILS:
+        return False
+    return start == 1 or line[start - 2].isspace()
+
+
+def _bracket_cut(before: str, url: str) -> str:
+    """``url`` up to the bracket that closes ``before`` (``(http://x/a)text``, ``[http://x]``).
+
+    A bracket opened inside the URL and closed again stays (``wiki/Foo_(bar)``).
+    """
+    closing = _CLOSING.get(before)
+    if closing is None or closing == ">":
+        return url
+    depth = 0
+    for at, char in enumerate(url):
+        if char == _PAIRS[closing]:
+            depth += 1
+        elif char == closing:
+            if not depth:
+                return url[:at]
+            depth -= 1
+    return url
+
+
+def _glue_cut(piece: str) -> str:
+    """``piece`` cut where a CJK character is glued to its ASCII letters (``/abcde한국``)."""
+    match = _CJK_GLUE_RE.search(piece)
+    return piece[: match.start()] if match else piece
+
+
+def _tld_cut(piece: str) -> str:
+    """``piece`` cut after its top-level domain when ``-`` runs on from it, nothing after."""
+    match = _TLD_CUT_RE.match(piece)
+    return match.group(1) if match else piece
+
+
+def _possessive_cut(url: str) -> str:
+    """``url`` without a possessive ``'s`` (``http://t.co/x's website``)."""
+    return strip_url(url[:-2]) if url.endswith("'s") else url
 
 
 def _unglued(candidate: str) -> list[str]:
@@ -469,13 +548,38 @@ def _authority_cut(piece: str) -> str:
 
 def _plausible_host(url: str) -> bool:
     """Whether ``url``'s host is a host name (or an IPv6 address), not junk from the text."""
-    host = urlsplit(url).hostname or ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.netloc.startswith("@"):
+        return False  # an empty user name (http://@foo.com)
     if ":" in host:
         return True  # an IPv6 address, which urlsplit and httpx have checked
     host = host.removesuffix(".")
     if host == "www":
         return False  # a URL cut off after "www" or "www."
-    return all(_LABEL_RE.fullmatch(label) for label in host.split("."))
+    if _is_ipv4(host):
+        return True
+    labels = host.split(".")
+    if len(labels) == 1:
+        return bool(_LABEL_RE.fullmatch(host))  # a host of one name (http://host-name)
+    if not _top_level(labels[-1]):
+        return False  # no top-level domain (http://192.1.1/, http://a.x)
+    if "_" in labels[-2]:
+        return False  # a registrable name has no "_" (http://twitter_underscore.com)
+    return all(_LABEL_RE.fullmatch(label) for label in labels)
+
+
+def _is_ipv4(host: str) -> bool:
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _top_level(label: str) -> bool:
+    """Whether ``label`` can be a top-level domain: two letters or more, or IDNA (``xn--``)."""
+    return (label.isalpha() and len(label) >= 2) or label.lower().startswith("xn--")
 
 
 def unique(found: Iterable[CitedUrl]) -> list[CitedUrl]:
