@@ -81,6 +81,8 @@ def cut(original: Path, pages: list[int], target: Path) -> None:
     """Write the pages ``[first, last]`` of ``original`` to ``target`` with qpdf, annotations kept.
 
     qpdf copies the pages' objects as they are (pypdf's writer fails on some internal links).
+    The original is the primary input, so its Info dictionary stays: a reader that goes by the
+    Producer (Apache FOP hyphenates URLs) sees what it would see on the whole document.
     """
     first, last = pages
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -88,9 +90,9 @@ def cut(original: Path, pages: list[int], target: Path) -> None:
         [
             "qpdf",
             "--warning-exit-0",
-            "--empty",
+            str(original),  # the primary input: its Info dictionary (Producer) is kept
             "--pages",
-            str(original),
+            ".",
             f"{first}-{last}",
             "--",
             str(target),
