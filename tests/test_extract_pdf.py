@@ -374,10 +374,11 @@ def factsheet_pdf() -> tuple[bytes, dict[str, str]]:
     links: list[list[Link]] = [[] for _ in pages]
     reading = targets[-8:]  # the eight entries of "Weiterführende Literatur"
     _cited_links(pages, links, targets[:-8])
+    cited_first = [len(page_links) for page_links in links]
     _reading_list_links(pages, links, reading)
     titles: dict[str, str] = {}
     for number, page_links in enumerate(links):
-        for link in page_links:
+        for link in page_links[cited_first[number] :]:  # the reading list's own links
             if link.uri in reading:
                 piece = pages[number][link.line].text[link.start : link.end]
                 titles.setdefault(link.uri, piece)
@@ -412,7 +413,10 @@ def test_the_published_fact_sheet_cites_its_reading_list_with_the_titles(tmp_pat
         "https://www.kfw.de/PDF/Download-Center/Konzernthemen/Research/PDF-Dokumente-Fokus-"
         "Volkswirtschaft/Fokus-2021/Fokus-Nr.-318-Februar-2021-KI.pdf"
     ]
-    assert kfw.text == "KfW 2021"  # its first link, in the statistics, comes first
+    # first cited as "KfW 2021" in the statistics, then by its title in the reading list:
+    # the text that gives a title is the one kept, the first place stays
+    assert kfw.text.startswith("Künstliche Intelligenz: hohe Wachstumschancen")
+    assert kfw.where == "page 1 link"
 
 
 def test_the_text_widths_of_the_generator_are_the_ones_pdfium_measures() -> None:
@@ -446,3 +450,29 @@ def test_a_url_set_in_small_capitals_of_an_expert_font_is_read_as_letters() -> N
     layer = _TextLayer(f"see https://www.{small}.org/ \uf732\uf730\uf732\uf731")
     found = _text_urls(layer, "page 1", False)  # type: ignore[arg-type]
     assert [c.url for c in found] == ["https://www.example.org/"]
+
+
+def test_extract_write_gives_the_published_fact_sheet_s_reading_list_its_titles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11, point 3: ``extract --write`` on the fact sheet's PDF proposes, for each
+    entry of its reading list, the title that entry prints (the KfW study is cited as "KfW
+    2021" in the statistics first: the reading list's title is the one proposed)."""
+    from factlinks._cli import main
+
+    data, titles = factsheet_pdf()
+    monkeypatch.chdir(tmp_path)
+    Path("factsheet-ki.pdf").write_bytes(data)
+    Path("sources.toml").write_text("# the fact sheet's citations\n", "utf-8")
+    assert main(["extract", "factsheet-ki.pdf", "--sources", "sources.toml", "--write"]) == 0
+    capsys.readouterr()
+    sources = {s.url: s for s in factlinks.load_sources("sources.toml")}
+    assert set(sources) == registry_urls()
+    assert len(titles) == 8
+    for url in titles:
+        assert sources[url].proposed_title, (url, sources[url])
+    published = tomllib.loads((REPO / "sources.toml").read_text("utf-8"))
+    expected = {s["url"]: s.get("title") for s in published["source"]}
+    kfw = next(url for url in titles if "kfw.de" in url)
+    assert sources[kfw].proposed_title == expected[kfw]  # the registry's own title
+    assert sources[kfw].citation == expected[kfw] + ")"  # the link's text, as printed

@@ -52,12 +52,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from .._registry.validate import url_problem
 from .interface import CitedUrl
+from .proposals import propose
 
 __all__ = [
     "SOFT_HYPHEN",
@@ -583,11 +584,29 @@ def _top_level(label: str) -> bool:
 
 
 def unique(found: Iterable[CitedUrl]) -> list[CitedUrl]:
-    """``found`` with each URL once, where it first appears."""
-    seen: set[str] = set()
-    result = []
+    """``found`` with each URL once, where it first appears, with the best text it is cited
+    with: the first that gives a title (a URL first cited as "KfW 2021" in the text and then
+    by its title in the reading list takes the reading list's), else the first there is.
+
+    Only a URL cited more than once has its texts weighed (:func:`.proposals.propose`).
+    """
+    first: dict[str, CitedUrl] = {}
+    settled: set[str] = set()  # URLs whose kept text gives a title
     for cited in found:
-        if cited.url not in seen:
-            seen.add(cited.url)
-            result.append(cited)
-    return result
+        known = first.get(cited.url)
+        if known is None:
+            first[cited.url] = cited
+        elif cited.url in settled or not cited.text:
+            continue
+        elif known.text and _gives_title(known.text):
+            settled.add(cited.url)
+        elif _gives_title(cited.text):
+            first[cited.url] = replace(known, text=cited.text)
+            settled.add(cited.url)
+        elif not known.text:
+            first[cited.url] = replace(known, text=cited.text)
+    return list(first.values())
+
+
+def _gives_title(text: str) -> bool:
+    return propose(text).title is not None
