@@ -28,7 +28,7 @@ from factlinks._extract.scaffold import cited_sources, registry_text, settings_b
 from factlinks._files import create_atomically
 from factlinks._registry.validate import SETTINGS_KEYS
 from farm import Farm, Reply
-from pdfgen import make_pdf
+from pdfgen import Link, column, make_laid_out_pdf, make_pdf
 
 # -- a folder of documents --------------------------------------------------------------------
 
@@ -671,6 +671,26 @@ TITLED_MD = """# Brief
 - [Künstliche Intelligenz im Mittelstand](https://docs.example.org/ki.pdf)
 - [Leitfaden zur Datenstrategie für KMU](https://www.programme.example/leitfaden/)
 """
+TITLED_PDF = make_laid_out_pdf(
+    [
+        column(
+            [
+                "Weitere Literatur",
+                "",
+                "Datenökonomie im Mittelstand",
+                "",
+                "Studie zur Robotik in der Pflege",
+            ]
+        )
+    ],
+    [
+        [
+            Link("https://docs.example.org/daten.pdf", 1),
+            Link("https://docs.example.org/studie.pdf", 2),
+        ]
+    ],
+)
+"""A PDF whose reading list sets its links over the titles, as a typesetter does."""
 TITLED_HTML = (
     "<!DOCTYPE html><html><body><ul>"
     '<li><a href="https://stats.example/monitor.html">KI-Monitor 2021: Status quo der '
@@ -688,6 +708,7 @@ def test_init_then_check_confirms_or_demotes_the_titles_proposed_from_link_text(
     (docs / "brief.md").write_text(TITLED_MD, "utf-8")
     (docs / "web" / "page.html").write_text(TITLED_HTML, "utf-8")
     (docs / "reading.pdf").write_bytes(make_pdf(["Reading list"], links=PDF_LINKS))
+    (docs / "report.pdf").write_bytes(TITLED_PDF)
     assert main(["init", str(docs)]) == 0
     proposed = {s.url: s.proposed_title for s in factlinks.load_sources("sources.toml")}
     assert proposed == {
@@ -695,6 +716,8 @@ def test_init_then_check_confirms_or_demotes_the_titles_proposed_from_link_text(
         "https://www.programme.example/leitfaden/": "Leitfaden zur Datenstrategie für KMU",
         "https://docs.example.org/annex.pdf": None,
         "https://stats.example/monitor.html": "KI-Monitor 2021: Status quo der KI-Nutzung",
+        "https://docs.example.org/daten.pdf": "Datenökonomie im Mittelstand",
+        "https://docs.example.org/studie.pdf": "Studie zur Robotik in der Pflege",
     }
     with Farm() as farm:
         farm.add_host(
@@ -702,6 +725,8 @@ def test_init_then_check_confirms_or_demotes_the_titles_proposed_from_link_text(
             {
                 "/ki.pdf": Reply.pdf(make_pdf(["Künstliche Intelligenz im Mittelstand"])),
                 "/annex.pdf": Reply.pdf(make_pdf(["Annex"])),
+                "/daten.pdf": Reply.pdf(make_pdf(["Datenökonomie im Mittelstand", "2021"])),
+                "/studie.pdf": Reply.pdf(make_pdf(["Jahresbericht 2021"])),
             },
         )
         farm.add_host("www.programme.example", {"/leitfaden/": Reply.html("x", title="Start")})
@@ -719,8 +744,12 @@ def test_init_then_check_confirms_or_demotes_the_titles_proposed_from_link_text(
     assert settled["https://stats.example/monitor.html"].title == (
         "KI-Monitor 2021: Status quo der KI-Nutzung"
     )
-    demoted = settled["https://www.programme.example/leitfaden/"]
-    assert (demoted.title, demoted.proposed_title) == (None, None)
-    assert demoted.citation == "Leitfaden zur Datenstrategie für KMU"
+    assert settled["https://docs.example.org/daten.pdf"].title == "Datenökonomie im Mittelstand"
+    for url, text in (
+        ("https://www.programme.example/leitfaden/", "Leitfaden zur Datenstrategie für KMU"),
+        ("https://docs.example.org/studie.pdf", "Studie zur Robotik in der Pflege"),
+    ):
+        demoted = settled[url]
+        assert (demoted.title, demoted.proposed_title, demoted.citation) == (None, None, text)
     assert any("was not confirmed" in note for note in report["notes"])
     capsys.readouterr()
