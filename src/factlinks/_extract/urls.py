@@ -43,6 +43,8 @@ cmark-gfm, twitter-text, Django, urlextract, the CommonMark spec, lychee, pypi-s
   there (``http://domain.com-that-…``); no empty user name (``http://@foo.com``); IPv4 and
   IPv6 addresses (``http://[::1]/``) are kept, and so are hosts of one name
   (``http://localhost:8000``, ``http://host-name``);
+- a ``t.co`` link (Twitter's shortener) ends where its path of letters and digits ends
+  (``http://t.co/8MkmHU0k+c``);
 - a line that starts like a link without a scheme (``example.com/path``) does not continue the
   URL of the line before unless that URL ends in a separator (``/``, ``-``, ``.``, …).
 """
@@ -127,6 +129,8 @@ _CJK_GLUE_RE = re.compile(
 """A CJK character glued to ASCII letters or digits: the text after a URL, not its path."""
 _TLD_CUT_RE = re.compile(r"(https?://[^/?#]*\.[^\W\d_]{2,})-[^/?#.]*$", re.IGNORECASE)
 """A host whose top-level label runs on into ``-…`` (``domain.com-that-you-…``)."""
+_TCO_RE = re.compile(r"https?://t\.co/[A-Za-z0-9]+", re.IGNORECASE)
+"""A link of Twitter's shortener: its path is letters and digits, nothing else."""
 _SCHEMELESS_RE = re.compile(r"[^\W_][\w-]*(?:\.[\w-]+)*\.[^\W\d_]{2,}/")
 """The start of a link without a scheme (``example.com/path``)."""
 
@@ -469,7 +473,7 @@ def _text_urls(candidate: str, before: str = "") -> list[str]:
     for piece in _unglued(candidate):
         url = _bracket_cut(before, _glue_cut(piece))
         before = piece[-1]
-        url = _possessive_cut(strip_url(_tld_cut(_authority_cut(url))))
+        url = _short_cut(_possessive_cut(strip_url(_tld_cut(_authority_cut(url)))))
         if valid_url(url) and _plausible_host(url):
             urls.append(url)
     return urls
@@ -511,6 +515,13 @@ def _tld_cut(piece: str) -> str:
     """``piece`` cut after its top-level domain when ``-`` runs on from it, nothing after."""
     match = _TLD_CUT_RE.match(piece)
     return match.group(1) if match else piece
+
+
+def _short_cut(url: str) -> str:
+    """``url`` cut after its path when it is a ``t.co`` link: Twitter's shortener makes paths
+    of letters and digits only, so what follows is the text's (``http://t.co/FNkPfmii-``)."""
+    match = _TCO_RE.match(url)
+    return match.group() if match else url
 
 
 def _possessive_cut(url: str) -> str:
