@@ -2,7 +2,9 @@
 
 Reads ``tests/fixtures/url_suites/*.toml`` (linkify-it's fixtures, cmark-gfm's autolink
 examples, twitter-text's conformance cases, the CommonMark spec's examples, lychee's
-Markdown and HTML extractor tests, issue 11's cases), runs each in-scope case through the
+Markdown and HTML extractor tests, the tests of Django's urlize, urlextract, pypi-simple,
+Rinku, Scrapy's link extractor, muffet, markdown-link-extractor and markdown-it-py's
+linkify, issue 11's cases), runs each in-scope case through the
 reader its table names (text rules, Markdown or HTML reader) and prints, per suite, the
 cases, precision and recall, then each case that fails (``-v``).
 

@@ -1,7 +1,8 @@
 """The URL readers against public URL-extractor suites and issue 11's own cases.
 
-Text rules: linkify-it, cmark-gfm, twitter-text, Django's urlize, urlextract; Markdown reader:
-the CommonMark spec, lychee; HTML reader: lychee, pypi-simple. The bar is issue 11's: precision
+Text rules: linkify-it, cmark-gfm, twitter-text, Django's urlize, urlextract, Rinku; Markdown
+reader: the CommonMark spec, lychee, markdown-link-extractor, markdown-it-py's linkify; HTML
+reader: lychee, pypi-simple, Scrapy, muffet. The bar is issue 11's: precision
 and recall of at least 0.97 for http(s) URLs on each suite. A suite not yet at the bar is a
 strict xfail (``BELOW_BAR``): it says what is missing, and the test fails as soon as the
 suite passes, so the mark cannot outlive the gap.
@@ -15,8 +16,13 @@ from url_suites import READERS, TABLES, all_scores, load_cases
 
 BAR = 0.97
 SCORES = {score.suite: score for score in all_scores()}
-BELOW_BAR: dict[str, str] = {}
-"""Suites under the bar today, with what is missing (see benchmarks/README.md): none now."""
+BELOW_BAR: dict[str, str] = {
+    "scrapy/link_extractor": "an href with a space inside (`page 4.html`) is left out,"
+    " where a URL parser percent-encodes the space (`page%204.html`)",
+    "muffet/link_finder": "an href with a space inside (`http://foo.com/a b`) is left out,"
+    " where a URL parser percent-encodes the space (`a%20b`)",
+}
+"""Suites under the bar today, with what is missing (see benchmarks/README.md)."""
 
 
 def _marked(suite: str) -> object:

@@ -35,6 +35,11 @@ TABLES = (
     "lychee_markdown.toml",
     "lychee_html.toml",
     "pypi_simple.toml",
+    "rinku.toml",
+    "scrapy.toml",
+    "markdown_link_extractor.toml",
+    "markdown_it_py_linkify.toml",
+    "muffet.toml",
 )
 PLACES = ("line", "paragraph", "example", "number", "test")
 """The keys that say where a case is in its suite, the first a case has is shown."""
