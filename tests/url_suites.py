@@ -40,6 +40,7 @@ TABLES = (
     "markdown_link_extractor.toml",
     "markdown_it_py_linkify.toml",
     "muffet.toml",
+    "bleach.toml",
 )
 PLACES = ("line", "paragraph", "example", "number", "test")
 """The keys that say where a case is in its suite, the first a case has is shown."""
