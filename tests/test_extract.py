@@ -602,6 +602,21 @@ def test_an_href_that_is_no_url_against_a_base_that_is_none_is_left_out() -> Non
     assert [c.url for c in read_html(page, "brief")] == []  # '//a.example/ok' has no scheme
 
 
+def test_an_href_is_read_as_a_url_parser_reads_it() -> None:
+    # A space inside is percent-encoded and a line break taken out, as a browser does; a space
+    # in the host leaves no URL.
+    page = (
+        b"<base href='http://b.example/dir/'><a href='page 4.html'>4</a>"
+        b"<a href='http://a.example/Annual Report.pdf?q=a b'>r</a>"
+        b"<a href='http://a.example/long/\n path'>w</a><a href='http://a b.example/'>h</a>"
+    )
+    assert [c.url for c in read_html(page, "brief")] == [
+        "http://b.example/dir/page%204.html",
+        "http://a.example/Annual%20Report.pdf?q=a%20b",
+        "http://a.example/long/%20path",
+    ]
+
+
 def test_a_pdf_with_a_password_is_a_document_error(tmp_path: Path) -> None:
     import io
 

@@ -133,6 +133,11 @@ def urls(text: str, *, include_code: bool = False) -> list[str]:
             ["https://b.example/", "https://a.example/", "https://b.example/"],
             id="in-order-duplicates-kept-by-the-reader",
         ),
+        pytest.param(
+            "[a](<https://a.example/a b>) <a href='https://h.example/x y'>h</a>",
+            ["https://a.example/a%20b", "https://h.example/x%20y"],
+            id="a-space-in-a-target-is-percent-encoded",
+        ),
     ],
 )
 def test_read_markdown(text: str, expected: list[str]) -> None:

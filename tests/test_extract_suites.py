@@ -17,10 +17,6 @@ from url_suites import READERS, TABLES, all_scores, load_cases
 BAR = 0.97
 SCORES = {score.suite: score for score in all_scores()}
 BELOW_BAR: dict[str, str] = {
-    "scrapy/link_extractor": "an href with a space inside (`page 4.html`) is left out,"
-    " where a URL parser percent-encodes the space (`page%204.html`)",
-    "muffet/link_finder": "an href with a space inside (`http://foo.com/a b`) is left out,"
-    " where a URL parser percent-encodes the space (`a%20b`)",
     "bleach/linkify": "a `:` after the host that starts no port (`http://bar.com:xkcd`,"
     " non-ASCII digits) leaves no URL where bleach ends it before the `:`; a scheme glued"
     " to letters (`foohttp://bar`) is read as one; both kept by choice (benchmarks/README.md)",

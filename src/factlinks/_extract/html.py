@@ -15,7 +15,7 @@ from bs4 import Tag
 
 from .interface import CitedUrl, parser_failure
 from .proposals import looks_like_url
-from .urls import valid_url
+from .urls import link_target, valid_url
 
 __all__ = ["read_html"]
 
@@ -43,17 +43,17 @@ def read_html(data: bytes, document: str) -> list[CitedUrl]:
             tags = [t for t in soup.find_all(["a", "area"], href=True) if isinstance(t, Tag)]
     except Exception as exc:  # lxml and bs4 on hostile markup
         raise parser_failure("the HTML cannot be parsed", exc) from exc
-    base = str(base_tag["href"]).strip() if isinstance(base_tag, Tag) else ""
+    base = link_target(str(base_tag["href"])) if isinstance(base_tag, Tag) else ""
     found = []
     blocks: dict[int, str] = {}
     for tag in tags:
-        href = str(tag["href"]).strip()
+        href = link_target(str(tag["href"]))
         if href.startswith("#"):
             continue  # a place on the same page, not a citation
         if tag.find_parent(_CODE) is not None:
             continue  # a link in code is an example, as in Markdown
-        # An explicit target, as written (HTML strips only the white space around it): never
-        # trimmed like a URL in prose, whose final "." or ")" may be the sentence's.
+        # An explicit target, as written save the white space a URL parser removes or encodes:
+        # never trimmed like a URL in prose, whose final "." or ")" may be the sentence's.
         url = _join(base, href)
         if valid_url(url):
             found.append(CitedUrl(url, document, f"<{tag.name} href>", _text_of(tag, blocks)))

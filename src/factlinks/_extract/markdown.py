@@ -42,7 +42,7 @@ from markdown_it.token import Token
 from .interface import CitedUrl, parser_failure
 from .proposals import looks_like_url
 from .text import decode
-from .urls import urls_in_text, valid_url
+from .urls import link_target, urls_in_text, valid_url
 
 __all__ = ["read_markdown", "read_markdown_with_code"]
 
@@ -139,6 +139,8 @@ class _Found:
     """(line, URL): sorted by line at the end, as bare URLs are found paragraph by paragraph."""
 
     def add(self, line: int, url: str, where: str, text: str = "") -> None:
+        """Cites the link target ``url`` (as a URL parser reads it) if it is a URL to check."""
+        url = link_target(url)
         if valid_url(url):
             self.items.append((line, CitedUrl(url, self.document, f"line {line}{where}", text)))
 

@@ -66,6 +66,7 @@ __all__ = [
     "SOFT_HYPHEN",
     "Layout",
     "entry_text",
+    "link_target",
     "strip_url",
     "unique",
     "urls_in_lines",
@@ -174,6 +175,23 @@ def valid_url(url: str) -> bool:
     ``extract --write`` never appends a URL the registry then refuses.
     """
     return url_problem(url) is None
+
+
+_TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
+_SCHEME_AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#]*)?")
+
+
+def link_target(href: str) -> str:
+    """An explicit link target (an HTML ``href``, a Markdown destination) as a URL parser
+    reads it (the WHATWG URL standard): the white space around it and any tab or newline in it
+    removed, a space in its path, query or fragment percent-encoded (``page 4.html`` gives
+    ``page%204.html``, the URL a browser fetches). A space in the host stays, so the target
+    stays no valid URL. Nothing else is changed: the target is otherwise kept as written.
+    """
+    target = href.strip().translate(_TAB_NEWLINE)
+    prefix = _SCHEME_AUTHORITY.match(target)
+    end = prefix.end() if prefix else 0
+    return target[:end] + target[end:].replace(" ", "%20")
 
 
 class Layout(Protocol):
