@@ -773,3 +773,29 @@ def test_the_fact_sheet_reading_list_in_markdown_gives_titles(style: str) -> Non
     sources, _ = new_sources(cited, (), today=dt.date(2026, 12, 2))
     assert [s.proposed_title for s in sources] == [t for _, _, t in READING_LIST]
     assert all(s.citation and s.citation.endswith(s.proposed_title or "") for s in sources[:2])
+
+
+@pytest.mark.parametrize(
+    ("written", "newline"),
+    [
+        pytest.param(f'" {TITLE} "', "\n", id="spaces-the-loader-strips"),
+        pytest.param('"""' + TITLE.replace(" im ", " im\n") + '"""', "\r\n", id="crlf-multi-line"),
+    ],
+)
+def test_a_proposal_written_as_the_loader_reads_it_is_settled(
+    run_check: CheckRunner, tmp_path: Path, written: str, newline: str
+) -> None:
+    # The loader strips a title and reads a CRLF in a multi-line string as LF; the edit must
+    # see the same value, or no proposal of the file is settled (the run only warns).
+    text = (
+        '[[source]]\nid = "right"\nurl = "https://a.test/right"\n'
+        f"proposed_title = {written}\n\n"
+        '[[source]]\nid = "wrong"\nurl = "https://a.test/wrong"\n'
+        f'proposed_title = "{TITLE}"\n'
+    )
+    path = tmp_path / "sources.toml"
+    path.write_bytes(text.replace("\n", newline).encode())
+    report = _check(run_check, list(factlinks.load_sources(path)))
+    settled = write_settled_titles(path, report.results)
+    assert (settled.confirmed, settled.kept_as_citation) == (("right",), ("wrong",))
+    assert "proposed_title" not in path.read_text("utf-8")
