@@ -283,6 +283,18 @@ def test_no_text_proposes_nothing() -> None:
     assert propose("  •  ") == Proposal(None, None)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("\x05MHi\x00 Energy Report Annual \x18\x1b", id="control-characters"),
+        pytest.param("Annual Energy \ufffd\ufffd Report of 2024", id="replacement-characters"),
+    ],
+)
+def test_bytes_of_a_binary_file_are_no_citation(text: str) -> None:
+    # A binary file named .md is read as text: its bytes around a URL are no citation.
+    assert propose(text) == Proposal(None, None)
+
+
 def test_title_of_reads_a_citation_not_raw_text() -> None:
     # title_of is the second step: the lead-in is citation_of's to remove.
     assert title_of("KfW (2021): Künstliche Intelligenz im Mittelstand.") == (
