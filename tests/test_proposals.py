@@ -338,6 +338,11 @@ WEB = {
     "https://a.test/refused": httpx.Response(403),
     "https://a.test/html-for-pdf": httpx.Response(200, html=PAGE),
     "https://a.test/right.pdf": _pdf(f"KfW Research\n{TITLE}\nFebruar 2021"),
+    "https://a.test/meta.pdf": httpx.Response(
+        200,
+        content=pdfgen.make_pdf(["KfW Research\nFebruar 2021"], title=TITLE),
+        headers={"Content-Type": "application/pdf"},
+    ),
     "https://a.test/scan.pdf": httpx.Response(
         200, content=pdfgen.make_pdf_without_text(), headers={"Content-Type": "application/pdf"}
     ),
@@ -372,6 +377,7 @@ def _check(run_check: CheckRunner, sources: list[Source]) -> factlinks.Report:
     [
         pytest.param("right", Status.OK, "confirmed", id="html-title-confirmed"),
         pytest.param("right.pdf", Status.OK, "confirmed", id="pdf-text-confirmed"),
+        pytest.param("meta.pdf", Status.OK, "confirmed", id="pdf-metadata-only-confirmed"),
         pytest.param("wrong", Status.OK, "citation", id="not-in-the-page-kept-as-citation"),
         pytest.param("scan.pdf", Status.OK, "citation", id="no-text-layer-kept-as-citation"),
         pytest.param("gone", Status.DEAD, "pending", id="dead-waits"),
