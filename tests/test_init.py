@@ -103,6 +103,19 @@ def test_a_folder_is_walked_in_order_skipping_hidden_folders_node_modules_and_ve
     assert not found.stdin
 
 
+def test_the_reports_of_an_earlier_check_are_no_documents(tmp_path: Path) -> None:
+    # `check .` writes factlinks-report/ into the folder it reads: the next `check .` or
+    # `init .` must not take those reports (which link every source) for a citing document.
+    (tmp_path / "notes.md").write_text("[Our Annual Report](https://example.org/a)\n", "utf-8")
+    reports = tmp_path / "factlinks-report"
+    reports.mkdir()
+    (reports / "report.md").write_text("- `a` (ok) — <https://example.org/a>\n", "utf-8")
+    (reports / "report.html").write_text('<a href="https://example.org/a">a</a>', "utf-8")
+    assert relative(find_documents([tmp_path]).files, tmp_path) == ["notes.md"]
+    # Named on its own, a report is read as any file is.
+    assert find_documents([reports / "report.md"]).files == (reports / "report.md",)
+
+
 NO_DRAFTS = ["brief.md", "reading.pdf", "web/deep/notes.txt", "web/page.html"]
 
 

@@ -313,7 +313,7 @@ def _add_document_options(parser: argparse.ArgumentParser, *, what: str = "") ->
         default=[],
         metavar="GLOB",
         help=f"{what}in folders, leave out the files and folders that match (repeatable); "
-        "hidden ones, node_modules and virtual environments are always left out",
+        "hidden ones, node_modules, factlinks-report and virtual environments are always left out",
     )
     parser.add_argument(
         "--name",

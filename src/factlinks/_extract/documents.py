@@ -3,8 +3,9 @@
 A folder is walked recursively, in a fixed order (entries sorted by name, depth first), for the
 files that match an include glob (:data:`DEFAULT_INCLUDE`: the suffixes ``extract`` reads) and
 no exclude glob. Hidden files and folders (a name starting with ``.``, so ``.git`` too),
-``node_modules``, ``__pycache__`` and Python virtual environments (a folder holding
-``pyvenv.cfg``) are not walked into. Symbolic links are followed, each folder at most once, so a
+``node_modules``, ``__pycache__``, ``factlinks-report`` (the reports of ``check``, which link
+every source) and Python virtual environments (a folder holding ``pyvenv.cfg``) are not walked
+into. Symbolic links are followed, each folder at most once, so a
 link loop ends. A file named on its own is read whatever the globs say.
 
 Globs are matched without regard to case. A glob without ``/`` is matched against the name of
@@ -62,8 +63,9 @@ DEFAULT_INCLUDE = (
     "*.text",
 )
 """The files a walked folder gives by default: the types ``extract`` has a reader for."""
-SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
-"""Folders never walked into (besides hidden ones and virtual environments)."""
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "factlinks-report"})
+"""Folders never walked into (besides hidden ones and virtual environments); the reports
+``check`` writes by default (``--out``) link every source and are no citing document."""
 MAX_STDIN_BYTES = 256 * 1024**2
 """Standard input larger than this (256 MiB) is refused."""
 
