@@ -116,6 +116,14 @@ def test_the_reports_of_an_earlier_check_are_no_documents(tmp_path: Path) -> Non
     assert find_documents([reports / "report.md"]).files == (reports / "report.md",)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_walk_gives_no_named_pipe(tmp_path: Path) -> None:
+    # Opening a FIFO blocks until a writer comes: a walk that gave one would hang the run.
+    (tmp_path / "notes.md").write_text("https://example.org/a\n", "utf-8")
+    os.mkfifo(tmp_path / "pipe.md")
+    assert relative(find_documents([tmp_path]).files, tmp_path) == ["notes.md"]
+
+
 NO_DRAFTS = ["brief.md", "reading.pdf", "web/deep/notes.txt", "web/page.html"]
 
 
