@@ -389,6 +389,21 @@ def test_init_names_unreadable_documents_and_writes_the_rest(
     assert [s.url for s in factlinks.load_sources("sources.toml")] == EXPECTED_URLS
 
 
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="file names must be Unicode")
+def test_init_of_a_file_named_in_latin_1_writes_a_registry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A name that is not UTF-8 (an old archive unpacked) is surrogates in Python; the
+    # registry, written as UTF-8, has the name with its undecodable bytes replaced.
+    (tmp_path / "docs").mkdir()
+    name = os.fsdecode(b"r\xe9sum\xe9.md")
+    (tmp_path / "docs" / name).write_text("[Our Annual Report](https://example.org/a)\n")
+    assert main(["init", "docs"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    (source,) = factlinks.load_sources("sources.toml")
+    assert source.cited_in == ("r\ufffdsum\ufffd",)
+
+
 def test_init_writes_nothing_when_no_document_can_be_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

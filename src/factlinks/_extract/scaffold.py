@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import BinaryIO
 
 import tomlkit
@@ -80,11 +81,13 @@ def read_documents(
     names: list[str] = []
     for file in found.files:
         try:
-            cited.extend(extract_urls(file, include_code=include_code))
+            urls = extract_urls(file, include_code=include_code)
         except DocumentError as exc:
             report(exc)
         else:
-            names.append(file.stem)
+            name = _document_name(file)
+            cited.extend(dataclasses.replace(url, document=name) for url in urls)
+            names.append(name)
     if found.stdin:
         try:
             if stdin is None:
@@ -97,6 +100,12 @@ def read_documents(
         else:
             names.append(stdin_document(stdin_name))
     return Reading(tuple(cited), tuple(dict.fromkeys(names)))
+
+
+def _document_name(file: Path) -> str:
+    """The ``cited_in`` name of ``file``: its stem, with the bytes of a name that is not UTF-8
+    (surrogates in Python) as U+FFFD, so the registry can be written as UTF-8."""
+    return file.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def cited_sources(
