@@ -402,6 +402,15 @@ def test_init_of_a_file_named_in_latin_1_writes_a_registry(
     assert "Traceback" not in capsys.readouterr().err
     (source,) = factlinks.load_sources("sources.toml")
     assert source.cited_in == ("r\ufffdsum\ufffd",)
+    # Named on the command line (the header names it), and as the name of stdin.
+    assert main(["init", f"docs/{name}", "-o", "named.toml"]) == 0
+    assert "# The sources cited in docs/r\ufffdsum\ufffd.md:" in Path("named.toml").read_text()
+    stdin = io.TextIOWrapper(io.BytesIO(b"https://example.org/b\n"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "stdin", stdin)
+        assert main(["init", "-", "--name", name, "-o", "stdin.toml"]) == 0
+    (source,) = factlinks.load_sources("stdin.toml")
+    assert source.cited_in == ("r\ufffdsum\ufffd",)
 
 
 def test_init_writes_nothing_when_no_document_can_be_read(

@@ -105,7 +105,7 @@ def read_documents(
 def _document_name(file: Path) -> str:
     """The ``cited_in`` name of ``file``: its stem, with the bytes of a name that is not UTF-8
     (surrogates in Python) as U+FFFD, so the registry can be written as UTF-8."""
-    return file.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _utf8(file.stem)
 
 
 def cited_sources(
@@ -278,8 +278,14 @@ def registry_text(
 ) -> str:
     """The ``sources.toml`` that ``factlinks init`` writes: a header saying how it was made
     and what to do next, ``[settings]`` commented out at the defaults, then a ``[[source]]``
-    per source under its note."""
-    head = _header(documents, today, len(sources), unread) + "\n" + settings_block()
+    per source under its note. File names that are not UTF-8 (surrogates in Python) have
+    U+FFFD for their bytes, so the text can be written as UTF-8."""
+    head = _utf8(_header(documents, today, len(sources), unread)) + "\n" + settings_block()
     if not sources:
         return head + "\n# No URLs were found in these documents.\n"
-    return TomlFormat().append(head, sources, notes=notes)
+    return _utf8(TomlFormat().append(head, sources, notes=notes))
+
+
+def _utf8(text: str) -> str:
+    """``text`` with the surrogates of undecodable file-name bytes as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
