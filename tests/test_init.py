@@ -282,6 +282,20 @@ def test_cited_sources_merge_the_documents_that_cite_a_url() -> None:
     assert "# Also cited in annex.\n[[source]]" in text
 
 
+def test_the_header_of_a_registry_written_elsewhere_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.md").write_text("[Our Annual Report](https://example.org/a)\n", "utf-8")
+    assert main(["init", "notes.md", "-o", "regs/mine.toml"]) == 2  # no folder regs/
+    (tmp_path / "regs").mkdir()
+    assert main(["init", "notes.md", "-o", "regs/mine.toml"]) == 0
+    assert "run 'factlinks check regs/mine.toml'" in capsys.readouterr().err
+    text = (tmp_path / "regs" / "mine.toml").read_text("utf-8")
+    assert "# 2. Run `factlinks check regs/mine.toml`" in text
+    assert "--sources regs/mine.toml" in text
+    assert "./sources.toml" not in text
+
+
 def test_init_writes_a_commented_registry_of_a_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

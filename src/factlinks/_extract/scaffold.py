@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -243,7 +244,10 @@ def _named(documents: Sequence[str]) -> str:
     return f"{shown} and {len(documents) - 4} more" if len(documents) > 4 else shown
 
 
-def _header(documents: Sequence[str], today: dt.date, count: int, unread: int) -> str:
+def _header(documents: Sequence[str], today: dt.date, count: int, unread: int, output: str) -> str:
+    output = shlex.quote(output)
+    check = "factlinks check" + ("" if output == "sources.toml" else f" {output}")
+    reads = "it reads ./sources.toml; " if output == "sources.toml" else ""
     lines = [
         f"The sources cited in {_named(documents) or 'no documents'}:",
         f"{count} URL(s), found by factlinks init {__version__} on {today}.",
@@ -257,11 +261,11 @@ def _header(documents: Sequence[str], today: dt.date, count: int, unread: int) -
         "   `citation` and `proposed_title` come from the text each link is set on; give the",
         "   others a `title` (the title the cited document shows: factlinks then checks that",
         "   it is still there, not only that the URL answers).",
-        "2. Run `factlinks check` (it reads ./sources.toml; -h for its options) and read",
+        f"2. Run `{check}` ({reads}-h for its options) and read",
         "   factlinks-report/report.md. It settles each `proposed_title`: one the cited",
         "   document shows becomes its `title`; one it does not show is dropped (the text",
         "   stays as `citation`).",
-        "3. When the documents cite more, `factlinks extract DOC --sources sources.toml",
+        f"3. When the documents cite more, `factlinks extract DOC --sources {output}",
         "   --write` adds the new URLs; `factlinks fix` follows moved ones.",
         "Every key is described in the README, section 'The registry: sources.toml'.",
     ]
@@ -275,12 +279,14 @@ def registry_text(
     *,
     today: dt.date,
     unread: int = 0,
+    output: str = "sources.toml",
 ) -> str:
     """The ``sources.toml`` that ``factlinks init`` writes: a header saying how it was made
     and what to do next, ``[settings]`` commented out at the defaults, then a ``[[source]]``
-    per source under its note. File names that are not UTF-8 (surrogates in Python) have
+    per source under its note; ``output`` is the file's name as the next commands take it.
+    File names that are not UTF-8 (surrogates in Python) have
     U+FFFD for their bytes, so the text can be written as UTF-8."""
-    head = _utf8(_header(documents, today, len(sources), unread)) + "\n" + settings_block()
+    head = _utf8(_header(documents, today, len(sources), unread, output)) + "\n" + settings_block()
     if not sources:
         return head + "\n# No URLs were found in these documents.\n"
     return _utf8(TomlFormat().append(head, sources, notes=notes))
