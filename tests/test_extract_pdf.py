@@ -16,7 +16,7 @@ import pytest
 
 import factlinks
 from factlinks._extract.pdf import read_pdf
-from pdfgen import Link, Placed, column, make_laid_out_pdf, text_width, wrap
+from pdfgen import Link, Placed, column, make_laid_out_pdf, make_pdf, text_width, wrap
 
 REPO = Path(__file__).resolve().parent.parent
 FACTSHEET = REPO / "examples" / "factsheet-ki.txt"
@@ -476,3 +476,19 @@ def test_extract_write_gives_the_published_fact_sheet_s_reading_list_its_titles(
     kfw = next(url for url in titles if "kfw.de" in url)
     assert sources[kfw].proposed_title == expected[kfw]  # the registry's own title
     assert sources[kfw].citation == expected[kfw] + ")"  # the link's text, as printed
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        pytest.param(b"\\303\\274", id="utf-8-bytes-as-hyperref-writes-them"),
+        pytest.param(b"\\374", id="not-utf-8-read-as-latin-1"),
+    ],
+)
+def test_a_link_uri_in_utf_8_is_read_as_utf_8(stored: bytes) -> None:
+    # A /URI string is bytes; LaTeX's hyperref and others store an IRI's UTF-8 bytes, so
+    # Künstliche must not become KÃ¼nstliche (a URL that answers 404 every night).
+    placeholder = "Z" * len(stored)
+    data = make_pdf(["Reading list"], links=[f"https://a.example/wiki/K{placeholder}nstliche"])
+    data = data.replace(placeholder.encode(), stored)
+    assert urls(data) == ["https://a.example/wiki/Künstliche"]

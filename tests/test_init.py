@@ -103,6 +103,27 @@ def test_a_folder_is_walked_in_order_skipping_hidden_folders_node_modules_and_ve
     assert not found.stdin
 
 
+def test_the_reports_of_an_earlier_check_are_no_documents(tmp_path: Path) -> None:
+    # `check .` writes factlinks-report/ into the folder it reads: the next `check .` or
+    # `init .` must not take those reports (which link every source) for a citing document.
+    (tmp_path / "notes.md").write_text("[Our Annual Report](https://example.org/a)\n", "utf-8")
+    reports = tmp_path / "factlinks-report"
+    reports.mkdir()
+    (reports / "report.md").write_text("- `a` (ok) — <https://example.org/a>\n", "utf-8")
+    (reports / "report.html").write_text('<a href="https://example.org/a">a</a>', "utf-8")
+    assert relative(find_documents([tmp_path]).files, tmp_path) == ["notes.md"]
+    # Named on its own, a report is read as any file is.
+    assert find_documents([reports / "report.md"]).files == (reports / "report.md",)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_walk_gives_no_named_pipe(tmp_path: Path) -> None:
+    # Opening a FIFO blocks until a writer comes: a walk that gave one would hang the run.
+    (tmp_path / "notes.md").write_text("https://example.org/a\n", "utf-8")
+    os.mkfifo(tmp_path / "pipe.md")
+    assert relative(find_documents([tmp_path]).files, tmp_path) == ["notes.md"]
+
+
 NO_DRAFTS = ["brief.md", "reading.pdf", "web/deep/notes.txt", "web/page.html"]
 
 
@@ -261,6 +282,20 @@ def test_cited_sources_merge_the_documents_that_cite_a_url() -> None:
     assert "# Also cited in annex.\n[[source]]" in text
 
 
+def test_the_header_of_a_registry_written_elsewhere_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.md").write_text("[Our Annual Report](https://example.org/a)\n", "utf-8")
+    assert main(["init", "notes.md", "-o", "regs/mine.toml"]) == 2  # no folder regs/
+    (tmp_path / "regs").mkdir()
+    assert main(["init", "notes.md", "-o", "regs/mine.toml"]) == 0
+    assert "run 'factlinks check regs/mine.toml'" in capsys.readouterr().err
+    text = (tmp_path / "regs" / "mine.toml").read_text("utf-8")
+    assert "# 2. Run `factlinks check regs/mine.toml`" in text
+    assert "--sources regs/mine.toml" in text
+    assert "./sources.toml" not in text
+
+
 def test_init_writes_a_commented_registry_of_a_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -366,6 +401,30 @@ def test_init_names_unreadable_documents_and_writes_the_rest(
     text = (tmp_path / "sources.toml").read_text("utf-8")
     assert "# 2 document(s) could not be read" in text
     assert [s.url for s in factlinks.load_sources("sources.toml")] == EXPECTED_URLS
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="file names must be Unicode")
+def test_init_of_a_file_named_in_latin_1_writes_a_registry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A name that is not UTF-8 (an old archive unpacked) is surrogates in Python; the
+    # registry, written as UTF-8, has the name with its undecodable bytes replaced.
+    (tmp_path / "docs").mkdir()
+    name = os.fsdecode(b"r\xe9sum\xe9.md")
+    (tmp_path / "docs" / name).write_text("[Our Annual Report](https://example.org/a)\n")
+    assert main(["init", "docs"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    (source,) = factlinks.load_sources("sources.toml")
+    assert source.cited_in == ("r\ufffdsum\ufffd",)
+    # Named on the command line (the header names it), and as the name of stdin.
+    assert main(["init", f"docs/{name}", "-o", "named.toml"]) == 0
+    assert "# The sources cited in docs/r\ufffdsum\ufffd.md:" in Path("named.toml").read_text()
+    stdin = io.TextIOWrapper(io.BytesIO(b"https://example.org/b\n"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "stdin", stdin)
+        assert main(["init", "-", "--name", name, "-o", "stdin.toml"]) == 0
+    (source,) = factlinks.load_sources("stdin.toml")
+    assert source.cited_in == ("r\ufffdsum\ufffd",)
 
 
 def test_init_writes_nothing_when_no_document_can_be_read(

@@ -283,6 +283,18 @@ def test_no_text_proposes_nothing() -> None:
     assert propose("  •  ") == Proposal(None, None)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("\x05MHi\x00 Energy Report Annual \x18\x1b", id="control-characters"),
+        pytest.param("Annual Energy \ufffd\ufffd Report of 2024", id="replacement-characters"),
+    ],
+)
+def test_bytes_of_a_binary_file_are_no_citation(text: str) -> None:
+    # A binary file named .md is read as text: its bytes around a URL are no citation.
+    assert propose(text) == Proposal(None, None)
+
+
 def test_title_of_reads_a_citation_not_raw_text() -> None:
     # title_of is the second step: the lead-in is citation_of's to remove.
     assert title_of("KfW (2021): Künstliche Intelligenz im Mittelstand.") == (
@@ -326,6 +338,11 @@ WEB = {
     "https://a.test/refused": httpx.Response(403),
     "https://a.test/html-for-pdf": httpx.Response(200, html=PAGE),
     "https://a.test/right.pdf": _pdf(f"KfW Research\n{TITLE}\nFebruar 2021"),
+    "https://a.test/meta.pdf": httpx.Response(
+        200,
+        content=pdfgen.make_pdf(["KfW Research\nFebruar 2021"], title=TITLE),
+        headers={"Content-Type": "application/pdf"},
+    ),
     "https://a.test/scan.pdf": httpx.Response(
         200, content=pdfgen.make_pdf_without_text(), headers={"Content-Type": "application/pdf"}
     ),
@@ -360,6 +377,7 @@ def _check(run_check: CheckRunner, sources: list[Source]) -> factlinks.Report:
     [
         pytest.param("right", Status.OK, "confirmed", id="html-title-confirmed"),
         pytest.param("right.pdf", Status.OK, "confirmed", id="pdf-text-confirmed"),
+        pytest.param("meta.pdf", Status.OK, "confirmed", id="pdf-metadata-only-confirmed"),
         pytest.param("wrong", Status.OK, "citation", id="not-in-the-page-kept-as-citation"),
         pytest.param("scan.pdf", Status.OK, "citation", id="no-text-layer-kept-as-citation"),
         pytest.param("gone", Status.DEAD, "pending", id="dead-waits"),
@@ -773,3 +791,29 @@ def test_the_fact_sheet_reading_list_in_markdown_gives_titles(style: str) -> Non
     sources, _ = new_sources(cited, (), today=dt.date(2026, 12, 2))
     assert [s.proposed_title for s in sources] == [t for _, _, t in READING_LIST]
     assert all(s.citation and s.citation.endswith(s.proposed_title or "") for s in sources[:2])
+
+
+@pytest.mark.parametrize(
+    ("written", "newline"),
+    [
+        pytest.param(f'" {TITLE} "', "\n", id="spaces-the-loader-strips"),
+        pytest.param('"""' + TITLE.replace(" im ", " im\n") + '"""', "\r\n", id="crlf-multi-line"),
+    ],
+)
+def test_a_proposal_written_as_the_loader_reads_it_is_settled(
+    run_check: CheckRunner, tmp_path: Path, written: str, newline: str
+) -> None:
+    # The loader strips a title and reads a CRLF in a multi-line string as LF; the edit must
+    # see the same value, or no proposal of the file is settled (the run only warns).
+    text = (
+        '[[source]]\nid = "right"\nurl = "https://a.test/right"\n'
+        f"proposed_title = {written}\n\n"
+        '[[source]]\nid = "wrong"\nurl = "https://a.test/wrong"\n'
+        f'proposed_title = "{TITLE}"\n'
+    )
+    path = tmp_path / "sources.toml"
+    path.write_bytes(text.replace("\n", newline).encode())
+    report = _check(run_check, list(factlinks.load_sources(path)))
+    settled = write_settled_titles(path, report.results)
+    assert (settled.confirmed, settled.kept_as_citation) == (("right",), ("wrong",))
+    assert "proposed_title" not in path.read_text("utf-8")

@@ -313,7 +313,7 @@ def _add_document_options(parser: argparse.ArgumentParser, *, what: str = "") ->
         default=[],
         metavar="GLOB",
         help=f"{what}in folders, leave out the files and folders that match (repeatable); "
-        "hidden ones, node_modules and virtual environments are always left out",
+        "hidden ones, node_modules, factlinks-report and virtual environments are always left out",
     )
     parser.add_argument(
         "--name",
@@ -671,7 +671,7 @@ def _run_init(args: argparse.Namespace) -> int:
     today = dt.date.today()
     sources, notes = cited_sources(reading.cited, today=today)
     shown = [args.name if path == "-" else path for path in args.documents]
-    text = registry_text(sources, notes, shown, today=today, unread=unread)
+    text = registry_text(sources, notes, shown, today=today, unread=unread, output=args.output)
     if args.force:
         write_fixed(output, text)  # validated, atomic
     else:

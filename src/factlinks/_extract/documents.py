@@ -3,9 +3,10 @@
 A folder is walked recursively, in a fixed order (entries sorted by name, depth first), for the
 files that match an include glob (:data:`DEFAULT_INCLUDE`: the suffixes ``extract`` reads) and
 no exclude glob. Hidden files and folders (a name starting with ``.``, so ``.git`` too),
-``node_modules``, ``__pycache__`` and Python virtual environments (a folder holding
-``pyvenv.cfg``) are not walked into. Symbolic links are followed, each folder at most once, so a
-link loop ends. A file named on its own is read whatever the globs say.
+``node_modules``, ``__pycache__``, ``factlinks-report`` (the reports of ``check``, which link
+every source) and Python virtual environments (a folder holding ``pyvenv.cfg``) are not walked
+into; named pipes, sockets and devices are no documents. Symbolic links are followed, each
+folder at most once, so a link loop ends. A file named on its own is read whatever the globs say.
 
 Globs are matched without regard to case. A glob without ``/`` is matched against the name of
 each file (and, for excludes, of each folder: ``--exclude drafts`` skips every ``drafts``
@@ -62,8 +63,9 @@ DEFAULT_INCLUDE = (
     "*.text",
 )
 """The files a walked folder gives by default: the types ``extract`` has a reader for."""
-SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
-"""Folders never walked into (besides hidden ones and virtual environments)."""
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "factlinks-report"})
+"""Folders never walked into (besides hidden ones and virtual environments); the reports
+``check`` writes by default (``--out``) link every source and are no citing document."""
 MAX_STDIN_BYTES = 256 * 1024**2
 """Standard input larger than this (256 MiB) is refused."""
 
@@ -157,6 +159,15 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def _is_special(entry: os.DirEntry[str]) -> bool:
+    """A named pipe, socket or device: no document, and opening a pipe waits for a writer.
+    A broken link is not special: reading it names it as an error."""
+    try:
+        return not stat.S_ISREG(entry.stat().st_mode)  # follows a symbolic link
+    except OSError:
+        return False
+
+
 @dataclass(slots=True)
 class _Walk:
     """One walk of one folder: what it found, and what it met on the way."""
@@ -183,7 +194,7 @@ class _Walk:
             if _is_dir(entry):
                 if self._walks_into(entry, below):
                     stack.append((self._entries(entry.path), below + "/"))
-            elif self._wanted(entry.name, below):
+            elif self._wanted(entry.name, below) and not _is_special(entry):
                 yield Path(entry.path)
 
     def _walks_into(self, entry: os.DirEntry[str], below: str) -> bool:

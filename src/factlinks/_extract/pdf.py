@@ -151,8 +151,17 @@ def _uri(pdf: pdfium.PdfDocument, link: pdfium_c.FPDF_LINK) -> str:
         return ""
     buffer = ctypes.create_string_buffer(size)
     pdfium_c.FPDFAction_GetURIPath(pdf.raw, action, buffer, size)
-    target = buffer.raw[: size - 1].decode("latin-1").strip()
+    target = _uri_text(buffer.raw[: size - 1]).strip()
     return target if valid_url(target) else ""
+
+
+def _uri_text(stored: bytes) -> str:
+    """A /URI's bytes as text: UTF-8 when they are (hyperref and others store an IRI so),
+    else Latin-1, byte for byte."""
+    try:
+        return stored.decode("utf-8")
+    except UnicodeDecodeError:
+        return stored.decode("latin-1")
 
 
 def _rect(link: pdfium_c.FPDF_LINK) -> _Box | None:

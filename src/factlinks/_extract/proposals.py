@@ -120,6 +120,8 @@ _ACCESS_RE = re.compile(
 _PUNCTUATION_RUN_RE = re.compile(r"\s*([.,;:])(?:\s*[.,;:])+|\s+([.,;:])(?=\s|$)")
 """What removing a URL or an access note leaves: ``2021. .`` is ``2021.``."""
 _TAIL_RE = re.compile(r"[\s,;:(\[<\u2013\u2014-]+$")
+_BINARY_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+"""Control characters and U+FFFD: the bytes of a binary file read as text, no citation."""
 
 
 def looks_like_url(text: str) -> bool:
@@ -145,7 +147,7 @@ def citation_of(text: str) -> str | None:
     citation = _PUNCTUATION_RUN_RE.sub(_first_mark, " ".join(citation.split()))
     citation = _TAIL_RE.sub("", citation).strip()
     citation = citation.replace("()", "").replace("<>", "").strip()
-    if not any(c.isalnum() for c in citation):
+    if not any(c.isalnum() for c in citation) or _BINARY_RE.search(citation):
         return None
     if len(citation) > MAX_CITATION:
         cut = citation[: MAX_CITATION - 1].rsplit(" ", 1)[0]

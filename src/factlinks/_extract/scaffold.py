@@ -12,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import shlex
 from collections.abc import Sequence
+from pathlib import Path
 from typing import BinaryIO
 
 import tomlkit
@@ -80,11 +82,13 @@ def read_documents(
     names: list[str] = []
     for file in found.files:
         try:
-            cited.extend(extract_urls(file, include_code=include_code))
+            urls = extract_urls(file, include_code=include_code)
         except DocumentError as exc:
             report(exc)
         else:
-            names.append(file.stem)
+            name = _document_name(file)
+            cited.extend(dataclasses.replace(url, document=name) for url in urls)
+            names.append(name)
     if found.stdin:
         try:
             if stdin is None:
@@ -97,6 +101,12 @@ def read_documents(
         else:
             names.append(stdin_document(stdin_name))
     return Reading(tuple(cited), tuple(dict.fromkeys(names)))
+
+
+def _document_name(file: Path) -> str:
+    """The ``cited_in`` name of ``file``: its stem, with the bytes of a name that is not UTF-8
+    (surrogates in Python) as U+FFFD, so the registry can be written as UTF-8."""
+    return _utf8(file.stem)
 
 
 def cited_sources(
@@ -234,7 +244,10 @@ def _named(documents: Sequence[str]) -> str:
     return f"{shown} and {len(documents) - 4} more" if len(documents) > 4 else shown
 
 
-def _header(documents: Sequence[str], today: dt.date, count: int, unread: int) -> str:
+def _header(documents: Sequence[str], today: dt.date, count: int, unread: int, output: str) -> str:
+    output = shlex.quote(output)
+    check = "factlinks check" + ("" if output == "sources.toml" else f" {output}")
+    reads = "it reads ./sources.toml; " if output == "sources.toml" else ""
     lines = [
         f"The sources cited in {_named(documents) or 'no documents'}:",
         f"{count} URL(s), found by factlinks init {__version__} on {today}.",
@@ -248,11 +261,11 @@ def _header(documents: Sequence[str], today: dt.date, count: int, unread: int) -
         "   `citation` and `proposed_title` come from the text each link is set on; give the",
         "   others a `title` (the title the cited document shows: factlinks then checks that",
         "   it is still there, not only that the URL answers).",
-        "2. Run `factlinks check` (it reads ./sources.toml; -h for its options) and read",
+        f"2. Run `{check}` ({reads}-h for its options) and read",
         "   factlinks-report/report.md. It settles each `proposed_title`: one the cited",
         "   document shows becomes its `title`; one it does not show is dropped (the text",
         "   stays as `citation`).",
-        "3. When the documents cite more, `factlinks extract DOC --sources sources.toml",
+        f"3. When the documents cite more, `factlinks extract DOC --sources {output}",
         "   --write` adds the new URLs; `factlinks fix` follows moved ones.",
         "Every key is described in the README, section 'The registry: sources.toml'.",
     ]
@@ -266,11 +279,19 @@ def registry_text(
     *,
     today: dt.date,
     unread: int = 0,
+    output: str = "sources.toml",
 ) -> str:
     """The ``sources.toml`` that ``factlinks init`` writes: a header saying how it was made
     and what to do next, ``[settings]`` commented out at the defaults, then a ``[[source]]``
-    per source under its note."""
-    head = _header(documents, today, len(sources), unread) + "\n" + settings_block()
+    per source under its note; ``output`` is the file's name as the next commands take it.
+    File names that are not UTF-8 (surrogates in Python) have
+    U+FFFD for their bytes, so the text can be written as UTF-8."""
+    head = _utf8(_header(documents, today, len(sources), unread, output)) + "\n" + settings_block()
     if not sources:
         return head + "\n# No URLs were found in these documents.\n"
-    return TomlFormat().append(head, sources, notes=notes)
+    return _utf8(TomlFormat().append(head, sources, notes=notes))
+
+
+def _utf8(text: str) -> str:
+    """``text`` with the surrogates of undecodable file-name bytes as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

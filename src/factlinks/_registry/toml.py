@@ -144,7 +144,7 @@ def _table_for(
         )
     current = table.get(edit.key)
     current_value = current.unwrap() if current is not None else None
-    if current_value != edit.old:
+    if _as_loaded(current_value) != _as_loaded(edit.old):
         raise RegistryError(
             f"{path}: source {edit.source_id!r}: {edit.key!r} is {current_value!r}, not "
             f"{edit.old!r} as planned; the file changed since the plan was made",
@@ -153,6 +153,12 @@ def _table_for(
             key=edit.key,
         )
     return table
+
+
+def _as_loaded(value: object) -> object:
+    """``value`` as the loader gives it: a string stripped, a CRLF in it read as LF (tomllib;
+    tomlkit keeps both), so an edit planned from the loaded source finds its value."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
 def _source_tables(value: object) -> dict[str, Table | InlineTable]:
