@@ -8,6 +8,7 @@ import json
 import os
 import re
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -482,6 +483,42 @@ def test_unreadable_stdin_is_named_as_stdin(
     assert out == ""
     assert err.startswith("factlinks: error: <stdin>: the PDF cannot be read (")
     assert "factlinks-stdin-" not in err  # the temporary file is not what the user named
+
+
+def _fed_pipe(path: Path, data: bytes) -> threading.Thread:
+    """A named pipe at ``path`` that a thread fills with ``data`` once it is opened, as a
+    shell's ``<(command)`` is (``/dev/fd/63``)."""
+    os.mkfifo(path)
+
+    def feed() -> None:
+        with path.open("wb") as stream:
+            stream.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    return writer
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_named_pipe_is_read_once_as_standard_input_is_not_sniffed_and_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``factlinks check <(…)`` and ``extract <(…)``: sniffing the first bytes of a pipe used
+    them up, so the document was read as nothing (exit 0, no URLs)."""
+    pipe = tmp_path / "63"
+    writer = _fed_pipe(pipe, MARKDOWN.encode())
+    assert documents.is_document(pipe)  # a stream is a document, and is not read to tell
+    assert main(["extract", "-v", str(pipe)]) == 0
+    writer.join(5)
+    assert capsys.readouterr().out == (
+        "https://docs.example.org/kfw-318.pdf\t63: line 3 link\n"
+        "https://www.programme.example/ki/\t63: line 4 link\n"
+    )  # read whole and by its bytes (Markdown: the code block left out)
+    pipe.unlink()
+    writer = _fed_pipe(pipe, b"%PDF-" + bytes(range(256)))
+    assert main(["extract", str(pipe)]) == 2
+    writer.join(5)
+    assert capsys.readouterr().err.startswith(f"factlinks: error: {pipe}: the PDF cannot be read")
 
 
 def test_init_from_stdin_with_a_name(

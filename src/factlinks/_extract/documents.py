@@ -42,6 +42,7 @@ __all__ = [
     "Documents",
     "find_documents",
     "is_document",
+    "is_stream",
     "matches",
     "read_stdin",
     "sniff_suffix",
@@ -295,13 +296,24 @@ def _expand(
     return found
 
 
+def is_stream(path: str | os.PathLike[str]) -> bool:
+    """True for a path that names a stream, not a file: a named pipe, a character device
+    (``<(command)`` in a shell gives ``/dev/fd/63``). Its bytes can be read once, so it is read
+    as standard input is (:func:`read_stdin`), never sniffed first."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
 def is_document(path: str | os.PathLike[str]) -> bool:
     """True when ``check`` should read ``path`` as documents rather than as a registry: ``-``,
-    a folder, a file whose suffix is one ``extract`` reads and no registry format claims, or a
-    PDF by its bytes. Anything else (a missing file too) is a registry for the registry loader
-    to read or to say what is wrong with."""
+    a named pipe (:func:`is_stream`), a folder, a file whose suffix is one ``extract`` reads
+    and no registry format claims, or a PDF by its bytes. Anything else (a missing file too)
+    is a registry for the registry loader to read or to say what is wrong with."""
     name = os.fspath(path)
-    if name == STDIN:
+    if name == STDIN or is_stream(name):
         return True
     file = Path(name)
     suffix = file.suffix.lower()
@@ -346,13 +358,18 @@ def stdin_document(name: str) -> str:
 
 
 def read_stdin(
-    stream: BinaryIO, name: str, extract: Callable[[Path], list[CitedUrl]]
+    stream: BinaryIO,
+    name: str,
+    extract: Callable[[Path], list[CitedUrl]],
+    *,
+    label: str = _STDIN_LABEL,
 ) -> list[CitedUrl]:
     """The URLs ``extract`` finds in the document on ``stream``, named ``name``.
 
     The bytes go to a temporary file whose suffix :func:`sniff_suffix` chooses, so ``extract``
     (e.g. :func:`factlinks.extract_urls`) reads them by their type; the URLs found are
-    :attr:`CitedUrl.document` ``name`` without its suffix, and errors name ``<stdin>``.
+    :attr:`CitedUrl.document` ``name`` without its suffix, and errors name ``label``
+    (``<stdin>``; a named pipe's path, see :func:`is_stream`).
 
     Raises:
         DocumentError: the input is over :data:`MAX_STDIN_BYTES` or cannot be read.
@@ -360,9 +377,9 @@ def read_stdin(
     try:
         data = stream.read(MAX_STDIN_BYTES + 1)
     except OSError as exc:
-        raise DocumentError(f"{_STDIN_LABEL}: cannot read: {exc.strerror or exc}") from exc
+        raise DocumentError(f"{label}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > MAX_STDIN_BYTES:
-        raise DocumentError(f"{_STDIN_LABEL}: too large (over {MAX_STDIN_BYTES // 1024**2} MiB)")
+        raise DocumentError(f"{label}: too large (over {MAX_STDIN_BYTES // 1024**2} MiB)")
     document = stdin_document(name)
     with tempfile.TemporaryDirectory(prefix="factlinks-stdin-") as folder:
         file = Path(folder) / f"stdin{sniff_suffix(data, name)}"
@@ -370,5 +387,5 @@ def read_stdin(
         try:
             found = extract(file)
         except DocumentError as exc:
-            raise DocumentError(str(exc).replace(str(file), _STDIN_LABEL)) from exc
+            raise DocumentError(str(exc).replace(str(file), label)) from exc
     return [dataclasses.replace(cited, document=document) for cited in found]

@@ -25,7 +25,7 @@ from .._options import CheckOptions
 from .._registry import Registry, TomlFormat
 from .._registry.validate import SETTINGS_KEYS
 from .._version import __version__
-from .documents import STDIN, OnError, find_documents, read_stdin, stdin_document
+from .documents import STDIN, OnError, find_documents, is_stream, read_stdin, stdin_document
 from .interface import CitedUrl
 from .registry import new_sources
 from .urls import unique
@@ -80,9 +80,17 @@ def read_documents(
     found = find_documents(paths, include=include, exclude=exclude, on_error=report)
     cited: list[CitedUrl] = []
     names: list[str] = []
+
+    def extract(file: Path) -> list[CitedUrl]:
+        return extract_urls(file, include_code=include_code)
+
     for file in found.files:
         try:
-            urls = extract_urls(file, include_code=include_code)
+            if is_stream(file):  # bytes that can be read once: as standard input is read
+                with file.open("rb") as stream:
+                    urls = read_stdin(stream, file.name, extract, label=str(file))
+            else:
+                urls = extract(file)
         except DocumentError as exc:
             report(exc)
         else:
@@ -93,9 +101,7 @@ def read_documents(
         try:
             if stdin is None:
                 raise DocumentError(f"{STDIN}: no standard input to read here")
-            cited.extend(
-                read_stdin(stdin, stdin_name, lambda f: extract_urls(f, include_code=include_code))
-            )
+            cited.extend(read_stdin(stdin, stdin_name, extract))
         except DocumentError as exc:
             report(exc)
         else:
