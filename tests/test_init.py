@@ -117,6 +117,35 @@ def test_the_reports_of_an_earlier_check_are_no_documents(tmp_path: Path) -> Non
     assert find_documents([reports / "report.md"]).files == (reports / "report.md",)
 
 
+def test_a_report_folder_of_another_name_is_not_walked_when_named_to_skip(tmp_path: Path) -> None:
+    # `check docs --out docs/rep`: the next run must not read docs/rep's reports either.
+    (tmp_path / "notes.md").write_text("[Our Annual Report](https://example.org/a)\n", "utf-8")
+    reports = tmp_path / "rep"
+    reports.mkdir()
+    (reports / "report.html").write_text('<a href="https://example.org/b">b</a>', "utf-8")
+    assert relative(find_documents([tmp_path]).files, tmp_path) == ["notes.md", "rep/report.html"]
+    found = find_documents([tmp_path], skip_folders=[reports, tmp_path / "missing"])
+    assert relative(found.files, tmp_path) == ["notes.md"]
+
+
+@pytest.mark.integration
+def test_check_does_not_read_its_own_reports_wherever_out_puts_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "brief.md").write_text("[Leitfaden KI](https://docs.example.org/kfw-318.pdf)\n")
+    with Farm() as farm:
+        serve(farm)
+        args = [*check_args(farm, str(docs)), "--format", "json,md,html"]
+        args[args.index("out")] = str(docs / "rep")
+        assert main(args) == 0
+        assert main(args) == 0  # the second run reads brief.md only, not rep/report.*
+    report = json.loads((docs / "rep" / "report.json").read_text("utf-8"))
+    assert [s["cited_in"] for s in report["sources"]] == [["brief"]]
+    capsys.readouterr()
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 def test_a_walk_gives_no_named_pipe(tmp_path: Path) -> None:
     # Opening a FIFO blocks until a writer comes: a walk that gave one would hang the run.

@@ -602,6 +602,7 @@ def _read_documents(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Rea
         stdin=getattr(sys.stdin, "buffer", None),
         stdin_name=args.name,
         on_error=errors.append,
+        skip_folders=[args.out] if getattr(args, "out", None) else [],  # check's reports
     )
     for error in errors:
         log.error("factlinks: error: %s", error)

@@ -238,10 +238,13 @@ def find_documents(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] = (),
     on_error: OnError | None = None,
+    skip_folders: Sequence[str | os.PathLike[str]] = (),
 ) -> Documents:
     """The documents that ``paths`` name: each file itself, each folder walked for the files
     that match ``include`` (default :data:`DEFAULT_INCLUDE`) and no ``exclude`` glob, and
-    ``-`` for standard input. A file is listed once, however often it is reached.
+    ``-`` for standard input. A file is listed once, however often it is reached. A folder
+    of ``skip_folders`` is not walked into (``check``'s report folder, wherever ``--out``
+    puts it: its reports link every source).
 
     Example::
 
@@ -254,6 +257,7 @@ def find_documents(
     """
     report = on_error or _raise
     globs = tuple(include) if include else DEFAULT_INCLUDE
+    skip = _identities(skip_folders)
     files: list[Path] = []
     seen: set[str] = set()
     stdin = False
@@ -262,7 +266,7 @@ def find_documents(
         if name == STDIN:
             stdin = True
             continue
-        for file in _expand(Path(name), globs, tuple(exclude), report):
+        for file in _expand(Path(name), globs, tuple(exclude), report, skip):
             key = os.path.realpath(file)
             if key not in seen:
                 seen.add(key)
@@ -270,11 +274,24 @@ def find_documents(
     return Documents(tuple(files), stdin)
 
 
+def _identities(folders: Sequence[str | os.PathLike[str]]) -> list[tuple[int, int]]:
+    """The (device, inode) of each folder of ``folders`` that exists."""
+    found = []
+    for folder in folders:
+        try:
+            info = os.stat(folder)
+        except (OSError, ValueError):
+            continue
+        found.append((info.st_dev, info.st_ino))
+    return found
+
+
 def _expand(
     path: Path,
     include: Sequence[str],
     exclude: Sequence[str],
     on_error: OnError,
+    skip: Sequence[tuple[int, int]] = (),
 ) -> list[Path]:
     """``path`` itself if it is a file, the documents below it if it is a folder."""
     try:
@@ -288,7 +305,7 @@ def _expand(
         return []
     if not stat.S_ISDIR(mode):
         return [path]
-    found = list(_Walk(path, include, exclude, on_error).files())
+    found = list(_Walk(path, include, exclude, on_error, set(skip)).files())
     if not found:
         on_error(
             DocumentError(f"{path}: no documents in this folder (looked for {', '.join(include)})")

@@ -65,11 +65,13 @@ def read_documents(
     stdin: BinaryIO | None = None,
     stdin_name: str = DEFAULT_STDIN_NAME,
     on_error: OnError | None = None,
+    skip_folders: Sequence[str | os.PathLike[str]] = (),
 ) -> Reading:
     """The URLs cited in the documents ``paths`` name (files, folders, ``-``), in order.
 
     Each document is read by :func:`factlinks.extract_urls`; ``-`` reads ``stdin`` as the
-    document ``stdin_name``. The parameters are those of :func:`sources_from_documents`.
+    document ``stdin_name``. The parameters are those of :func:`sources_from_documents`;
+    folders of ``skip_folders`` are not walked into (:func:`~.documents.find_documents`).
 
     Raises:
         DocumentError: a document cannot be found or read (without ``on_error``).
@@ -77,7 +79,9 @@ def read_documents(
     from . import extract_urls  # the package imports this module
 
     report = on_error or _raise
-    found = find_documents(paths, include=include, exclude=exclude, on_error=report)
+    found = find_documents(
+        paths, include=include, exclude=exclude, on_error=report, skip_folders=skip_folders
+    )
     cited: list[CitedUrl] = []
     names: list[str] = []
 
