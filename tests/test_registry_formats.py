@@ -45,19 +45,19 @@ kind     = "pdf"
 
 
 class _BibFormat(RegistryFormat):
-    """A toy second format: ``@source{id, url}`` lines, read only."""
+    """A toy format: ``<source{id, url}`` lines, read only."""
 
     name = "bib"
-    suffixes = (".bib", ".txt")
+    suffixes = (".toybib", ".txt")
 
     def sniff(self, text: str) -> bool:
-        return text.lstrip().startswith("@")
+        return text.lstrip().startswith("<")
 
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
         sources = []
         for number, line in enumerate(text.splitlines(), start=1):
-            if line.startswith("@source{"):
-                source_id, url = line.removeprefix("@source{").rstrip("}").split(", ")
+            if line.startswith("<source{"):
+                source_id, url = line.removeprefix("<source{").rstrip("}").split(", ")
                 sources.append(Source(source_id, url, line=number, column=1))
         return Registry(tuple(sources), {}, os.fspath(path))
 
@@ -74,7 +74,7 @@ class _BibFormat(RegistryFormat):
         path: str | os.PathLike[str] = "<string>",
         notes: Mapping[str, str] | None = None,
     ) -> str:
-        return text + "".join(f"@source{{{s.id}, {s.url}}}\n" for s in sources)
+        return text + "".join(f"<source{{{s.id}, {s.url}}}\n" for s in sources)
 
 
 @pytest.fixture
@@ -105,8 +105,8 @@ def test_format_for_toml(name: str, text: str | None) -> None:
 @pytest.mark.parametrize(
     ("name", "text"),
     [
-        pytest.param("refs.bib", None, id="unknown-suffix-without-content"),
-        pytest.param("refs.bib", "@article{kfw, url = {https://x.example/}}\n", id="bibtex"),
+        pytest.param("refs.xyz", None, id="unknown-suffix-without-content"),
+        pytest.param("refs.xml", "<?xml version='1.0'?>\n<refs/>\n", id="xml"),
         pytest.param("refs.json", '[\n  {"id": "kfw"}\n]\n', id="json-array"),
         pytest.param("<string>", '{"source": []}', id="json-object"),
     ],
@@ -120,9 +120,9 @@ def test_format_for_names_the_file_when_no_format_fits(name: str, text: str | No
 
 
 def test_load_sources_refuses_a_file_in_an_unknown_format(tmp_path: Path) -> None:
-    path = tmp_path / "refs.bib"
-    path.write_text("@article{kfw, url = {https://x.example/}}\n", encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"refs\.bib: not a registry file"):
+    path = tmp_path / "refs.xml"
+    path.write_text("<?xml version='1.0'?>\n<refs/>\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"refs\.xml: not a registry file"):
         factlinks.load_sources(path)
 
 
@@ -132,22 +132,22 @@ def test_a_toml_suffix_with_broken_content_still_says_invalid_toml() -> None:
 
 
 def test_a_registered_format_is_chosen_by_suffix_and_by_content(with_bib: _BibFormat) -> None:
-    bib_text = "@source{kfw, https://kfw.example/318.pdf}\n"
-    assert format_for("refs.bib") is with_bib
-    assert format_for("refs.bib", bib_text) is with_bib
+    bib_text = "<source{kfw, https://kfw.example/318.pdf}\n"
+    assert format_for("refs.toybib") is with_bib
+    assert format_for("refs.toybib", bib_text) is with_bib
     assert format_for("<string>", bib_text) is with_bib
     # .txt is claimed by the toy format, but TOML content is confirmed as TOML
     assert isinstance(format_for("sources.txt", REGISTRY), TomlFormat)
     assert format_for("sources.toml", REGISTRY) is FORMATS["toml"]
-    registry = parse_sources(bib_text, path="refs.bib")
+    registry = parse_sources(bib_text, path="refs.toybib")
     assert [(s.id, s.url, s.line) for s in registry] == [("kfw", "https://kfw.example/318.pdf", 1)]
 
 
 def test_load_sources_goes_through_the_registered_format(
     with_bib: _BibFormat, tmp_path: Path
 ) -> None:
-    path = tmp_path / "refs.bib"
-    path.write_text("@source{a, https://a.example/}\n", encoding="utf-8")
+    path = tmp_path / "refs.toybib"
+    path.write_text("<source{a, https://a.example/}\n", encoding="utf-8")
     assert load_sources(path).get("a") == Source("a", "https://a.example/")
     assert with_bib.load(path).path == str(path)
 

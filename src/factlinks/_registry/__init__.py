@@ -2,7 +2,8 @@
 
 Each format implements :class:`RegistryFormat` (see :mod:`.interface`) and is registered with
 one line in :data:`FORMATS`; :func:`format_for` picks the format of a file by its name and
-confirms it by its content. ``sources.toml`` (:class:`TomlFormat`) is the first format.
+confirms it by its content. ``sources.toml`` (:class:`TomlFormat`) is the first format,
+``.bib`` (:class:`BibtexFormat`) the second.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import os
 from pathlib import PurePath
 
 from .._errors import RegistryError
+from .bibtex import BibtexFormat
 from .interface import Edit, Registry, RegistryFormat, read_text
 from .toml import TomlFormat
 
 __all__ = [
     "FORMATS",
+    "BibtexFormat",
     "Edit",
     "Registry",
     "RegistryError",
@@ -28,6 +31,7 @@ __all__ = [
 
 FORMATS: dict[str, RegistryFormat] = {
     TomlFormat.name: TomlFormat(),
+    BibtexFormat.name: BibtexFormat(),
 }
 """The registry formats by name, in the order they are tried. Register one with one line:
 ``FORMATS["csl-json"] = CslJsonFormat()``."""

@@ -1,0 +1,283 @@
+"""The BibTeX registry format: a ``.bib`` file read with bibtexparser 2 into sources.
+
+Each entry with a URL becomes a :class:`~factlinks.Source`: ``url`` (or a ``\\url{…}`` in
+``howpublished`` or ``note``), ``title`` with its LaTeX turned into text (pylatexenc, which
+bibtexparser's own ``LatexDecodingMiddleware`` uses; math is kept as written), ``urldate`` as
+``accessed``, the entry key as ``id`` (lower-cased, other characters made ``-``, made unique)
+and, as written, as ``citation``: it is how the LaTeX document cites the entry. ``@string``
+macros are resolved by bibtexparser; ``crossref`` is followed here (bibtexparser 2 does not):
+an entry takes the fields it lacks, except ``title``, from the entry it names.
+
+An entry without a URL cannot be checked: it is left out, and a warning names it. Editing a
+``.bib`` file is not supported yet; :meth:`BibtexFormat.apply_edits` says so with the edits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from bibtexparser.entrypoint import parse_string
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+from pylatexenc.latex2text import LatexNodes2Text
+
+from .._errors import RegistryError
+from .._models import Source
+from .interface import Edit, Registry, RegistryFormat
+from .validate import source_from_table, url_problem
+
+__all__ = ["BibtexFormat"]
+
+log = logging.getLogger("factlinks")
+
+_ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
+_URL_MACRO_RE = re.compile(r"\\(?:url|href)\s*\{\s*([^{}\s]+)\s*\}")
+_NOT_ID_RE = re.compile(r"[^a-z0-9._-]+")
+_SPACE_RE = re.compile(r"\s+")
+_URL_FIELDS = ("howpublished", "note")
+"""Fields that may hold a ``\\url{…}`` when ``url`` is missing, in the order looked at."""
+_NOT_INHERITED = frozenset({"title", "crossref"})
+"""Fields a ``crossref`` parent does not pass on: its title is the child's ``booktitle``."""
+_DECODER = LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False)
+
+
+class BibtexFormat(RegistryFormat):
+    """``refs.bib``: BibTeX or biblatex entries, read only.
+
+    Example::
+
+        registry = BibtexFormat().parse(Path("refs.bib").read_text("utf-8"), path="refs.bib")
+        registry.get("ctan").citation  # 'CTAN' -- the entry key as written
+    """
+
+    name = "bibtex"
+    suffixes = (".bib", ".bibtex")
+
+    def sniff(self, text: str) -> bool:
+        """True when a line starts with an ``@type{`` or ``@type(`` entry."""
+        return _ENTRY_RE.search(text) is not None
+
+    def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
+        name = os.fspath(path)
+        entries = _entries(text.removeprefix("\ufeff"), name)
+        cited_in = [] if name == "<string>" else [PurePath(name).name]
+        ids = _unique_ids([entry.key for entry in entries])
+        by_key = {entry.key.lower(): entry for entry in entries}
+        sources: list[Source] = []
+        unchecked: list[str] = []
+        for index, entry in enumerate(entries):
+            fields = _with_crossref(entry, by_key)
+            table = _table(entry, fields, ids[index], cited_in, name)
+            if table is None:
+                unchecked.append(entry.key)
+                continue
+            line = _line(entry)
+            sources.append(source_from_table(table, index, name, line, 1))
+        if unchecked:
+            log.warning(
+                "factlinks: %s: %d %s without a URL, not checkable: %s",
+                name,
+                len(unchecked),
+                "entry" if len(unchecked) == 1 else "entries",
+                ", ".join(unchecked),
+            )
+        return Registry(tuple(sources), {}, name)
+
+    def holds(self, key: str) -> bool:
+        """Only ``url`` has a place in a BibTeX entry."""
+        return key == "url"
+
+    def apply_edits(
+        self, text: str, edits: Sequence[Edit], *, path: str | os.PathLike[str] = "<string>"
+    ) -> str:
+        """Not supported yet: the error lists the edits to make by hand."""
+        name = os.fspath(path)
+        todo = "; ".join(f"{e.source_id}: {e.key} = {e.value!r}" for e in edits)
+        raise RegistryError(
+            f"{name}: factlinks cannot edit BibTeX files yet; make these edits by hand: {todo}",
+            path=name,
+        )
+
+    def append(
+        self,
+        text: str,
+        sources: Sequence[Source],
+        *,
+        path: str | os.PathLike[str] = "<string>",
+        notes: Mapping[str, str] | None = None,
+    ) -> str:
+        """Not supported: new sources go into a ``sources.toml``."""
+        name = os.fspath(path)
+        raise RegistryError(
+            f"{name}: factlinks cannot add entries to a BibTeX file; write them to a "
+            "sources.toml instead",
+            path=name,
+        )
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    """A field's value, as bibtexparser gives it once macros are resolved, and its line."""
+
+    text: str
+    line: int | None
+
+
+def _entries(text: str, path: str) -> list[Entry]:
+    """The entries of ``text``, or an error naming the first block bibtexparser could not read."""
+    bib_log = logging.getLogger("bibtexparser")
+    level = bib_log.level
+    bib_log.setLevel(logging.CRITICAL)  # its failures are ours to report, once and located
+    try:
+        library = parse_string(text)
+    finally:
+        bib_log.setLevel(level)
+    for block in library.failed_blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, DuplicateBlockKeyBlock):
+            first = library.entries_dict.get(block.key)
+            also = f" (also line {_line(first)})" if first is not None else ""
+            raise RegistryError(
+                f"{path}:{line}: entry {block.key!r}: duplicate entry key{also}",
+                path=path,
+                source_id=block.key,
+                key="id",
+            )
+        if isinstance(block, ParsingFailedBlock):
+            reason = _reason(block.error)
+            raise RegistryError(f"{path}:{line}: invalid BibTeX: {reason}", path=path)
+    return list(library.entries)
+
+
+def _reason(error: Exception) -> str:
+    """What bibtexparser says is wrong, on one line (its exceptions keep it in attributes)."""
+    said = getattr(error, "abort_reason", None) or getattr(error, "message", None) or str(error)
+    return _SPACE_RE.sub(" ", str(said)).strip() or type(error).__name__
+
+
+def _line(entry: Entry) -> int | None:
+    return None if entry.start_line is None else entry.start_line + 1
+
+
+def _fields(entry: Entry) -> dict[str, _Value]:
+    """The entry's fields by lower-case name (the first of a repeated name)."""
+    fields: dict[str, _Value] = {}
+    for field in entry.fields:
+        line = None if field.start_line is None else field.start_line + 1
+        fields.setdefault(field.key.lower(), _Value(str(field.value), line))
+    return fields
+
+
+def _with_crossref(entry: Entry, by_key: Mapping[str, Entry]) -> dict[str, _Value]:
+    """The entry's fields and those it lacks from its ``crossref`` chain (cycles end)."""
+    fields = _fields(entry)
+    seen = {entry.key.lower()}
+    parent_key = fields.get("crossref")
+    while parent_key is not None and parent_key.text.strip().lower() not in seen:
+        parent = by_key.get(parent_key.text.strip().lower())
+        if parent is None:
+            break
+        seen.add(parent.key.lower())
+        inherited = _fields(parent)
+        for key, value in inherited.items():
+            if key not in _NOT_INHERITED:
+                fields.setdefault(key, value)
+        parent_key = inherited.get("crossref")
+    return fields
+
+
+def _url(fields: Mapping[str, _Value]) -> tuple[str, _Value] | None:
+    """The entry's URL field and value: ``url``, else a ``\\url{…}`` in howpublished or note."""
+    url = fields.get("url")
+    if url is not None and url.text.strip():
+        return "url", _Value(url.text.strip(), url.line)
+    for key in _URL_FIELDS:
+        value = fields.get(key)
+        found = _URL_MACRO_RE.search(value.text) if value is not None else None
+        if found and value is not None:
+            return key, _Value(found.group(1), value.line)
+    return None
+
+
+def _table(
+    entry: Entry, fields: Mapping[str, _Value], source_id: str, cited_in: list[str], path: str
+) -> dict[str, object] | None:
+    """The source table of one entry, for :func:`source_from_table`; ``None`` without a URL."""
+    found = _url(fields)
+    if found is None:
+        return None
+    key, url = found
+    why = url_problem(url.text)
+    if why is not None:
+        where = f"{path}:{url.line}" if url.line else path
+        raise RegistryError(
+            f"{where}: entry {entry.key!r}: field {key!r}: the URL {why}: {url.text!r}",
+            path=path,
+            source_id=source_id,
+            key=key,
+        )
+    table: dict[str, object] = {"id": source_id, "url": url.text, "citation": entry.key}
+    title = fields.get("title")
+    if title is not None and latex_to_text(title.text):
+        table["title"] = latex_to_text(title.text)
+    if cited_in:
+        table["cited_in"] = cited_in
+    accessed = _accessed(entry, fields.get("urldate"))
+    if accessed is not None:
+        table["accessed"] = accessed
+    return table
+
+
+def _accessed(entry: Entry, urldate: _Value | None) -> dt.date | None:
+    """``urldate`` as a date; a partial or odd date (``2006-10``) is left out, with a warning."""
+    if urldate is None:
+        return None
+    try:
+        return dt.date.fromisoformat(urldate.text.strip())
+    except ValueError:
+        log.warning(
+            "factlinks: entry %r: 'urldate' %r is not a date YYYY-MM-DD; left out",
+            entry.key,
+            urldate.text,
+        )
+        return None
+
+
+def latex_to_text(value: str) -> str:
+    """BibTeX ``value`` as plain text: accents and escapes decoded, braces gone, math kept.
+
+    Example::
+
+        latex_to_text(r"Stra{\\ss}e -- {\\\"U}ber \\& $x^2$")  # 'Straße \u2013 Über & $x^2$'
+    """
+    try:
+        text = _DECODER.latex_to_text(value)
+    except Exception:  # pylatexenc is tolerant already; a title is never worth a crash
+        text = value.replace("{", "").replace("}", "")
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _unique_ids(keys: Sequence[str]) -> list[str]:
+    """A registry id per entry key: accents dropped, lower case, each run of other characters
+    than ``[a-z0-9._-]`` one ``-``, unique by a ``-2``, ``-3``; ``entry`` when nothing is left."""
+    ids: list[str] = []
+    taken: set[str] = set()
+    for key in keys:
+        ascii_key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+        base = _NOT_ID_RE.sub("-", ascii_key.lower()).strip("-") or "entry"
+        candidate, number = base, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        taken.add(candidate)
+        ids.append(candidate)
+    return ids
