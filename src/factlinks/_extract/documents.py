@@ -161,12 +161,17 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 
 
 def _is_special(entry: os.DirEntry[str]) -> bool:
-    """A named pipe, socket or device: no document, and opening a pipe waits for a writer.
-    A broken link is not special: reading it names it as an error."""
+    """A named pipe, socket or device met in a walk: no document, and opening a pipe waits
+    for a writer. A broken link is not special: reading it names it as an error."""
     try:
-        return not stat.S_ISREG(entry.stat().st_mode)  # follows a symbolic link
+        return _stream_mode(entry.stat().st_mode)  # follows a symbolic link
     except OSError:
         return False
+
+
+def _stream_mode(mode: int) -> bool:
+    """Whether ``mode`` is that of neither a file nor a folder: a pipe, socket or device."""
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 @dataclass(slots=True)
@@ -314,14 +319,13 @@ def _expand(
 
 
 def is_stream(path: str | os.PathLike[str]) -> bool:
-    """True for a path that names a stream, not a file: a named pipe, a character device
+    """True for a path that names a stream, not a file or folder: a named pipe, a device
     (``<(command)`` in a shell gives ``/dev/fd/63``). Its bytes can be read once, so it is read
     as standard input is (:func:`read_stdin`), never sniffed first."""
     try:
-        mode = os.stat(path).st_mode
+        return _stream_mode(os.stat(path).st_mode)
     except (OSError, ValueError):
         return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
 def is_document(path: str | os.PathLike[str]) -> bool:
