@@ -65,9 +65,42 @@ def test_the_fixture_maps_every_entry_with_a_url(caplog: pytest.LogCaptureFixtur
         "CTAN",
         dt.date(2006, 10, 1),
     )
+    note = "refs.bib: 1 entry not checkable: aristotle:physics (line 54): no URL and no DOI."
+    assert registry.notes == (note,)
     messages = [record.getMessage() for record in caplog.records]
-    assert any("1 entry without a URL, not checkable: aristotle:physics" in m for m in messages)
-    assert any("'einstein': 'urldate' '2005-06' is not a date" in m for m in messages)
+    assert any(note in m for m in messages)
+    assert any("refs.bib:68: entry 'einstein': 'urldate' '2005-06' is not a" in m for m in messages)
+
+
+def test_authors_and_year_name_the_reference() -> None:
+    registry = load_sources(FIXTURE)
+    kfw, salam = registry.get("kfw-2021"), registry.get("salam")
+    assert kfw is not None
+    assert salam is not None
+    assert kfw.authors == ("Kreditanstalt für Wiederaufbau",)
+    assert salam.authors == ("Salam, Abdus",)
+    assert salam.reference == "Salam: Weak and Electromagnetic Interactions"
+
+
+def test_doi_field_and_doi_only_entries_are_checkable() -> None:
+    text = r"""
+@article{a, title = {A}, doi = {https://doi.org/10.1000/A\_b}, author = {Jan van der Berg and
+  Ludwig van Beethoven and others}, date = {2006-10-01}}
+@article{b, title = {B}, doi = {not a doi}, url = {https://b.example/}}
+@article{c, title = {C}, url = {www.c.example/no-scheme}, doi = {10.1000/c}}
+@article{d, title = {D}, url = {www.d.example/no-scheme}}
+"""
+    registry = BIB.parse(text, path="x.bib")
+    a, b, c = registry
+    assert (a.doi, a.url, a.year) == ("10.1000/A_b", "https://doi.org/10.1000/A_b", "2006")
+    assert a.authors == ("van der Berg, Jan", "van Beethoven, Ludwig")
+    assert a.reference == "van der Berg and van Beethoven (2006): A"
+    assert (b.doi, b.url) == (None, "https://b.example/")
+    assert (c.doi, c.url) == ("10.1000/c", "https://doi.org/10.1000/c")
+    assert registry.notes == (
+        "x.bib: 1 entry not checkable: d (line 6): field 'url': the URL must be http or "
+        "https, not no scheme: 'www.d.example/no-scheme'.",
+    )
 
 
 def test_string_macros_and_latex_in_titles_become_text() -> None:
@@ -165,27 +198,41 @@ def test_an_empty_bib_file_is_an_empty_registry() -> None:
             r"^refs\.bib:2: invalid BibTeX: .*broken|^refs\.bib:2: invalid BibTeX: .*closing",
             id="unbalanced-braces",
         ),
-        pytest.param(
-            "@misc{Ftp:1,\n  title = {X},\n  url = {ftp://files.example/x.pdf},\n}\n",
-            r"^refs\.bib:3: entry 'Ftp:1': field 'url': the URL must be http or https, not ftp",
-            id="ftp-url",
-        ),
-        pytest.param(
-            "@misc{n, note = {see \\url{mailto:a@b.example}}}\n",
-            r"^refs\.bib:1: entry 'n': field 'note': the URL must be http or https, not mailto",
-            id="note-url",
-        ),
-        pytest.param(
-            "@misc{w, url = {https://a.example/x y}}\n",
-            r"^refs\.bib:1: entry 'w': field 'url': the URL contains white space",
-            id="white-space",
-        ),
     ],
 )
 def test_malformed_input_names_file_line_entry_and_field(text: str, message: str) -> None:
     with pytest.raises(RegistryError, match=message) as info:
         BIB.parse(text, path="refs.bib")
     assert info.value.path == "refs.bib"
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        pytest.param(
+            "@misc{Ftp:1,\n  title = {X},\n  url = {ftp://files.example/x.pdf},\n}\n",
+            "Ftp:1 (line 3): field 'url': the URL must be http or https, not ftp",
+            id="ftp-url",
+        ),
+        pytest.param(
+            "@misc{n, note = {see \\url{mailto:a@b.example}}}\n",
+            "n (line 1): field 'note': the URL must be http or https, not mailto",
+            id="note-url",
+        ),
+        pytest.param(
+            "@misc{w, url = {https://a.example/x y}}\n",
+            "w (line 1): field 'url': the URL contains white space",
+            id="white-space",
+        ),
+    ],
+)
+def test_an_entry_with_a_bad_url_is_listed_as_not_checkable(text: str, note: str) -> None:
+    """One bad URL in a file a reference manager keeps does not stop the check of the rest:
+    the entry is named, with the file, line and field, in the report's notes."""
+    registry = BIB.parse(text + "@misc{good, url = {https://a.example/}}\n", path="refs.bib")
+    assert [s.id for s in registry] == ["good"]
+    assert len(registry.notes) == 1
+    assert registry.notes[0].startswith(f"refs.bib: 1 entry not checkable: {note}")
 
 
 def test_edits_and_appends_are_refused_with_what_to_do() -> None:

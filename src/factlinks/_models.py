@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from ._doi.names import doi_from_url, parse_doi
+
 __all__ = [
     "DEFAULT_FAIL_ON",
     "ArchiveCopy",
@@ -155,6 +157,15 @@ class Source:
     cited_url: str | None = None
     """The URL the citing documents print, when ``url`` was moved away from it (``factlinks
     fix`` records it); ``extract`` counts a document citing it as citing this source."""
+    doi: str | None = None
+    """The DOI of the cited work (``10.1000/182``), checked through the DOI system as well as
+    at :attr:`url`. Given in any form :func:`parse_doi` reads (``doi:…``, a ``doi.org`` URL) and
+    kept bare; a :attr:`url` on ``doi.org`` or ``dx.doi.org`` sets it when it is not given."""
+    authors: tuple[str, ...] = ()
+    """Who wrote (or edited) the cited work, as the reference manager names them, family name
+    first where it is known (``"Knuth, Donald E."``); reports name the reference with them."""
+    year: str | None = None
+    """When the cited work was published, as the reference names it (``"1986"``, ``"2020a"``)."""
     proposed_title: str | None = None
     """A title ``extract --write`` took from the text the document cites the URL with, not yet
     confirmed: it never makes a source ``drifted``. The first check that reads the document
@@ -171,6 +182,36 @@ class Source:
             object.__setattr__(self, "kind", Kind(self.kind))
         if not isinstance(self.cited_in, tuple):
             object.__setattr__(self, "cited_in", tuple(self.cited_in))
+        if not isinstance(self.authors, tuple):
+            object.__setattr__(self, "authors", tuple(self.authors))
+        if self.doi is not None:
+            doi = parse_doi(self.doi)
+            if doi is None:
+                raise ValueError(f"not a DOI: {self.doi!r} (a DOI starts 10.NNNN/)")
+            object.__setattr__(self, "doi", doi)
+        else:
+            object.__setattr__(self, "doi", doi_from_url(self.url))
+
+    @property
+    def reference(self) -> str | None:
+        """The source named as a reference manager lists it: authors, year, title.
+
+        ``None`` when the registry names no author and no year (the id and title say it all).
+
+        Example::
+
+            Source("knuth", "https://example.org/", title="The TeXbook",
+                   authors=("Knuth, Donald E.",), year="1986").reference
+            # 'Knuth (1986): The TeXbook'
+        """
+        if not self.authors and self.year is None:
+            return None
+        families = [name.split(",", 1)[0].strip() for name in self.authors]
+        who = " and ".join(families) if len(families) <= 2 else f"{families[0]} et al."
+        when = f"({self.year})" if self.year is not None else ""
+        head = " ".join(part for part in (who, when) if part)
+        title = self.title or self.proposed_title or self.citation
+        return f"{head}: {title}" if title else head
 
     @property
     def host(self) -> str:

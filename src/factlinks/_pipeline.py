@@ -144,6 +144,7 @@ async def check_async(
     if options is None:
         options = sources.options() if isinstance(sources, Registry) else CheckOptions()
     registry_path = sources.path if isinstance(sources, Registry) else None
+    registry_notes = sources.notes if isinstance(sources, Registry) else ()
     started = runtime.clock()
     http = runtime.client if runtime.client is not None else make_client(options)
     parser = Parser(options, runtime.executor)
@@ -152,7 +153,11 @@ async def check_async(
     try:
         checked = await _check_all(run, source_list, runtime.on_result)
         final = tuple(item.result for item in checked)
-        notes = (*await _network_notes(final, options, fetcher), *proposal_notes(final))
+        notes = (
+            *registry_notes,
+            *await _network_notes(final, options, fetcher),
+            *proposal_notes(final),
+        )
     finally:
         await parser.aclose()
         if runtime.client is None:

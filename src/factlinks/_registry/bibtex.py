@@ -8,7 +8,11 @@ and, as written, as ``citation``: it is how the LaTeX document cites the entry. 
 macros are resolved by bibtexparser; ``crossref`` is followed here (bibtexparser 2 does not):
 an entry takes the fields it lacks, except ``title``, from the entry it names.
 
-An entry without a URL cannot be checked: it is left out, and a warning names it. Editing a
+``doi`` (bare, ``doi:…`` or a ``doi.org`` URL) is checked through the DOI system; ``author``
+(else ``editor``) and ``year`` (else the year of ``date``) name the reference in reports.
+
+An entry with neither a usable URL nor a DOI cannot be checked: it is left out, a warning
+names it and the registry's :attr:`~Registry.notes` (the report's notes) list it. Editing a
 ``.bib`` file is not supported yet; :meth:`BibtexFormat.apply_edits` says so with the edits.
 """
 
@@ -22,11 +26,17 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import NamedTuple
 
 from bibtexparser.entrypoint import parse_string
+from bibtexparser.middlewares.names import (
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc.latex2text import LatexNodes2Text
 
+from .._doi.names import parse_doi
 from .._errors import RegistryError
 from .._models import Source
 from .interface import Edit, Registry, RegistryFormat
@@ -40,6 +50,9 @@ _ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 _URL_MACRO_RE = re.compile(r"\\(?:url|href)\s*\{\s*([^{}\s]+)\s*\}")
 _NOT_ID_RE = re.compile(r"[^a-z0-9._-]+")
 _SPACE_RE = re.compile(r"\s+")
+_YEAR_RE = re.compile(r"[0-9]{4}")
+_LISTED = 20
+"""Entries named in the note on those that cannot be checked; the rest are counted."""
 _URL_FIELDS = ("howpublished", "note")
 """Fields that may hold a ``\\url{…}`` when ``url`` is missing, in the order looked at."""
 _NOT_INHERITED = frozenset({"title", "crossref"})
@@ -74,20 +87,16 @@ class BibtexFormat(RegistryFormat):
         for index, entry in enumerate(entries):
             fields = _with_crossref(entry, by_key)
             table = _table(entry, fields, ids[index], cited_in, name)
-            if table is None:
-                unchecked.append(entry.key)
+            if isinstance(table, _Unchecked):
+                line = table.line or _line(entry)
+                at = f" (line {line})" if line else ""
+                unchecked.append(f"{entry.key}{at}: {table.why}")
                 continue
-            line = _line(entry)
-            sources.append(source_from_table(table, index, name, line, 1))
-        if unchecked:
-            log.warning(
-                "factlinks: %s: %d %s without a URL, not checkable: %s",
-                name,
-                len(unchecked),
-                "entry" if len(unchecked) == 1 else "entries",
-                ", ".join(unchecked),
-            )
-        return Registry(tuple(sources), {}, name)
+            sources.append(source_from_table(table, index, name, _line(entry), 1))
+        notes = _unchecked_notes(name, unchecked)
+        for note in notes:
+            log.warning("factlinks: %s", note)
+        return Registry(tuple(sources), {}, name, notes)
 
     def holds(self, key: str) -> bool:
         """Only ``url`` has a place in a BibTeX entry."""
@@ -130,6 +139,13 @@ class _Value:
 
     text: str
     line: int | None
+
+
+class _Unchecked(NamedTuple):
+    """Why an entry cannot be checked, and the line that shows it (``None``: the entry's)."""
+
+    line: int | None
+    why: str
 
 
 def _entries(text: str, path: str) -> list[Entry]:
@@ -210,34 +226,103 @@ def _url(fields: Mapping[str, _Value]) -> tuple[str, _Value] | None:
 
 def _table(
     entry: Entry, fields: Mapping[str, _Value], source_id: str, cited_in: list[str], path: str
-) -> dict[str, object] | None:
-    """The source table of one entry, for :func:`source_from_table`; ``None`` without a URL."""
+) -> dict[str, object] | _Unchecked:
+    """The source table of one entry, for :func:`source_from_table`, or why it has none."""
+    doi = _doi(entry, fields.get("doi"), path)
     found = _url(fields)
-    if found is None:
-        return None
-    key, url = found
-    why = url_problem(url.text)
-    if why is not None:
-        where = f"{path}:{url.line}" if url.line else path
-        raise RegistryError(
-            f"{where}: entry {entry.key!r}: field {key!r}: the URL {why}: {url.text!r}",
-            path=path,
-            source_id=source_id,
-            key=key,
-        )
-    table: dict[str, object] = {"id": source_id, "url": url.text, "citation": entry.key}
+    table: dict[str, object] = {"id": source_id, "citation": entry.key}
+    if found is not None:
+        key, url = found
+        why = url_problem(url.text)
+        if why is None:
+            table["url"] = url.text
+        elif doi is None:
+            return _Unchecked(url.line, f"field {key!r}: the URL {why}: {url.text!r}")
+        else:
+            log.warning(
+                "factlinks: %s: entry %r: field %r: the URL %s: %r; checked by its DOI only",
+                _where(path, url.line),
+                entry.key,
+                key,
+                why,
+                url.text,
+            )
+    if doi is not None:
+        table["doi"] = doi
+    if "url" not in table and doi is None:
+        return _Unchecked(None, "no URL and no DOI")
+    return table | _described(entry, fields, cited_in, path)
+
+
+def _described(
+    entry: Entry, fields: Mapping[str, _Value], cited_in: list[str], path: str
+) -> dict[str, object]:
+    """What an entry says of its work besides where it is: title, authors, year, access date."""
+    table: dict[str, object] = {}
     title = fields.get("title")
     if title is not None and latex_to_text(title.text):
         table["title"] = latex_to_text(title.text)
     if cited_in:
         table["cited_in"] = cited_in
-    accessed = _accessed(entry, fields.get("urldate"))
+    accessed = _accessed(entry, fields.get("urldate"), path)
     if accessed is not None:
         table["accessed"] = accessed
+    authors = _names(fields.get("author") or fields.get("editor"))
+    if authors:
+        table["authors"] = authors
+    year = _year(fields)
+    if year is not None:
+        table["year"] = year
     return table
 
 
-def _accessed(entry: Entry, urldate: _Value | None) -> dt.date | None:
+def _where(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line else path
+
+
+def _doi(entry: Entry, value: _Value | None, path: str) -> str | None:
+    """The entry's ``doi`` field as a DOI; one that is not a DOI is left out, with a warning."""
+    if value is None or not value.text.strip():
+        return None
+    written = value.text.replace("\\_", "_").replace("{", "").replace("}", "")
+    doi = parse_doi(written)
+    if doi is None:
+        log.warning(
+            "factlinks: %s: entry %r: field 'doi' is not a DOI (10.NNNN/…): %r; left out",
+            _where(path, value.line),
+            entry.key,
+            value.text,
+        )
+    return doi
+
+
+def _names(value: _Value | None) -> list[str]:
+    """BibTeX names (``A and B and others``) as ``Family, Given``, LaTeX turned into text."""
+    if value is None:
+        return []
+    names: list[str] = []
+    for written in split_multiple_persons_names(value.text):
+        parts = parse_single_name_into_parts(written, strict=False)
+        family = latex_to_text(" ".join([*parts.von, *parts.last]))
+        given = latex_to_text(" ".join(parts.first))
+        if family.lower() == "others" and not given:
+            continue
+        if family or given:
+            names.append(f"{family}, {given}" if family and given else family or given)
+    return names
+
+
+def _year(fields: Mapping[str, _Value]) -> str | None:
+    """``year``, else the year of biblatex's ``date`` (``2006-10-01``, ``1998/2000``)."""
+    year = fields.get("year")
+    if year is not None and latex_to_text(year.text):
+        return latex_to_text(year.text)
+    date = fields.get("date")
+    found = _YEAR_RE.match(date.text.strip()) if date is not None else None
+    return found.group(0) if found else None
+
+
+def _accessed(entry: Entry, urldate: _Value | None, path: str) -> dt.date | None:
     """``urldate`` as a date; a partial or odd date (``2006-10``) is left out, with a warning."""
     if urldate is None:
         return None
@@ -245,11 +330,22 @@ def _accessed(entry: Entry, urldate: _Value | None) -> dt.date | None:
         return dt.date.fromisoformat(urldate.text.strip())
     except ValueError:
         log.warning(
-            "factlinks: entry %r: 'urldate' %r is not a date YYYY-MM-DD; left out",
+            "factlinks: %s: entry %r: 'urldate' %r is not a date YYYY-MM-DD; left out",
+            _where(path, urldate.line),
             entry.key,
             urldate.text,
         )
         return None
+
+
+def _unchecked_notes(path: str, unchecked: Sequence[str]) -> tuple[str, ...]:
+    """One note listing the entries that cannot be checked (the first few, then a count)."""
+    if not unchecked:
+        return ()
+    shown = "; ".join(unchecked[:_LISTED])
+    more = f"; and {len(unchecked) - _LISTED} more" if len(unchecked) > _LISTED else ""
+    count = f"{len(unchecked)} {'entry' if len(unchecked) == 1 else 'entries'}"
+    return (f"{PurePath(path).name}: {count} not checkable: {shown}{more}.",)
 
 
 def latex_to_text(value: str) -> str:

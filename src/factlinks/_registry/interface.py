@@ -43,6 +43,9 @@ class Registry(Sequence[Source]):
     """The validated ``[settings]`` table."""
     path: str | None = None
     """The file the registry came from."""
+    notes: tuple[str, ...] = ()
+    """What the format could not turn into sources, one line each (an entry of a ``.bib``
+    with no URL and no DOI); a check puts them into the report's notes."""
 
     @overload
     def __getitem__(self, index: int) -> Source: ...

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .._doi.names import doi_url, parse_doi
 from .._errors import OptionsError, RegistryError
 from .._models import Kind, Source
 from .._options import CheckOptions, parse_statuses
@@ -46,6 +47,9 @@ SOURCE_KEYS = (
     "archive_url",
     "cited_url",
     "proposed_title",
+    "doi",
+    "authors",
+    "year",
 )
 TOP_KEYS = ("settings", "source")
 _ID_RE = re.compile(r"[a-z0-9._-]+")
@@ -286,12 +290,12 @@ def source_from_table(
     at = _At(path, line, raw_id)
     if not _ID_RE.fullmatch(raw_id):
         at.fail("id", "'id' may only hold lower-case letters, digits, '.', '_' and '-'")
-    if "url" not in raw:
-        at.fail("url", "missing required key 'url'")
-    url = raw["url"]
+    values = {key: check(raw.get(key), at) for key, check in _SOURCE_FIELDS.items()}
+    if "url" not in raw and values["doi"] is None:
+        at.fail("url", "missing required key 'url' (or 'doi', for a work cited by its DOI)")
+    url = raw["url"] if "url" in raw else doi_url(values["doi"])
     at.expect(url, str, "a string", "url")
     check_url(url, path, raw_id, line)
-    values = {key: check(raw.get(key), at) for key, check in _SOURCE_FIELDS.items()}
     if values["title"] is not None and values["proposed_title"] is not None:
         at.fail(
             "proposed_title",
@@ -314,6 +318,35 @@ def _title_key(key: str) -> Callable[[object, _At], str | None]:
         return value.strip()
 
     return validate
+
+
+def _doi(value: object, at: _At) -> str | None:
+    if value is None:
+        return None
+    at.expect(value, str, "a string", "doi")
+    assert isinstance(value, str)
+    doi = parse_doi(value)
+    if doi is None:
+        at.fail(
+            "doi",
+            f"'doi' is not a DOI: {_shown(value)} (a DOI is 10.NNNN/suffix, as in 10.1000/182)",
+        )
+    return doi
+
+
+def _authors(value: object, at: _At) -> tuple[str, ...]:
+    authors = [value] if isinstance(value, str) else ([] if value is None else value)
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        at.fail("authors", "'authors' must be a list of strings (\"Family, Given\")")
+    return tuple(a.strip() for a in authors if a.strip())
+
+
+def _year(value: object, at: _At) -> str | None:
+    if value is None:
+        return None
+    at.expect(value, (int, str), "a year (e.g. 2021) or a string", "year")
+    text = str(value).strip()
+    return text or None
 
 
 def _kind(value: object, at: _At) -> Kind:
@@ -386,6 +419,9 @@ _SOURCE_FIELDS: dict[str, Callable[[object, _At], Any]] = {
     "cited_url": _url_key("cited_url"),
     "skip": _skip,
     "proposed_title": _title_key("proposed_title"),
+    "doi": _doi,
+    "authors": _authors,
+    "year": _year,
 }
 """A validator per optional source key, in the order errors are looked for: ``(value, at)``
 gives the value of the :class:`Source` field of the same name."""
