@@ -27,6 +27,7 @@ PUBLIC = [
     "DEFAULT_FAIL_ON",
     "DocFormat",
     "DocumentError",
+    "DoiCheck",
     "FactlinksError",
     "Failure",
     "FailureKind",

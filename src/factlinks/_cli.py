@@ -49,6 +49,7 @@ from ._history import open_history
 from ._models import Report, SourceResult, Status
 from ._options import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_DOI_RESOLVER,
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PAGES,
     DEFAULT_PER_HOST,
@@ -178,6 +179,17 @@ def _build_parser() -> argparse.ArgumentParser:
         "--only", action="append", default=[], metavar="ID", help="check only this id (repeatable)"
     )
     check_p.add_argument("--user-agent", metavar="S", help="the User-Agent to send")
+    check_p.add_argument(
+        "--contact",
+        metavar="EMAIL",
+        help="an e-mail address sent in the User-Agent (mailto:), as Crossref's polite pool asks",
+    )
+    check_p.add_argument(
+        "--doi-resolver",
+        metavar="URL",
+        help=f"the DOI resolver to ask about DOIs (default: {DEFAULT_DOI_RESOLVER}); every "
+        "request for a doi.org URL goes there",
+    )
     check_p.add_argument(
         "--allow-private",
         action="store_true",
@@ -337,7 +349,7 @@ def _split(value: str) -> list[str]:
 def _options(args: argparse.Namespace, base: CheckOptions) -> CheckOptions:
     changes: dict[str, object] = {}
     names = ("concurrency", "per_host", "timeout", "max_bytes", "max_pages", "user_agent")
-    for name in (*names, "canary_url"):
+    for name in (*names, "canary_url", "contact", "doi_resolver"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

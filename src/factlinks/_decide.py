@@ -13,9 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ._classify import Verdict, classify, serves_other_kind
+from ._doi.verdict import doi_verdict
 from ._history import SourceHistory
 from ._models import (
     DocFormat,
+    DoiCheck,
     FetchResult,
     History,
     Inspection,
@@ -73,6 +75,7 @@ def decide(
     prior: Prior | None = None,
     *,
     now: dt.datetime,
+    doi: DoiCheck | None = None,
 ) -> Decision:
     """Decide the status of ``source`` from this run's findings and its history.
 
@@ -85,6 +88,8 @@ def decide(
         prior: the history of the source and the persistence policy; ``None`` when no
             history is kept (then nothing is reused, nothing persists).
         now: the time of this check.
+        doi: what the DOI system said of the source's DOI, if it was asked
+            (:func:`~factlinks._doi.verdict.doi_verdict` says what that changes).
 
     Example::
 
@@ -94,6 +99,8 @@ def decide(
     verdict, inspection, evidence, not_modified = _verdict(
         source, fetch, inspection, evidence, probe, prior
     )
+    if doi is not None:
+        verdict = doi_verdict(verdict, doi, source)
     if prior is None:
         return Decision(verdict.status, verdict.reason, verdict.new_url, inspection, evidence)
     status, reason, history = apply_policy(

@@ -64,7 +64,7 @@ def make_client(options: CheckOptions) -> httpx.AsyncClient:
     )
     return httpx.AsyncClient(
         headers={
-            "User-Agent": options.user_agent,
+            "User-Agent": options.request_user_agent,
             "Accept": "*/*",
             "Accept-Encoding": accept_encoding(),  # only what _read can decode, bounded
         },

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_FAIL_ON",
     "ArchiveCopy",
     "DocFormat",
+    "DoiCheck",
     "Failure",
     "FailureKind",
     "FetchResult",
@@ -501,6 +502,47 @@ class ArchiveCopy:
 
 
 @dataclass(frozen=True, slots=True)
+class DoiCheck:
+    """What the DOI system said about a source's DOI, and what that verified.
+
+    Registration comes from the handle API (``RESOLVER/api/handles/DOI``), the title from the
+    DOI's metadata by content negotiation (CSL-JSON, which Crossref, DataCite and mEDRA give).
+    """
+
+    doi: str
+    """The DOI asked about."""
+    resolver: str
+    """The DOI resolver asked (``https://doi.org`` unless ``doi_resolver`` says otherwise)."""
+    registered: bool | None
+    """``True``: the handle API knows the DOI; ``False``: it answered that the DOI is not
+    registered; ``None``: it could not tell (no answer, or not a handle answer)."""
+    target: str | None = None
+    """The URL the DOI is registered to resolve to, when the handle API named one."""
+    expected_title: str | None = None
+    """The title looked for in the metadata (``None``: the source has none)."""
+    metadata_title: str | None = None
+    """The title in the DOI's metadata, when content negotiation gave it."""
+    title: TitleEvidence | None = None
+    """Where the expected title was found in the metadata (``None``: no title to look for,
+    or no metadata to look in)."""
+    detail: str = ""
+    """What was asked and what it showed, in one sentence for people."""
+
+    @property
+    def verified(self) -> bool:
+        """True when the DOI is registered and its metadata names the expected title (or
+        there is no expected title to name)."""
+        if self.registered is not True:
+            return False
+        return self.expected_title is None or (self.title is not None and self.title.matched)
+
+    @property
+    def other_title(self) -> bool:
+        """True when the metadata was read and names another title than the expected one."""
+        return self.title is not None and not self.title.matched
+
+
+@dataclass(frozen=True, slots=True)
 class History:
     """What earlier runs say about a source, as of this result."""
 
@@ -546,6 +588,8 @@ class SourceResult:
     settled it: ``matched`` (it is the title now: :attr:`source` has it as ``title``) or not
     (kept as ``citation``). ``None`` when the source had no proposal or the check could not
     read the document (the proposal waits for a later check)."""
+    doi_check: DoiCheck | None = None
+    """What the DOI system said of the source's DOI, when it has one."""
 
     @property
     def failure(self) -> Failure | None:

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._doi.names import on_resolver
 from ._errors import OptionsError
 from ._models import DEFAULT_FAIL_ON, Status
 from ._version import __version__
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
+    "DEFAULT_DOI_RESOLVER",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_PAGES",
     "DEFAULT_MAX_REDIRECTS",
@@ -27,6 +29,7 @@ __all__ = [
 DEFAULT_USER_AGENT = (
     f"factlinks/{__version__} (citation checker; +https://pypi.org/project/factlinks/)"
 )
+DEFAULT_DOI_RESOLVER = "https://doi.org"
 DEFAULT_CONCURRENCY = 32
 DEFAULT_PER_HOST = 2
 DEFAULT_TIMEOUT = 30.0
@@ -125,7 +128,13 @@ class CheckOptions:
     """
 
     user_agent: str = DEFAULT_USER_AGENT
-    """The ``User-Agent`` sent with every request."""
+    """The ``User-Agent`` sent with every request (with :attr:`contact` added, if set)."""
+    contact: str | None = None
+    """An e-mail address for the servers asked, sent in the ``User-Agent`` as ``mailto:``
+    (Crossref's "polite pool" serves such requests first; see :attr:`request_user_agent`)."""
+    doi_resolver: str = DEFAULT_DOI_RESOLVER
+    """The DOI resolver asked about DOIs (handle API, content negotiation) and sent every
+    request for a URL on ``doi.org``/``dx.doi.org``; a mirror or a local test server."""
     concurrency: int = DEFAULT_CONCURRENCY
     """Requests in flight overall."""
     per_host: int = DEFAULT_PER_HOST
@@ -191,6 +200,8 @@ class CheckOptions:
                 raise OptionsError(f"{name} must be a positive number of seconds")
         _check_user_agent(self.user_agent)
         _check_canary(self.canary_url)
+        _check_contact(self.contact)
+        _check_resolver(self.doi_resolver)
         if Status.OK in self.fail_on:
             raise OptionsError("'ok' cannot be a failing status")
 
@@ -198,9 +209,20 @@ class CheckOptions:
         """A copy with ``changes`` applied (and validated)."""
         return replace(self, **changes)
 
+    @property
+    def request_user_agent(self) -> str:
+        """The ``User-Agent`` header: :attr:`user_agent`, and ``(mailto:contact)`` if set."""
+        if self.contact is None:
+            return self.user_agent
+        return f"{self.user_agent} (mailto:{self.contact})"
+
     def transport_url(self, url: str) -> str:
-        """Where a request for ``url`` is actually sent, after ``remap``."""
-        return remap_url(self.remap, url)
+        """Where a request for ``url`` is actually sent: after ``remap``, else a URL on the
+        DOI proxy sent to :attr:`doi_resolver` when that is not the default."""
+        sent = remap_url(self.remap, url)
+        if sent == url and self.doi_resolver != DEFAULT_DOI_RESOLVER:
+            sent = on_resolver(url, self.doi_resolver) or url
+        return sent
 
 
 def _check_user_agent(value: str) -> None:
@@ -225,6 +247,30 @@ def parse_statuses(
         except ValueError:
             raise OptionsError(f"{what}: unknown status {name!r} (valid: {valid})") from None
     return frozenset(statuses)
+
+
+def _check_contact(value: str | None) -> None:
+    if value is None:
+        return
+    if not _CONTACT_RE.fullmatch(value):
+        raise OptionsError(f"contact must be an e-mail address (name@example.org), not {value!r}")
+
+
+_CONTACT_RE = re.compile(r"[!-~]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+"""An e-mail address as a header can carry it: printable ASCII, a domain with a dot."""
+
+
+def _check_resolver(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        usable = usable and not parts.query and not parts.fragment
+    except ValueError:
+        usable = False
+    if not usable or url != url.strip():
+        raise OptionsError(
+            f"doi_resolver must be an http or https URL with a host (and no query), not {url!r}"
+        )
 
 
 def _check_canary(url: str | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import functools
 import secrets
 import traceback
 from collections.abc import Callable, Iterable
@@ -22,6 +23,8 @@ from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache, make_s
 from ._classify import is_site_root, judge_probe, sibling_url
 from ._confirm import decide_with_proposal, looked_for, proposal_notes
 from ._decide import Decision, Prior, decide, needs_parse
+from ._doi.check import DoiChecker
+from ._doi.verdict import is_doi_url
 from ._domains import registrable_domain
 from ._errors import OfflineError, StateError
 from ._fetch import Fetcher, make_client
@@ -30,6 +33,7 @@ from ._history.codec import encode_result
 from ._inspect import sniff_format
 from ._models import (
     DocFormat,
+    DoiCheck,
     Failure,
     FailureKind,
     FetchResult,
@@ -352,6 +356,7 @@ class _Run:
         self.fetcher = fetcher
         self.parser = parser
         self.rescuer = rescuer
+        self.dois = DoiChecker(fetcher.fetch, options.doi_resolver)
         self._probes: dict[str, asyncio.Future[FetchResult]] = {}
 
     async def check_one(self, source: Source) -> _Checked:
@@ -404,6 +409,7 @@ class _Run:
         return _Checked(result, None)
 
     async def _check(self, source: Source, past: SourceHistory | None) -> SourceResult:
+        doi = None if source.doi is None else await self.dois.check(source.doi, source.title)
         fetch = await self._fetch(source, past)
         inspection: Inspection | None = None
         evidence: TitleEvidence | None = None
@@ -411,11 +417,7 @@ class _Run:
         if fetch.ok:
             # A proposed title is looked for as the title; it spares no probe (_confirm).
             inspection, evidence = await self._inspect(looked_for(source), fetch)
-            if (
-                self.options.probe_soft_404
-                and not is_site_root(source.url)
-                and not (source.title is not None and evidence is not None and evidence.matched)
-            ):
+            if self._wants_probe(source, evidence, doi):
                 probe = await self._probe(source.url, fetch)
         prior = (
             None
@@ -424,9 +426,31 @@ class _Run:
         )
         now = self.runtime.clock()
         decision, source, proposal = decide_with_proposal(
-            source, fetch, inspection, evidence, probe, prior, now=now, decide=decide
+            source,
+            fetch,
+            inspection,
+            evidence,
+            probe,
+            prior,
+            now=now,
+            decide=decide if doi is None else functools.partial(decide, doi=doi),
         )
-        return replace(_result(source, fetch, probe, decision, now), proposal=proposal)
+        result = _result(source, fetch, probe, decision, now)
+        return replace(result, proposal=proposal, doi_check=doi)
+
+    def _wants_probe(
+        self, source: Source, evidence: TitleEvidence | None, doi: DoiCheck | None
+    ) -> bool:
+        """Whether a soft 404 must be ruled out: a deep link whose title was not found.
+
+        A DOI the DOI system verified needs no probe, nor a DOI URL (the proxy's siblings are
+        other DOIs: the handle API says whether this one is registered).
+        """
+        if not self.options.probe_soft_404 or is_site_root(source.url):
+            return False
+        if source.title is not None and evidence is not None and evidence.matched:
+            return False
+        return not (doi is not None and (doi.verified or is_doi_url(source)))
 
     async def _fetch(self, source: Source, past: SourceHistory | None) -> FetchResult:
         """GET the source, conditionally when the last check was good."""

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .names import DOI_HOSTS, doi_from_url, doi_key, doi_url, parse_doi
+from .names import DOI_HOSTS, doi_from_url, doi_key, doi_url, on_resolver, parse_doi
 
-__all__ = ["DOI_HOSTS", "doi_from_url", "doi_key", "doi_url", "parse_doi"]
+__all__ = ["DOI_HOSTS", "doi_from_url", "doi_key", "doi_url", "on_resolver", "parse_doi"]

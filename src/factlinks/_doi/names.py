@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote, urlsplit
 
-__all__ = ["DOI_HOSTS", "doi_from_url", "doi_key", "doi_url", "parse_doi"]
+__all__ = ["DOI_HOSTS", "doi_from_url", "doi_key", "doi_url", "on_resolver", "parse_doi"]
 
 DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
 """The hosts of the DOI proxy: a URL on one of them names a DOI."""
@@ -71,3 +71,22 @@ def doi_url(doi: str, resolver: str = "https://doi.org") -> str:
         doi_url("10.1000/182", "http://127.0.0.1:8080")
     """
     return f"{resolver.rstrip('/')}/{quote(doi, safe=_SAFE)}"
+
+
+def on_resolver(url: str, resolver: str) -> str | None:
+    """``url`` on the DOI proxy sent to ``resolver`` instead (path and query kept), else ``None``.
+
+    Example::
+
+        on_resolver("https://dx.doi.org/10.1000/182", "http://127.0.0.1:8080")
+        # 'http://127.0.0.1:8080/10.1000/182'
+    """
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if host not in DOI_HOSTS:
+        return None
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{resolver.rstrip('/')}{parts.path or '/'}{query}"

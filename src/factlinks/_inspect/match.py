@@ -72,6 +72,7 @@ TITLE_FIELDS = frozenset(
         "citation_title",
         "dc.title",
         "twitter:title",
+        "doi metadata",
     }
 )
 """Candidates that hold a title (and only a title), as opposed to running text."""

@@ -213,6 +213,8 @@ _SETTINGS: dict[str, Callable[[str, object, str], Any]] = {
     "fail_on": _fail_on,
     "canary_url": _string,
     "allow_private": _flag,
+    "contact": _string,
+    "doi_resolver": _string,
 }
 """A validator per ``[settings]`` key: ``(key, value, path) -> value to keep``."""
 SETTINGS_KEYS = tuple(_SETTINGS)
