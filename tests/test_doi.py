@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from importlib import resources
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 import respx
 
@@ -23,6 +25,7 @@ from factlinks._doi.verdict import doi_verdict, is_doi_url
 from factlinks._fetch import Fetcher, make_client
 from factlinks._models import DoiCheck, TitleEvidence
 from factlinks._options import RetryPolicy
+from factlinks._report.load import load_report
 from farm import Farm, Reply
 
 HANDBOOK = "10.1000/182"
@@ -370,3 +373,16 @@ def test_check_dois_through_a_local_resolver(tmp_path: Path) -> None:
     assert len(handles) == 8  # one registration look-up per DOI
     assert all("mailto:editor@example.org" in r.headers["user-agent"] for r in resolver_requests)
     assert not any("factlinks-probe" in r.path for r in resolver_requests)
+    # report.json holds what the DOI system said, valid by the schema, and it loads back
+    schema = resources.files("factlinks").joinpath("report.schema.json").read_text("utf-8")
+    jsonschema.validate(report, json.loads(schema))
+    wall = results["bot-wall"]["doi_check"]
+    assert (wall["doi"], wall["registered"], wall["verified"]) == ("10.5555/BOT-WALL", True, True)
+    assert wall["title"]["where"] == "doi metadata"
+    assert results["not-registered"]["doi_check"]["registered"] is False
+    loaded = {r.source.id: r for r in load_report(report).results}
+    for key, item in results.items():
+        check = loaded[key].doi_check
+        assert check is not None
+        assert check.verified is item["doi_check"]["verified"]
+        assert check.detail == item["doi_check"]["detail"]

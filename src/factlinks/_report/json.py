@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._models import FailureKind, FetchResult, Hop, Report, SourceResult, Status
+from .._models import DoiCheck, FailureKind, FetchResult, Hop, Report, SourceResult, Status
 from .guard import NOT_RENDERED, per_source
 
 __all__ = ["SCHEMA_TAG", "render_json", "report_to_dict"]
@@ -83,6 +83,7 @@ def _result(result: SourceResult) -> dict[str, Any]:
             "verified": result.archive.verified,
             "detail": result.archive.detail,
         },
+        "doi_check": _doi_check(result.doi_check),
         "history": None
         if result.history is None
         else {
@@ -101,6 +102,31 @@ def _result(result: SourceResult) -> dict[str, Any]:
         "cited_in": list(source.cited_in),
         "accessed": _iso(source.accessed),
         "checked_at": _iso(result.checked_at),
+    }
+
+
+def _doi_check(check: DoiCheck | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    title = check.title
+    return {
+        "doi": check.doi,
+        "resolver": check.resolver,
+        "registered": check.registered,
+        "target": check.target,
+        "expected_title": check.expected_title,
+        "metadata_title": check.metadata_title,
+        "title": None
+        if title is None
+        else {
+            "matched": title.matched,
+            "score": title.score,
+            "where": title.where,
+            "snippet": title.snippet,
+            "found": title.found,
+        },
+        "verified": check.verified,
+        "detail": check.detail,
     }
 
 

@@ -24,6 +24,7 @@ from .._errors import ReportError
 from .._models import (
     ArchiveCopy,
     DocFormat,
+    DoiCheck,
     Failure,
     FailureKind,
     FetchResult,
@@ -317,6 +318,7 @@ def _result(item: Mapping[str, Any], path: _Path) -> SourceResult:
         history=_history(item["history"], (*path, "history")),
         archive=_archive(item["archive"]),
         error=_internal(item["error"]),
+        doi_check=_doi_check(item.get("doi_check")),
     )
 
 
@@ -401,6 +403,32 @@ def _history(history: Mapping[str, Any] | None, path: _Path) -> History | None:
         changed=history["changed"],
         not_modified=_moment(history["not_modified_since"], (*path, "not_modified_since")),
         recent=tuple(Status(s) for s in history.get("recent", ())),
+    )
+
+
+def _doi_check(check: Mapping[str, Any] | None) -> DoiCheck | None:
+    if check is None:
+        return None
+    title = check["title"]
+    expected = check["expected_title"]
+    return DoiCheck(
+        doi=check["doi"],
+        resolver=check["resolver"],
+        registered=check["registered"],
+        target=check["target"],
+        expected_title=expected,
+        metadata_title=check["metadata_title"],
+        title=None
+        if title is None or expected is None
+        else TitleEvidence(
+            expected=expected,
+            matched=title["matched"],
+            score=title["score"],
+            where=title["where"],
+            snippet=title["snippet"],
+            found=title["found"],
+        ),
+        detail=check["detail"],
     )
 
 
