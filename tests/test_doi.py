@@ -187,6 +187,18 @@ def test_the_resolver_is_a_setting() -> None:
     assert CheckOptions().transport_url("https://doi.org/10.1000/x") == "https://doi.org/10.1000/x"
 
 
+@respx.mock
+def test_a_doi_is_sent_as_doi_org_writes_it() -> None:
+    """Brackets, colons and semicolons as they are; only what a URL cannot hold encoded."""
+    sici = "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0"
+    written = "10.1002/(SICI)1097-4571(199806)49:8%3C693::AID-ASI4%3E3.0.CO;2-0"
+    route = respx.get(f"https://doi.org/api/handles/{written}?type=URL").mock(
+        return_value=httpx.Response(404, json={"responseCode": 100, "handle": sici})
+    )
+    assert _check(CheckOptions(), sici, "T").registered is False
+    assert route.called
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

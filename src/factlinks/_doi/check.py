@@ -19,12 +19,11 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-from urllib.parse import quote
 
 from .._inspect.match import match_title
 from .._models import DoiCheck, FetchResult, TitleCandidate, TitleEvidence
 from .._text import MAX_DETAIL_CHARS, clean_text
-from .names import doi_url
+from .names import doi_path, doi_url
 
 __all__ = ["CSL_JSON", "METADATA_WHERE", "DoiChecker"]
 
@@ -77,7 +76,7 @@ class DoiChecker:
 
     async def _registration(self, doi: str) -> tuple[bool | None, str | None, str]:
         """Registered or not (or unknown), the URL it points at, and what the API said."""
-        api = f"{self.resolver}/api/handles/{quote(doi, safe='/')}?type=URL"
+        api = f"{self.resolver}/api/handles/{doi_path(doi)}?type=URL"
         answer = await self._fetch(api, headers={"Accept": "application/json"})
         if answer.failure is not None:
             return None, None, f"the handle API did not answer ({answer.failure.detail})"

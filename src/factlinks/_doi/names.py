@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote, urlsplit
 
-__all__ = ["DOI_HOSTS", "doi_from_url", "doi_key", "doi_url", "on_resolver", "parse_doi"]
+__all__ = [
+    "DOI_HOSTS",
+    "doi_from_url",
+    "doi_key",
+    "doi_path",
+    "doi_url",
+    "on_resolver",
+    "parse_doi",
+]
 
 DOI_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
 """The hosts of the DOI proxy: a URL on one of them names a DOI."""
@@ -70,7 +78,12 @@ def doi_url(doi: str, resolver: str = "https://doi.org") -> str:
         doi_url("10.1000/a#b")                      # 'https://doi.org/10.1000/a%23b'
         doi_url("10.1000/182", "http://127.0.0.1:8080")
     """
-    return f"{resolver.rstrip('/')}/{quote(doi, safe=_SAFE)}"
+    return f"{resolver.rstrip('/')}/{doi_path(doi)}"
+
+
+def doi_path(doi: str) -> str:
+    """``doi`` as a URL path, percent-encoded only where a URL needs it (``#``, ``?``, ``%``)."""
+    return quote(doi, safe=_SAFE)
 
 
 def on_resolver(url: str, resolver: str) -> str | None:
