@@ -20,7 +20,7 @@ from doi_resolver import DoiResolver, Registered
 from factlinks import CheckOptions, OptionsError, Source, Status
 from factlinks._classify import Verdict
 from factlinks._cli import main
-from factlinks._doi.check import CSL_JSON, DoiChecker
+from factlinks._doi.check import CSL_JSON, DoiChecker, contact_note
 from factlinks._doi.verdict import doi_verdict, is_doi_url
 from factlinks._fetch import Fetcher, make_client
 from factlinks._models import DoiCheck, TitleEvidence
@@ -274,6 +274,14 @@ def test_doi_verdict(url: str, landing: Status, check: DoiCheck, status: Status)
         assert verdict.reason.startswith("Verified through the DOI system: 10.1000/182 is ")
 
 
+def test_a_run_without_a_contact_is_told_how_to_join_the_polite_pool() -> None:
+    (note,) = contact_note(3, CheckOptions())
+    assert note.startswith("3 DOIs were checked without a contact address: set contact = ")
+    assert contact_note(0, CheckOptions()) == ()
+    assert contact_note(1, CheckOptions(contact="a@b.example")) == ()
+    assert contact_note(1, CheckOptions(doi_resolver="http://127.0.0.1:9")) == ()
+
+
 def test_is_doi_url() -> None:
     assert is_doi_url(Source("s", "https://dx.doi.org/10.1000/ABC"))
     assert is_doi_url(Source("s", "https://doi.org/10.1000/abc", doi="10.1000/ABC"))
@@ -293,6 +301,11 @@ title = "Reference Rot in Scholarly Statements"
 id = "bot-wall"
 url = "https://dx.doi.org/10.5555/BOT-WALL"
 title = "Scholarly Context Not Found"
+
+[[source]]
+id = "same-doi-again"
+url = "https://doi.org/10.5555/LANDING-OK"
+title = "Reference Rot in Scholarly Statements"
 
 [[source]]
 id = "not-registered"
@@ -368,6 +381,7 @@ def test_check_dois_through_a_local_resolver(tmp_path: Path) -> None:
     results = {s["id"]: s for s in report["sources"]}
     assert {key: value["status"] for key, value in results.items()} == {
         "landing-ok": "ok",
+        "same-doi-again": "ok",
         "bot-wall": "ok",  # the bot wall does not hide a registered DOI with its title
         "not-registered": "dead",
         "other-title": "drifted",
@@ -382,9 +396,10 @@ def test_check_dois_through_a_local_resolver(tmp_path: Path) -> None:
     assert "is not registered" in results["not-registered"]["reason"]
     assert "'Corrigendum to an earlier paper'" in results["other-title"]["reason"]
     handles = [r for r in resolver_requests if r.path.startswith("/api/handles/")]
-    assert len(handles) == 8  # one registration look-up per DOI
+    assert len(handles) == 8  # one registration look-up per DOI, however often it is cited
     assert all("mailto:editor@example.org" in r.headers["user-agent"] for r in resolver_requests)
     assert not any("factlinks-probe" in r.path for r in resolver_requests)
+    assert not any("contact address" in note for note in report["notes"])  # --contact given
     # report.json holds what the DOI system said, valid by the schema, and it loads back
     schema = resources.files("factlinks").joinpath("report.schema.json").read_text("utf-8")
     jsonschema.validate(report, json.loads(schema))

@@ -23,7 +23,7 @@ from ._archive import ArchiveCache, ArchiveRescuer, InMemoryArchiveCache, make_s
 from ._classify import is_site_root, judge_probe, sibling_url
 from ._confirm import decide_with_proposal, looked_for, proposal_notes
 from ._decide import Decision, Prior, decide, needs_parse
-from ._doi.check import DoiChecker
+from ._doi.check import DoiChecker, contact_note
 from ._doi.verdict import is_doi_url
 from ._domains import registrable_domain
 from ._errors import OfflineError, StateError
@@ -161,6 +161,7 @@ async def check_async(
             *registry_notes,
             *await _network_notes(final, options, fetcher),
             *proposal_notes(final),
+            *contact_note(sum(r.doi_check is not None for r in final), options),
         )
     finally:
         await parser.aclose()
@@ -409,16 +410,23 @@ class _Run:
         return _Checked(result, None)
 
     async def _check(self, source: Source, past: SourceHistory | None) -> SourceResult:
-        doi = None if source.doi is None else await self.dois.check(source.doi, source.title)
-        fetch = await self._fetch(source, past)
-        inspection: Inspection | None = None
-        evidence: TitleEvidence | None = None
+        # The DOI system is asked while the landing page is fetched and read.
+        asking = (
+            None
+            if source.doi is None
+            else asyncio.ensure_future(self.dois.check(source.doi, source.title))
+        )
+        try:
+            fetch, inspection, evidence = await self._landing(source, past)
+            doi = None if asking is None else await asking
+        finally:
+            if asking is not None and not asking.done():
+                asking.cancel()
+            elif asking is not None and not asking.cancelled():
+                asking.exception()  # retrieved, when the landing page's check raised first
         probe: Probe | None = None
-        if fetch.ok:
-            # A proposed title is looked for as the title; it spares no probe (_confirm).
-            inspection, evidence = await self._inspect(looked_for(source), fetch)
-            if self._wants_probe(source, evidence, doi):
-                probe = await self._probe(source.url, fetch)
+        if fetch.ok and self._wants_probe(source, evidence, doi):
+            probe = await self._probe(source.url, fetch)
         prior = (
             None
             if past is None
@@ -437,6 +445,17 @@ class _Run:
         )
         result = _result(source, fetch, probe, decision, now)
         return replace(result, proposal=proposal, doi_check=doi)
+
+    async def _landing(
+        self, source: Source, past: SourceHistory | None
+    ) -> tuple[FetchResult, Inspection | None, TitleEvidence | None]:
+        """The cited URL fetched and, when it answered, read."""
+        fetch = await self._fetch(source, past)
+        if not fetch.ok:
+            return fetch, None, None
+        # A proposed title is looked for as the title; it spares no probe (_confirm).
+        inspection, evidence = await self._inspect(looked_for(source), fetch)
+        return fetch, inspection, evidence
 
     def _wants_probe(
         self, source: Source, evidence: TitleEvidence | None, doi: DoiCheck | None

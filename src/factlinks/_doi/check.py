@@ -16,16 +16,18 @@ The expected title is looked for in the metadata's title with the matcher docume
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from .._inspect.match import match_title
 from .._models import DoiCheck, FetchResult, TitleCandidate, TitleEvidence
+from .._options import DEFAULT_DOI_RESOLVER, CheckOptions
 from .._text import MAX_DETAIL_CHARS, clean_text
-from .names import doi_path, doi_url
+from .names import doi_key, doi_path, doi_url
 
-__all__ = ["CSL_JSON", "METADATA_WHERE", "DoiChecker"]
+__all__ = ["CSL_JSON", "METADATA_WHERE", "DoiChecker", "contact_note"]
 
 CSL_JSON = "application/vnd.citationstyles.csl+json"
 """The media type of CSL-JSON, asked for by content negotiation."""
@@ -36,6 +38,7 @@ _FOUND = 1
 _NO_VALUES = 200
 _MAX_TITLE = 1000
 
+_T = TypeVar("_T")
 Fetch = Callable[..., Awaitable[FetchResult]]
 """``Fetcher.fetch``: ``(url, *, retries=True, headers=None) -> FetchResult``."""
 
@@ -53,13 +56,17 @@ class DoiChecker:
     def __init__(self, fetch: Fetch, resolver: str) -> None:
         self._fetch = fetch
         self.resolver = resolver.rstrip("/")
+        self._asked: dict[tuple[str, str], asyncio.Future[Any]] = {}
 
     async def check(self, doi: str, expected: str | None) -> DoiCheck:
-        """Ask about ``doi``; look for ``expected`` in its metadata when it is registered."""
-        registered, target, said = await self._registration(doi)
+        """Ask about ``doi``; look for ``expected`` in its metadata when it is registered.
+
+        Each DOI is asked about once per run, however many sources cite it.
+        """
+        registered, target, said = await self._once("handle", doi, self._registration)
         if registered is False or expected is None:
             return DoiCheck(doi, self.resolver, registered, target, detail=said)
-        title, how = await self._metadata_title(doi)
+        title, how = await self._once("metadata", doi, self._metadata_title)
         evidence: TitleEvidence | None = None
         if title is not None:
             evidence = match_title(expected, _candidates(title), display=title["title"])
@@ -73,6 +80,23 @@ class DoiChecker:
             title=evidence,
             detail=clean_text(f"{said}; {how}", MAX_DETAIL_CHARS),
         )
+
+    async def _once(self, what: str, doi: str, ask: Callable[[str], Awaitable[_T]]) -> _T:
+        """``ask(doi)``, or what it gave (or is giving) the first time it was asked."""
+        key = (what, doi_key(doi))
+        future = self._asked.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._asked[key] = future
+            try:
+                future.set_result(await ask(doi))
+            except BaseException as exc:
+                del self._asked[key]  # a later source asks again
+                future.set_exception(exc)
+                future.exception()  # retrieved: no "never retrieved" warning
+                raise
+        result: _T = await asyncio.shield(future)
+        return result
 
     async def _registration(self, doi: str) -> tuple[bool | None, str | None, str]:
         """Registered or not (or unknown), the URL it points at, and what the API said."""
@@ -113,6 +137,18 @@ class DoiChecker:
             if value is not None:
                 parts[key] = value
         return parts, f"its metadata ({answer.final_url}) names the title {title!r}"
+
+
+def contact_note(asked: int, options: CheckOptions) -> tuple[str, ...]:
+    """A note for a run that asked doi.org about ``asked`` DOIs without a contact address."""
+    if not asked or options.contact is not None or options.doi_resolver != DEFAULT_DOI_RESOLVER:
+        return ()
+    return (
+        f"{asked} DOI{'s were' if asked != 1 else ' was'} checked without a contact address: "
+        'set contact = "you@example.org" in [settings] (or --contact) so that the DOI '
+        "registration agencies can reach you, and Crossref serves the requests from its "
+        "polite pool.",
+    )
 
 
 def _candidates(title: Mapping[str, str]) -> list[TitleCandidate]:
