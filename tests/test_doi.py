@@ -371,7 +371,7 @@ def test_check_dois_through_a_local_resolver(tmp_path: Path) -> None:
                 "/no-cn": _WALL,
             },
         )
-        argv = ["check", str(registry), "--out", str(out), "--format", "json", "--no-archive"]
+        argv = ["check", str(registry), "--out", str(out), "--format", "json,md", "--no-archive"]
         argv += ["--timeout", "3", "--doi-resolver", resolver.url]
         argv += ["--contact", "editor@example.org", *farm.remap_args()]
         code = main(argv)

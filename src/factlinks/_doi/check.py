@@ -123,11 +123,11 @@ class DoiChecker:
         answer = await self._fetch(doi_url(doi, self.resolver), headers={"Accept": CSL_JSON})
         if answer.failure is not None:
             return None, f"its metadata could not be read ({answer.failure.detail})"
-        if answer.status_code != 200:
-            return None, f"its metadata could not be read (HTTP {answer.status_code})"
-        data = _json(answer)
+        data = _json(answer) if answer.status_code == 200 else None
         if data is None:
-            return None, "its registration agency gave no CSL-JSON metadata"
+            # An agency without content negotiation: doi.org sends the request to the page.
+            ended = f"the request ended at {answer.final_url}, HTTP {answer.status_code}"
+            return None, f"its registration agency gave no CSL-JSON metadata ({ended})"
         title = _title(data.get("title"))
         if title is None:
             return None, "its metadata has no title"
