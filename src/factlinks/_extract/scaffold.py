@@ -214,11 +214,14 @@ _SETTING_NOTES = {
     "fail_on": "statuses that fail the run (exit 1)",
     "canary_url": "no default: a page that is always up (README: Offline)",
     "allow_private": "follow redirects from public into private networks",
+    "contact": "no default: your e-mail, sent as mailto: (README: DOIs)",
+    "doi_resolver": "where DOIs are looked up (README: DOIs)",
 }
-_CANARY_EXAMPLE = "https://www.example.org/"
+_EXAMPLES = {"canary_url": "https://www.example.org/", "contact": "you@example.org"}
+"""What a setting without a default is shown with."""
 
 
-def _toml_value(value: object) -> str:
+def _toml_value(value: object, key: str = "canary_url") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -228,7 +231,7 @@ def _toml_value(value: object) -> str:
     if isinstance(value, frozenset):
         names = sorted(status.value for status in value if isinstance(status, Status))
         return "[" + ", ".join(f'"{name}"' for name in names) + "]"
-    text = _CANARY_EXAMPLE if value is None else str(value)
+    text = _EXAMPLES[key] if value is None else str(value)
     return tomlkit.string(text).as_string()
 
 
@@ -237,7 +240,7 @@ def settings_block() -> str:
     defaults = CheckOptions()
     width = max(map(len, SETTINGS_KEYS))
     entries = [
-        (key, _toml_value(DEFAULT_FAIL_ON if key == "fail_on" else getattr(defaults, key)))
+        (key, _toml_value(DEFAULT_FAIL_ON if key == "fail_on" else getattr(defaults, key), key))
         for key in SETTINGS_KEYS
     ]
     column = max(len(value) for key, value in entries if key != "user_agent") + width + 5
