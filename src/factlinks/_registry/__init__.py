@@ -4,7 +4,7 @@ Each format implements :class:`RegistryFormat` (see :mod:`.interface`) and is re
 one line in :data:`FORMATS`; :func:`format_for` picks the format of a file by its name and
 confirms it by its content. ``sources.toml`` (:class:`TomlFormat`) is the first format,
 ``.bib`` (:class:`BibtexFormat`) the second, then the reference managers' CSL-JSON
-(:class:`CslJsonFormat`).
+(:class:`CslJsonFormat`) and RIS (:class:`RisFormat`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from .._errors import RegistryError
 from .bibtex import BibtexFormat
 from .csljson import CslJsonFormat
 from .interface import Edit, Registry, RegistryFormat, read_text
+from .ris import RisFormat
 from .toml import TomlFormat
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Registry",
     "RegistryError",
     "RegistryFormat",
+    "RisFormat",
     "TomlFormat",
     "format_for",
     "load_sources",
@@ -36,6 +38,7 @@ FORMATS: dict[str, RegistryFormat] = {
     TomlFormat.name: TomlFormat(),
     BibtexFormat.name: BibtexFormat(),
     CslJsonFormat.name: CslJsonFormat(),
+    RisFormat.name: RisFormat(),
 }
 """The registry formats by name, in the order they are tried. Register one with one line:
 ``FORMATS["csl-json"] = CslJsonFormat()``."""
