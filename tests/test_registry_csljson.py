@@ -243,6 +243,7 @@ def test_ids_become_valid_unique_ids_and_items_without_one_get_author_year() -> 
             },
             {"type": "book", "URL": "https://d.example/", "title": "Über alles"},
             {"type": "book", "URL": "https://e.example/"},
+            {"id": 1.5, "type": "book", "URL": "https://f.example/"},
         ]
     )
     registry = CSL.parse(text)
@@ -252,6 +253,7 @@ def test_ids_become_valid_unique_ids_and_items_without_one_get_author_year() -> 
         ("knuth-1984-3", None),
         ("uber", None),
         ("entry", None),
+        ("1.5", "1.5"),
     ]
 
 

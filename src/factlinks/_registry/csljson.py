@@ -361,7 +361,9 @@ def _entry(text: str, index: int, item: object, start: int, path: str) -> _Entry
         at = member.value_start
         lines[member_key] = counted
     raw_id = item.get("id")
-    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, str | int)):
+    if raw_id is not None and (
+        isinstance(raw_id, bool) or not isinstance(raw_id, str | int | float)
+    ):
         entry_error(
             path,
             lines["id"],
