@@ -3,7 +3,8 @@
 Each format implements :class:`RegistryFormat` (see :mod:`.interface`) and is registered with
 one line in :data:`FORMATS`; :func:`format_for` picks the format of a file by its name and
 confirms it by its content. ``sources.toml`` (:class:`TomlFormat`) is the first format,
-``.bib`` (:class:`BibtexFormat`) the second.
+``.bib`` (:class:`BibtexFormat`) the second, then the reference managers' CSL-JSON
+(:class:`CslJsonFormat`) and RIS (:class:`RisFormat`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from pathlib import PurePath
 
 from .._errors import RegistryError
 from .bibtex import BibtexFormat
+from .csljson import CslJsonFormat
 from .interface import Edit, Registry, RegistryFormat, read_text
+from .ris import RisFormat
 from .toml import TomlFormat
 
 __all__ = [
     "FORMATS",
     "BibtexFormat",
+    "CslJsonFormat",
     "Edit",
     "Registry",
     "RegistryError",
     "RegistryFormat",
+    "RisFormat",
     "TomlFormat",
     "format_for",
     "load_sources",
@@ -32,6 +37,8 @@ __all__ = [
 FORMATS: dict[str, RegistryFormat] = {
     TomlFormat.name: TomlFormat(),
     BibtexFormat.name: BibtexFormat(),
+    CslJsonFormat.name: CslJsonFormat(),
+    RisFormat.name: RisFormat(),
 }
 """The registry formats by name, in the order they are tried. Register one with one line:
 ``FORMATS["csl-json"] = CslJsonFormat()``."""
@@ -40,10 +47,12 @@ FORMATS: dict[str, RegistryFormat] = {
 def format_for(path: str | os.PathLike[str], text: str | None = None) -> RegistryFormat:
     """The format of the registry file ``path`` whose content is ``text``.
 
-    The file name's suffix proposes formats and the content confirms one
+    The file name's ending proposes formats and the content confirms one
     (:meth:`RegistryFormat.sniff`). A name no format claims is recognised by its content alone;
     a content no format recognises goes to the first format the name proposes, whose parser
-    then says what is wrong with it.
+    then says what is wrong with it. An ending many other files share
+    (:attr:`RegistryFormat.shared_suffixes`: ``.json``) proposes nothing: such a file must be
+    recognised by its content, so ``report.json`` is "not a registry file".
 
     Example::
 
@@ -54,20 +63,27 @@ def format_for(path: str | os.PathLike[str], text: str | None = None) -> Registr
             the content; the message names the file.
     """
     name = os.fspath(path)
-    suffix = PurePath(name).suffix.lower()
-    proposed = [f for f in FORMATS.values() if suffix and suffix in f.suffixes]
+    named = [(f, _ending(f, name)) for f in FORMATS.values()]
+    named = [(f, ending) for f, ending in named if ending]
+    proposed = [f for f, ending in named if ending not in f.shared_suffixes]
     if text is None:
         if proposed:
             return proposed[0]
         why = "its name does not tell the format and its content was not given"
     else:
-        found = next((f for f in proposed if f.sniff(text)), None)
+        found = next((f for f, _ in named if f.sniff(text)), None)
         found = found or next((f for f in FORMATS.values() if f.sniff(text)), None)
         if found or proposed:
             return found or proposed[0]
         why = "its content is in none of the known formats"
     known = ", ".join(f"{f.name} ({', '.join(f.suffixes)})" for f in FORMATS.values())
     raise RegistryError(f"{name}: not a registry file: {why} ({known})", path=name)
+
+
+def _ending(form: RegistryFormat, name: str) -> str:
+    """The longest of ``form``'s suffixes that the file ``name`` ends with (``""``: none)."""
+    lower = PurePath(name).name.lower()
+    return max((s for s in form.suffixes if lower.endswith(s)), key=len, default="")
 
 
 def load_sources(path: str | os.PathLike[str]) -> Registry:

@@ -110,6 +110,9 @@ class RegistryFormat(ABC):
     """A short name for the format, e.g. ``"toml"``: its key in ``FORMATS``."""
     suffixes: tuple[str, ...]
     """The file name endings that suggest the format, lower case with the dot: ``(".toml",)``."""
+    shared_suffixes: tuple[str, ...] = ()
+    """Those of :attr:`suffixes` that many other files have too (``.json``): a file whose name
+    ends so is taken for this format only when :meth:`sniff` confirms its content."""
 
     @abstractmethod
     def sniff(self, text: str) -> bool:

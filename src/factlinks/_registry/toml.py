@@ -27,8 +27,8 @@ __all__ = ["TomlFormat"]
 
 _TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SOURCE_HEADER_RE = re.compile(r"^\s*(\[\[\s*source\s*\]\])")
-_FOREIGN_RE = re.compile(r"^(?:[{@<%]|\[\s*(?:[{\]]|$))")
-"""The first line of a file that is not TOML: JSON, BibTeX (also a ``%`` comment), XML."""
+_FOREIGN_RE = re.compile(r"^(?:[{@<%]|\[\s*(?:[{\]]|$)|TY {1,2}-(?: |$))")
+"""The first line of a file that is not TOML: JSON, BibTeX (also a ``%`` comment), XML, RIS."""
 
 
 class TomlFormat(RegistryFormat):
