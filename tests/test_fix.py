@@ -31,6 +31,7 @@ from factlinks._fix import (
     FixPlan,
     ReportedResult,
     apply_fixes,
+    fit_plan,
     plan_fixes,
     results_from_data,
     results_from_report,
@@ -619,6 +620,28 @@ def test_a_new_archive_url_is_laid_out_like_url(tmp_path: Path, url_line: str, a
     path.write_text(f'[[source]]\nid = "a"\n{url_line}\nkind = "pdf"\n', encoding="utf-8")
     new = apply_fixes(path, [Fix("a", "archive_url", None, SNAPSHOT, "dead")])
     assert new == f'[[source]]\nid = "a"\n{url_line}\n{added.format(SNAPSHOT)}\nkind = "pdf"\n'
+
+
+def test_a_plan_is_fitted_to_what_the_format_can_hold(registry_file: Path, tmp_path: Path) -> None:
+    """A ``.bib`` holds ``url`` only: ``cited_url`` is dropped (it only records), an
+    ``archive_url`` is skipped with what to do; ``sources.toml`` keeps the whole plan."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@misc{a, url = {https://a.example/}}\n", encoding="utf-8")
+    plan = FixPlan(
+        (
+            Fix("a", "url", "https://a.example/", "https://b.example/", "moved"),
+            Fix("a", "cited_url", None, "https://a.example/", "the URL the documents cite"),
+            Fix("a", "archive_url", None, SNAPSHOT, "dead: archive copy"),
+        )
+    )
+    fitted = fit_plan(bib, plan)
+    assert [(f.key, f.new) for f in fitted] == [("url", "https://b.example/")]
+    assert [(s.key, s.value) for s in fitted.skipped] == [("archive_url", SNAPSHOT)]
+    assert fitted.skipped[0].reason == (
+        "a bibtex registry has no place for 'archive_url'; add it by hand (dead: archive copy)"
+    )
+    assert apply_fixes(bib, fitted) == "@misc{a, url = {https://b.example/}}\n"
+    assert fit_plan(registry_file, plan) == plan
 
 
 # -- from the second review: fix --state reads "the last run", whatever it checked -------------

@@ -7,6 +7,7 @@ example database and like Zotero exports (its header says so).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import logging
 from pathlib import Path
@@ -235,15 +236,233 @@ def test_an_entry_with_a_bad_url_is_listed_as_not_checkable(text: str, note: str
     assert registry.notes[0].startswith(f"refs.bib: 1 entry not checkable: {note}")
 
 
-def test_edits_and_appends_are_refused_with_what_to_do() -> None:
+def test_appends_are_refused_and_only_url_has_a_place() -> None:
     text = "@misc{a, url = {https://a.example/}}\n"
-    edit = Edit("a", "url", "https://new.example/", old="https://a.example/")
-    with pytest.raises(RegistryError, match=r"make these edits by hand: a: url = 'https://new"):
-        BIB.apply_edits(text, [edit], path="refs.bib")
     with pytest.raises(RegistryError, match=r"write them to a sources\.toml"):
         BIB.append(text, list(BIB.parse(text)), path="refs.bib")
     assert BIB.holds("url")
     assert not BIB.holds("cited_url")
+    assert not BIB.holds("archive_url")
+    assert not BIB.holds_settings
+
+
+# -- @string macros and # concatenation -------------------------------------------------------
+
+
+def test_string_concatenation_is_resolved() -> None:
+    text = (
+        "@string{acm = {ACM}}\n"
+        '@STRING{base = "https://a.example"}\n'
+        '@string{deep = base # "/d"}\n'
+        '@misc{x, title = acm # " Press", url = base # "/x"}\n'
+        "@misc{y, title = {A} # jan # 1984, url = Deep # {/y}}\n"
+        '@misc{z, title = "say {"}hi{"}", url = "https://a.example/z"}\n'
+    )
+    assert parse(text) == [
+        ("x", "https://a.example/x", "ACM Press"),
+        ("y", "https://a.example/d/y", "Ajan1984"),  # an undefined macro stands for its name
+        ("z", "https://a.example/z", 'say "hi"'),
+    ]
+
+
+def test_a_macro_is_resolved_against_those_defined_before_it() -> None:
+    text = (
+        '@string{b = a # "/late"}\n'  # 'a' is not defined yet: it stands for its name
+        '@string{a = "https://a.example"}\n'
+        "@misc{x, url = a, note = b}\n"
+    )
+    assert parse(text) == [("x", "https://a.example", None)]
+
+
+# -- writing URLs back (factlinks fix) --------------------------------------------------------
+
+MOVED = "https://new.example/ctan?q=%41&x=a_b#top~"
+
+
+def _changed_lines(old: str, new: str) -> list[str]:
+    diff = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def test_fix_changes_only_the_characters_of_the_url() -> None:
+    text = FIXTURE.read_text("utf-8")
+    edits = [
+        Edit("ctan", "url", MOVED, old="https://www.ctan.example.org/"),
+        Edit("knuth_1984", "url", "https://new.example/lp", old="https://docs.example.org/lp.html"),
+        Edit("ueber-uns", "url", "https://new.example/u", old="https://docs.example.org/gone.html"),
+    ]
+    new = BIB.apply_edits(text, edits, path="refs.bib")
+    assert _changed_lines(text, new) == [
+        "-  url          = {https://www.ctan.example.org/},",
+        f"+  url          = {{{MOVED}}},",  # %, #, _, & and ~ verbatim: biblatex's url is
+        "-  Howpublished = {\\url{https://docs.example.org/lp.html}},",
+        "+  Howpublished = {\\url{https://new.example/lp}},",
+        "-  note         = {Zuletzt gesehen: \\url{https://docs.example.org/gone.html}},",
+        "+  note         = {Zuletzt gesehen: \\url{https://new.example/u}},",
+    ]
+    back = (
+        new.replace(MOVED, "https://www.ctan.example.org/")
+        .replace("https://new.example/lp", "https://docs.example.org/lp.html")
+        .replace("https://new.example/u", "https://docs.example.org/gone.html")
+    )
+    assert back == text  # every other byte as it was: comments, @string, layout
+    urls = {s.id: s.url for s in BIB.parse(new)}
+    assert urls["ctan"] == MOVED
+    assert urls["knuth_1984"] == "https://new.example/lp"
+
+
+@pytest.mark.parametrize(
+    ("entry", "edited"),
+    [
+        pytest.param(
+            '@misc{a, url = "https://a.example/"}',
+            '@misc{a, url = "https://b.example/"}',
+            id="quotes-stay-quotes",
+        ),
+        pytest.param(
+            "@misc(a, url = { https://a.example/ })",
+            "@misc(a, url = { https://b.example/ })",
+            id="parentheses-and-inner-spaces",
+        ),
+        pytest.param(
+            "@misc{a,\n\tURL={https://a.example/}\n}",
+            "@misc{a,\n\tURL={https://b.example/}\n}",
+            id="tab-and-upper-case-key",
+        ),
+    ],
+)
+def test_the_delimiters_and_spacing_of_the_value_stay(entry: str, edited: str) -> None:
+    edit = Edit("a", "url", "https://b.example/", old="https://a.example/")
+    assert BIB.apply_edits(entry + "\n", [edit], path="refs.bib") == edited + "\n"
+
+
+def test_line_endings_and_a_byte_order_mark_stay() -> None:
+    text = "\ufeff% c\r\n@misc{a,\r\n  url = {https://a.example/},\r\n}\r\n"
+    edit = Edit("a", "url", "https://b.example/", old="https://a.example/")
+    new = BIB.apply_edits(text, [edit], path="refs.bib")
+    assert new == text.replace("https://a.example/", "https://b.example/")
+
+
+@pytest.mark.parametrize(
+    ("entry", "edited"),
+    [
+        pytest.param(
+            "@article{d,\n  author       = {A, B},\n  doi          = {10.1000/182},\n}",
+            "@article{d,\n  author       = {A, B},\n  doi          = {10.1000/182},\n"
+            "  url          = {https://b.example/},\n}",
+            id="aligned-with-trailing-comma",
+        ),
+        pytest.param(
+            '@article{d,\r\n\tdoi="10.1000/182"\r\n}',
+            '@article{d,\r\n\tdoi="10.1000/182",\r\n\turl="https://b.example/"\r\n}',
+            id="no-trailing-comma-quotes-crlf",
+        ),
+        pytest.param(
+            "@article{d, doi = {10.1000/182}}",
+            "@article{d, doi = {10.1000/182}, url = {https://b.example/}}",
+            id="one-line",
+        ),
+    ],
+)
+def test_an_entry_checked_by_its_doi_gets_a_url_field_laid_out_like_its_last(
+    entry: str, edited: str
+) -> None:
+    for old in ("https://doi.org/10.1000/182", None):
+        edit = Edit("d", "url", "https://b.example/", old=old)
+        assert BIB.apply_edits(entry + "\n", [edit], path="refs.bib") == edited + "\n"
+    assert BIB.parse(edited).get("d").url == "https://b.example/"  # type: ignore[union-attr]
+
+
+_REFUSED_TEXT = FIXTURE.read_text("utf-8") + (
+    '\n@string{base = "https://m.example"}\n'
+    "@misc{macro, url = base}\n"
+    '@misc{concat, url = base # "/x"}\n'
+    '@misc{quoted, url = "https://q.example/"}\n'
+    "@misc{child, crossref = {ueber-uns}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        pytest.param(
+            Edit("macro", "url", "https://b.example/", old="https://m.example"),
+            r"refs\.bib:\d+: entry 'macro': its url is given by the @string macro 'base'; "
+            r"change it by hand to give url = \{https://b\.example/\}",
+            id="macro",
+        ),
+        pytest.param(
+            Edit("concat", "url", "https://b.example/", old="https://m.example/x"),
+            r"entry 'concat': its url is given by a # concatenation \(base # \"/x\"\)",
+            id="concatenation",
+        ),
+        pytest.param(
+            Edit("salam", "url", "https://b.example/", old="https://docs.example.org/nobel-8.pdf"),
+            r"refs\.bib:39: entry 'salam': its url is inherited by crossref from entry 'nobel' "
+            r"\(line 50\); change that entry's url",
+            id="crossref-url",
+        ),
+        pytest.param(
+            Edit("child", "url", "https://b.example/", old="https://docs.example.org/gone.html"),
+            r"entry 'child': its URL is in the 'note' of entry 'ueber-uns' \(line 36\)",
+            id="crossref-note",
+        ),
+        pytest.param(
+            Edit("ctan", "url", "https://b.example/", old="https://elsewhere.example/"),
+            r"refs\.bib:12: entry 'CTAN': 'url' is 'https://www\.ctan\.example\.org/', not "
+            r"'https://elsewhere\.example/' as planned; the file changed since",
+            id="stale",
+        ),
+        pytest.param(
+            Edit("ctan", "url", "https://b.example/{x", old="https://www.ctan.example.org/"),
+            r"entry 'CTAN': the new URL has unbalanced braces",
+            id="unbalanced-braces",
+        ),
+        pytest.param(
+            Edit("quoted", "url", 'https://b.example/"', old="https://q.example/"),
+            r"entry 'quoted': the new URL has a '\"', which ends a \"…\" value",
+            id="quote-in-quotes",
+        ),
+        pytest.param(
+            Edit("ctan", "url", "https://b.example/\\", old="https://www.ctan.example.org/"),
+            r"the new URLs would make the file unreadable .*make these edits by hand: ctan: url",
+            id="unreadable",
+        ),
+        pytest.param(
+            Edit("ctan", "archive_url", "https://b.example/", old=None),
+            r"entry 'ctan': a BibTeX entry has no place for 'archive_url'; add it by hand",
+            id="other-key",
+        ),
+        pytest.param(
+            Edit("ctan", "url", None, old="https://www.ctan.example.org/"),
+            r"does not remove a URL",
+            id="removal",
+        ),
+        pytest.param(
+            Edit("nobody", "url", "https://b.example/", old=None),
+            r"refs\.bib: no entry with id 'nobody'",
+            id="unknown-id",
+        ),
+        pytest.param(
+            Edit("aristotle-physics", "url", "https://b.example/", old=None),
+            r"entry 'aristotle:physics' \(id 'aristotle-physics'\) has no URL and no DOI",
+            id="not-a-source",
+        ),
+    ],
+)
+def test_an_edit_that_cannot_be_made_safely_is_refused(edit: Edit, message: str) -> None:
+    with pytest.raises(RegistryError, match=message):
+        BIB.apply_edits(_REFUSED_TEXT, [edit], path="refs.bib")
+
+
+def test_two_edits_of_one_entry_are_refused() -> None:
+    edit = Edit("ctan", "url", "https://b.example/", old="https://www.ctan.example.org/")
+    with pytest.raises(RegistryError, match=r"entry 'ctan': two edits of its url"):
+        BIB.apply_edits(_REFUSED_TEXT, [edit, edit], path="refs.bib")
+
+
+def test_no_edits_leave_the_text_as_it_is() -> None:
+    assert BIB.apply_edits(_REFUSED_TEXT, [], path="refs.bib") is _REFUSED_TEXT
 
 
 # -- factlinks check refs.bib -----------------------------------------------------------------
@@ -287,3 +506,66 @@ def test_check_a_bib_file_against_a_local_web(
     }
     err = capsys.readouterr().err
     assert "not checkable: aristotle:physics" in err
+
+
+# -- factlinks fix refs.bib -------------------------------------------------------------------
+
+
+def _farm_with_a_move(farm: Farm) -> None:
+    """The hosts of the fixture, where CTAN's page has moved for good (301)."""
+    farm.add_host(
+        "www.ctan.example.org",
+        {
+            "/": Reply.redirect("/new/", status=301),
+            "/new/": Reply.html("<h1>CTAN</h1>", title="CTAN"),
+        },
+    )
+    farm.add_host(
+        "docs.example.org",
+        {
+            "/reports/annual-2021.pdf": Reply.pdf(
+                make_pdf(["Jahresbericht der Straßenbauverwaltung 2021"])
+            ),
+            "/lp.html": Reply.html("<h1>Literate Programming</h1>", title="Literate"),
+            "/nobel-8.pdf": Reply.pdf(make_pdf(["Elementary Particle Theory"])),
+            "/einstein-1905.html": Reply.html("<h1>Zur Elektrodynamik bewegter Körper.</h1>"),
+        },
+    )
+
+
+@pytest.mark.integration
+def test_fix_apply_rewrites_the_moved_url_in_the_bib_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_bytes(FIXTURE.read_bytes())
+    text = FIXTURE.read_text("utf-8")
+    state = tmp_path / "state.db"
+    with Farm() as farm:
+        _farm_with_a_move(farm)
+        argv = ["check", str(path), "--state", str(state), "--out", str(tmp_path / "out")]
+        assert main([*argv, "--timeout", "3", "--no-archive", "-q", *farm.remap_args()]) == 1
+    capsys.readouterr()
+    changed = [
+        "-  url          = {https://www.ctan.example.org/},",
+        "+  url          = {https://www.ctan.example.org/new/},",
+    ]
+    name = path.as_posix().lstrip("/")
+
+    assert main(["fix", str(path), "--state", str(state)]) == 0  # a dry run: the diff only
+    out, err = capsys.readouterr()
+    assert out.startswith(f"--- a/{name}\n+++ b/{name}\n@@ ")
+    assert [line for line in out.splitlines() if line[:1] in "+-"][2:] == changed
+    assert "1 change(s) planned; run with --apply" in err
+    assert path.read_text("utf-8") == text
+
+    assert main(["fix", str(path), "--state", str(state), "--apply"]) == 0
+    applied, err = capsys.readouterr()
+    assert applied == out
+    assert "1 change(s) written" in err
+    assert _changed_lines(text, path.read_text("utf-8")) == changed
+
+    assert main(["fix", str(path), "--state", str(state)]) == 0  # fixed: nothing left
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "nothing to fix" in err

@@ -39,6 +39,7 @@ from ._extract.documents import DEFAULT_INCLUDE, is_document
 from ._files import check_writable_dir, create_atomically, default_mode
 from ._fix import (
     apply_fixes,
+    fit_plan,
     plan_fixes,
     results_from_history,
     results_from_report,
@@ -586,7 +587,7 @@ def _run_fix(args: argparse.Namespace) -> int:
             raise OptionsError(f"no history at {state}: run 'factlinks check' first, or --report")
         with open_history(state) as history:
             results = results_from_history(history.latest_results(args.sources))
-    plan = plan_fixes(registry, results, archive=args.archive)
+    plan = fit_plan(args.sources, plan_fixes(registry, results, archive=args.archive))
     for skipped in plan.skipped:
         log.warning("%s: %s not changed: %s", skipped.source_id, skipped.key, skipped.reason)
     old = Path(args.sources).read_text(encoding="utf-8-sig")

@@ -6,9 +6,10 @@ Three steps, each callable on its own:
    ``report.json`` with :func:`results_from_report`): the ``url`` of a ``moved`` source becomes
    its ``new_url``; with ``archive=True`` a ``dead`` or ``drifted`` source gains the
    ``archive_url`` of its archive copy (its ``url`` stays: it is what was cited).
-2. :func:`apply_fixes` has the registry's format apply them to its text (tomlkit, for
-   ``sources.toml``), so comments, blank lines, key order, string quoting and line endings stay
-   as they were; :func:`unified_diff` shows the change.
+2. :func:`fit_plan` leaves out what the registry's format has no place for (a ``.bib`` holds
+   ``url`` only), and :func:`apply_fixes` has the format apply the rest to its text (tomlkit
+   for ``sources.toml``; only the URL's characters for a ``.bib``), so comments, layout,
+   quoting and line endings stay as they were; :func:`unified_diff` shows the change.
 3. :func:`write_fixed` validates the new text and replaces the file atomically.
 
 Example::
@@ -46,6 +47,7 @@ __all__ = [
     "ReportedResult",
     "SkippedFix",
     "apply_fixes",
+    "fit_plan",
     "plan_fixes",
     "results_from_data",
     "results_from_report",
@@ -374,6 +376,36 @@ def _read(path: Path) -> str:
 
 RECORD_ONLY = frozenset({"cited_url"})
 """Keys a fix only records (they fix nothing): left out for a format that cannot hold them."""
+
+
+def fit_plan(path: str | os.PathLike[str], plan: FixPlan) -> FixPlan:
+    """``plan`` without the fixes the format of the registry at ``path`` has no place for.
+
+    A key the fix only records (``cited_url``) is dropped; any other (``archive_url`` for a
+    ``.bib``) becomes a :class:`SkippedFix` that says to add it by hand. For ``sources.toml``,
+    which holds every key, the plan is returned as it is.
+
+    Example::
+
+        plan = fit_plan("refs.bib", plan_fixes(registry, results, archive=True))
+
+    Raises:
+        RegistryError: the file cannot be read.
+    """
+    file = Path(path)
+    form = format_for(file, _read(file))
+    fixes = tuple(fix for fix in plan if form.holds(fix.key))
+    unheld = [fix for fix in plan if not form.holds(fix.key) and fix.key not in RECORD_ONLY]
+    skipped = tuple(
+        SkippedFix(
+            fix.source_id,
+            fix.key,
+            fix.new,
+            f"a {form.name} registry has no place for {fix.key!r}; add it by hand ({fix.reason})",
+        )
+        for fix in unheld
+    )
+    return FixPlan(fixes, plan.skipped + skipped)
 
 
 def apply_fixes(path: str | os.PathLike[str], fixes: Iterable[Fix]) -> str:

@@ -17,10 +17,12 @@ from .bibtex import BibtexFormat
 from .csljson import CslJsonFormat
 from .interface import Edit, Registry, RegistryFormat, read_text
 from .ris import RisFormat
+from .sidecar import SIDECAR_NAME, Sidecar, load_sidecar, with_sidecar
 from .toml import TomlFormat
 
 __all__ = [
     "FORMATS",
+    "SIDECAR_NAME",
     "BibtexFormat",
     "CslJsonFormat",
     "Edit",
@@ -28,8 +30,10 @@ __all__ = [
     "RegistryError",
     "RegistryFormat",
     "RisFormat",
+    "Sidecar",
     "TomlFormat",
     "format_for",
+    "load_sidecar",
     "load_sources",
     "parse_sources",
 ]
@@ -94,16 +98,23 @@ def load_sources(path: str | os.PathLike[str]) -> Registry:
         registry = factlinks.load_sources("sources.toml")
         print(len(registry), registry[0].url)
 
+    A format that cannot hold settings (:attr:`RegistryFormat.holds_settings` false, e.g. a
+    ``.bib``) takes its ``[settings]`` and ``cited_in`` from a ``factlinks.toml`` beside the
+    file, if there is one (:mod:`.sidecar`); beside a ``sources.toml`` that file is ignored.
+
     Parameters:
         path: the registry file, e.g. ``sources.toml``.
 
     Raises:
-        RegistryError: the file is missing, unreadable, not in a known format, or breaks a
-            rule; the message names the file, the source id, the key and, where known, the line.
+        RegistryError: the file (or its ``factlinks.toml``) is missing, unreadable, not in a
+            known format, or breaks a rule; the message names the file, the source id, the key
+            and, where known, the line.
     """
     name = os.fspath(path)
     text = read_text(name)
-    return format_for(name, text).parse(text, path=name)
+    form = format_for(name, text)
+    registry = form.parse(text, path=name)
+    return registry if form.holds_settings else with_sidecar(registry, name)
 
 
 def parse_sources(text: str, *, path: str = "<string>") -> Registry:

@@ -12,8 +12,11 @@ an entry takes the fields it lacks, except ``title``, from the entry it names.
 (else ``editor``) and ``year`` (else the year of ``date``) name the reference in reports.
 
 An entry with neither a usable URL nor a DOI cannot be checked: it is left out, a warning
-names it and the registry's :attr:`~Registry.notes` (the report's notes) list it. Editing a
-``.bib`` file is not supported yet; :meth:`BibtexFormat.apply_edits` says so with the edits.
+names it and the registry's :attr:`~Registry.notes` (the report's notes) list it.
+
+``factlinks fix`` rewrites a moved URL in place (:meth:`BibtexFormat.apply_edits`): only the
+characters of the URL change. A ``.bib`` holds no settings: a ``factlinks.toml`` beside it
+does (:mod:`.sidecar`), so :attr:`BibtexFormat.holds_settings` is false.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import PurePath
 from typing import NamedTuple
 
 from bibtexparser.entrypoint import parse_string
+from bibtexparser.library import Library
 from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
     split_multiple_persons_names,
@@ -36,7 +40,7 @@ from bibtexparser.middlewares.names import (
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc.latex2text import LatexNodes2Text
 
-from .._doi.names import parse_doi
+from .._doi.names import doi_url, parse_doi
 from .._errors import RegistryError
 from .._models import Source
 from .interface import Edit, Registry, RegistryFormat
@@ -51,6 +55,12 @@ _URL_MACRO_RE = re.compile(r"\\(?:url|href)\s*\{\s*([^{}\s]+)\s*\}")
 _NOT_ID_RE = re.compile(r"[^a-z0-9._-]+")
 _SPACE_RE = re.compile(r"\s+")
 _YEAR_RE = re.compile(r"[0-9]{4}")
+_BRACE_RE = re.compile(r"(?<!\\)[{}]")
+_QUOTE_RE = re.compile(r'(?<!\\)"')
+_OPENER_RE = re.compile(r"@\w*[ \t]*([{(])")
+_MARKS_RE = re.compile(r'(?<!\\)[{}",=]')
+_PAREN_MARKS_RE = re.compile(r'(?<!\\)[{}",=)]')
+_VALUE_MARKS_RE = re.compile(r'(?<!\\)[{}",)]')
 _LISTED = 20
 """Entries named in the note on those that cannot be checked; the rest are counted."""
 _URL_FIELDS = ("howpublished", "note")
@@ -61,7 +71,7 @@ _DECODER = LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False)
 
 
 class BibtexFormat(RegistryFormat):
-    """``refs.bib``: BibTeX or biblatex entries, read only.
+    """``refs.bib``: BibTeX or biblatex entries; ``fix`` rewrites their URLs in place.
 
     Example::
 
@@ -71,6 +81,7 @@ class BibtexFormat(RegistryFormat):
 
     name = "bibtex"
     suffixes = (".bib", ".bibtex")
+    holds_settings = False
 
     def sniff(self, text: str) -> bool:
         """True when a line starts with an ``@type{`` or ``@type(`` entry."""
@@ -78,14 +89,16 @@ class BibtexFormat(RegistryFormat):
 
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
         name = os.fspath(path)
-        entries = _entries(text.removeprefix("\ufeff"), name)
+        library = _library(text.removeprefix("\ufeff"), name)
+        entries = library.entries
+        macros = _macros(library)
         cited_in = [] if name == "<string>" else [PurePath(name).name]
         ids = _unique_ids([entry.key for entry in entries])
         by_key = {entry.key.lower(): entry for entry in entries}
         sources: list[Source] = []
         unchecked: list[str] = []
         for index, entry in enumerate(entries):
-            fields = _with_crossref(entry, by_key)
+            fields = _with_crossref(entry, by_key, macros)
             table = _table(entry, fields, ids[index], cited_in, name)
             if isinstance(table, _Unchecked):
                 line = table.line or _line(entry)
@@ -105,13 +118,45 @@ class BibtexFormat(RegistryFormat):
     def apply_edits(
         self, text: str, edits: Sequence[Edit], *, path: str | os.PathLike[str] = "<string>"
     ) -> str:
-        """Not supported yet: the error lists the edits to make by hand."""
+        """Each entry is found by its id (as :meth:`parse` makes it from the key); only the
+        characters of the URL change, every other byte stays as it was.
+
+        - ``url = {…}`` or ``url = "…"``: the value between the delimiters, which stay.
+        - a ``\\url{…}`` (or ``\\href{…}``) in ``howpublished`` or ``note``: the URL inside it.
+        - no URL (an entry checked by its DOI): a ``url`` field after the last field, laid out
+          like it (indentation, ``=`` column, delimiters, trailing comma).
+
+        Refused with what to change by hand: a ``url`` given by an ``@string`` macro, a ``#``
+        concatenation or a ``crossref`` parent; a key other than ``url`` (a BibTeX entry has no
+        place for it); a URL with unbalanced braces (or a ``"`` in a ``"…"`` value); a URL
+        that would not read back as written. ``%``, ``#``, ``_``, ``&`` and ``~`` are written
+        as they are: biblatex's ``url`` field is verbatim.
+
+        Raises:
+            RegistryError: the text cannot be parsed, an id is not an entry with a URL or DOI,
+                the entry's URL is not :attr:`Edit.old` (the file changed since the plan), or
+                one of the refusals above.
+        """
         name = os.fspath(path)
-        todo = "; ".join(f"{e.source_id}: {e.key} = {e.value!r}" for e in edits)
-        raise RegistryError(
-            f"{name}: factlinks cannot edit BibTeX files yet; make these edits by hand: {todo}",
-            path=name,
-        )
+        bom = "\ufeff" if text.startswith("\ufeff") else ""
+        body = text.removeprefix("\ufeff")
+        if not edits:
+            return text
+        book = _Book(body, name)
+        changes = [book.change(edit) for edit in _one_per_entry(edits, name)]
+        new = body
+        for start, end, replacement in sorted(changes, reverse=True):
+            new = new[:start] + replacement + new[end:]
+        try:
+            edited = _Book(new, name)
+        except RegistryError as exc:
+            raise RegistryError(
+                f"{name}: the new URLs would make the file unreadable ({exc}); make these "
+                f"edits by hand: {_todo(edits)}",
+                path=name,
+            ) from exc
+        edited.confirm(edits)
+        return bom + new
 
     def append(
         self,
@@ -135,10 +180,13 @@ class BibtexFormat(RegistryFormat):
 
 @dataclass(frozen=True, slots=True)
 class _Value:
-    """A field's value, as bibtexparser gives it once macros are resolved, and its line."""
+    """A field's value with its ``@string`` macros and ``#`` concatenations resolved, its line,
+    the value as written and the key of the entry that has the field (another, by crossref)."""
 
     text: str
     line: int | None
+    raw: str = ""
+    owner: str = ""
 
 
 class _Unchecked(NamedTuple):
@@ -148,13 +196,15 @@ class _Unchecked(NamedTuple):
     why: str
 
 
-def _entries(text: str, path: str) -> list[Entry]:
-    """The entries of ``text``, or an error naming the first block bibtexparser could not read."""
+def _library(text: str, path: str) -> Library:
+    """The blocks of ``text`` with their values as written (no middleware: :func:`_macros` and
+    :func:`_evaluate` resolve them), or an error naming the first block bibtexparser could not
+    read."""
     bib_log = logging.getLogger("bibtexparser")
     level = bib_log.level
     bib_log.setLevel(logging.CRITICAL)  # its failures are ours to report, once and located
     try:
-        library = parse_string(text)
+        library = parse_string(text, parse_stack=[])
     finally:
         bib_log.setLevel(level)
     for block in library.failed_blocks:
@@ -171,7 +221,80 @@ def _entries(text: str, path: str) -> list[Entry]:
         if isinstance(block, ParsingFailedBlock):
             reason = _reason(block.error)
             raise RegistryError(f"{path}:{line}: invalid BibTeX: {reason}", path=path)
-    return list(library.entries)
+    return library
+
+
+def _macros(library: Library) -> dict[str, str]:
+    """The ``@string`` macros by lower-case name, their values resolved.
+
+    Each is resolved against the macros defined before it (BibTeX's rule, and no cycle can
+    form); a later definition of a name replaces an earlier one.
+    """
+    macros: dict[str, str] = {}
+    for string in library.strings:
+        macros[string.key.lower()] = _evaluate(str(string.value), macros)
+    return macros
+
+
+def _evaluate(raw: str, macros: Mapping[str, str]) -> str:
+    """A value as written (``{…}``, ``"…"``, a number, a macro, or ``#`` joining them) as text.
+
+    A macro that is not defined (``jan``) stands for its name; a value that is none of these
+    stays as written, as bibtexparser's own middleware leaves it.
+    """
+    pieces = _pieces(raw)
+    if pieces is None:
+        return raw
+    return "".join(p[1:-1] if p[0] in '{"' else macros.get(p.lower(), p) for p in pieces)
+
+
+def _pieces(raw: str) -> list[str] | None:
+    """The parts of a value joined by ``#``, each as written; ``None`` when it is not that."""
+    pieces: list[str] = []
+    at = _skip_space(raw, 0)
+    while at < len(raw):
+        end = _piece_end(raw, at)
+        if end is None:
+            return None
+        pieces.append(raw[at:end])
+        at = _skip_space(raw, end)
+        if at == len(raw):
+            return pieces
+        if raw[at] != "#":
+            return None
+        at = _skip_space(raw, at + 1)
+    return None  # empty, or ending in '#'
+
+
+def _skip_space(raw: str, at: int) -> int:
+    while at < len(raw) and raw[at].isspace():
+        at += 1
+    return at
+
+
+def _piece_end(raw: str, at: int) -> int | None:
+    """Where the ``{…}``, ``"…"`` or bare name that starts at ``at`` ends (just after it)."""
+    if raw[at] == "{":
+        depth = 0
+        for mark in _BRACE_RE.finditer(raw, at):
+            depth += 1 if mark.group() == "{" else -1
+            if depth == 0:
+                return mark.end()
+        return None
+    if raw[at] == '"':
+        for mark in _QUOTE_RE.finditer(raw, at + 1):
+            if not _braced_quote(raw, mark.start()):
+                return mark.end()
+        return None
+    end = at
+    while end < len(raw) and not raw[end].isspace() and raw[end] not in '#{}"':
+        end += 1
+    return end if end > at else None
+
+
+def _braced_quote(raw: str, at: int) -> bool:
+    """True when the ``"`` at ``at`` is written ``{"}``: a quote inside a quoted value."""
+    return at > 0 and at + 2 < len(raw) and raw[at - 1] == "{" and raw[at + 1] == "}"
 
 
 def _reason(error: Exception) -> str:
@@ -184,18 +307,22 @@ def _line(entry: Entry) -> int | None:
     return None if entry.start_line is None else entry.start_line + 1
 
 
-def _fields(entry: Entry) -> dict[str, _Value]:
+def _fields(entry: Entry, macros: Mapping[str, str]) -> dict[str, _Value]:
     """The entry's fields by lower-case name (the first of a repeated name)."""
     fields: dict[str, _Value] = {}
     for field in entry.fields:
         line = None if field.start_line is None else field.start_line + 1
-        fields.setdefault(field.key.lower(), _Value(str(field.value), line))
+        raw = str(field.value)
+        value = _Value(_evaluate(raw, macros), line, raw, entry.key)
+        fields.setdefault(field.key.lower(), value)
     return fields
 
 
-def _with_crossref(entry: Entry, by_key: Mapping[str, Entry]) -> dict[str, _Value]:
+def _with_crossref(
+    entry: Entry, by_key: Mapping[str, Entry], macros: Mapping[str, str]
+) -> dict[str, _Value]:
     """The entry's fields and those it lacks from its ``crossref`` chain (cycles end)."""
-    fields = _fields(entry)
+    fields = _fields(entry, macros)
     seen = {entry.key.lower()}
     parent_key = fields.get("crossref")
     while parent_key is not None and parent_key.text.strip().lower() not in seen:
@@ -203,7 +330,7 @@ def _with_crossref(entry: Entry, by_key: Mapping[str, Entry]) -> dict[str, _Valu
         if parent is None:
             break
         seen.add(parent.key.lower())
-        inherited = _fields(parent)
+        inherited = _fields(parent, macros)
         for key, value in inherited.items():
             if key not in _NOT_INHERITED:
                 fields.setdefault(key, value)
@@ -284,8 +411,7 @@ def _doi(entry: Entry, value: _Value | None, path: str) -> str | None:
     """The entry's ``doi`` field as a DOI; one that is not a DOI is left out, with a warning."""
     if value is None or not value.text.strip():
         return None
-    written = value.text.replace("\\_", "_").replace("{", "").replace("}", "")
-    doi = parse_doi(written)
+    doi = _doi_of(value.text)
     if doi is None:
         log.warning(
             "factlinks: %s: entry %r: field 'doi' is not a DOI (10.NNNN/…): %r; left out",
@@ -294,6 +420,13 @@ def _doi(entry: Entry, value: _Value | None, path: str) -> str | None:
             value.text,
         )
     return doi
+
+
+def _doi_of(text: str) -> str | None:
+    """A ``doi`` field's text as a bare DOI (``\\_`` and braces dropped), or ``None``."""
+    if not text.strip():
+        return None
+    return parse_doi(text.replace("\\_", "_").replace("{", "").replace("}", ""))
 
 
 def _names(value: _Value | None) -> list[str]:
@@ -377,3 +510,324 @@ def _unique_ids(keys: Sequence[str]) -> list[str]:
         taken.add(candidate)
         ids.append(candidate)
     return ids
+
+
+# -- editing ----------------------------------------------------------------------------------
+
+
+class _Span(NamedTuple):
+    """Where one field of an entry is, as offsets into the entry's text."""
+
+    key: str
+    key_start: int
+    equals: int
+    start: int
+    """Where the value starts (white space around it excluded)."""
+    end: int
+    """Where the value ends."""
+    after: int
+    """The ``,`` or closing delimiter after the value."""
+
+
+def _todo(edits: Sequence[Edit]) -> str:
+    return "; ".join(f"{e.source_id}: {e.key} = {e.value!r}" for e in edits)
+
+
+def _one_per_entry(edits: Sequence[Edit], path: str) -> Sequence[Edit]:
+    """``edits``, once each is known to be a ``url`` edit and the only one of its entry."""
+    seen: set[str] = set()
+    for edit in edits:
+        if edit.key != "url":
+            raise RegistryError(
+                f"{path}: entry {edit.source_id!r}: a BibTeX entry has no place for "
+                f"{edit.key!r}; add it by hand where you keep such notes ({edit.key} = "
+                f"{edit.value!r})",
+                path=path,
+                source_id=edit.source_id,
+                key=edit.key,
+            )
+        if edit.value is None:
+            raise RegistryError(
+                f"{path}: entry {edit.source_id!r}: factlinks does not remove a URL from a "
+                "BibTeX entry; remove it by hand",
+                path=path,
+                source_id=edit.source_id,
+                key="url",
+            )
+        if edit.source_id in seen:
+            raise RegistryError(
+                f"{path}: entry {edit.source_id!r}: two edits of its url in one go",
+                path=path,
+                source_id=edit.source_id,
+                key="url",
+            )
+        seen.add(edit.source_id)
+    return edits
+
+
+class _Book:
+    """A ``.bib`` text parsed for editing: its entries by id, and where each starts."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text = text
+        self.path = path
+        library = _library(text, path)
+        entries = library.entries
+        self.macros = _macros(library)
+        self.by_id = dict(zip(_unique_ids([e.key for e in entries]), entries, strict=True))
+        self.by_key = {entry.key.lower(): entry for entry in entries}
+        self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def fail(self, entry: Entry, line: int | None, message: str) -> RegistryError:
+        where = _where(self.path, line or _line(entry))
+        return RegistryError(
+            f"{where}: entry {entry.key!r}: {message}",
+            path=self.path,
+            source_id=entry.key,
+            key="url",
+        )
+
+    def entry(self, source_id: str) -> tuple[Entry, dict[str, _Value]]:
+        entry = self.by_id.get(source_id)
+        if entry is None:
+            raise RegistryError(
+                f"{self.path}: no entry with id {source_id!r}", path=self.path, source_id=source_id
+            )
+        return entry, _with_crossref(entry, self.by_key, self.macros)
+
+    def change(self, edit: Edit) -> tuple[int, int, str]:
+        """The span of the text to replace, and its replacement, that makes ``edit``."""
+        entry, fields = self.entry(edit.source_id)
+        found = _url(fields)
+        self._check_old(entry, fields, found, edit)
+        assert edit.value is not None  # _one_per_entry
+        new = edit.value
+        if not _balanced(new):
+            raise self.fail(entry, None, f"the new URL has unbalanced braces: {new!r}")
+        base, raw, spans = self._spans(entry)
+        own: dict[str, _Span] = {}
+        for span in spans:
+            own.setdefault(span.key.lower(), span)
+        if (found is not None and found[0] == "url") or (found is None and "url" in own):
+            return self._replace_url(entry, fields.get("url"), own.get("url"), base, new)
+        if found is not None:
+            key, url = found
+            return self._replace_in_text(entry, key, fields[key], url.text, own, base, new)
+        return _added_url(raw, spans, base, new)
+
+    def _check_old(
+        self,
+        entry: Entry,
+        fields: Mapping[str, _Value],
+        found: tuple[str, _Value] | None,
+        edit: Edit,
+    ) -> None:
+        """Refuse ``edit`` unless the entry's URL (what :meth:`parse` gives) is its ``old``."""
+        doi_field = fields.get("doi")
+        doi = _doi_of(doi_field.text) if doi_field is not None else None
+        current: str | None = None
+        if found is not None and url_problem(found[1].text) is None:
+            current = found[1].text
+        elif doi is not None:
+            current = doi_url(doi)
+        if current is None:
+            raise RegistryError(
+                f"{self.path}: entry {entry.key!r} (id {edit.source_id!r}) has no URL and no "
+                "DOI: it is not a source",
+                path=self.path,
+                source_id=edit.source_id,
+                key="url",
+            )
+        if edit.old == current or (edit.old is None and found is None):
+            return
+        line = found[1].line if found is not None else None
+        raise self.fail(
+            entry,
+            line,
+            f"'url' is {current!r}, not {edit.old!r} as planned; the file changed since the "
+            "plan was made",
+        )
+
+    def _spans(self, entry: Entry) -> tuple[int, str, list[_Span]]:
+        """Where the entry starts in the text, its text, and where its fields are in that.
+
+        The fields found must be bibtexparser's, key for key and value for value.
+        """
+        raw = entry.raw or ""
+        start = self.line_starts[entry.start_line] if entry.start_line is not None else 0
+        base = self.text.find(raw, start) if raw else -1
+        spans = _field_spans(raw)
+        written = [(field.key, str(field.value)) for field in entry.fields]
+        found = [(s.key, raw[s.start : s.end]) for s in spans or ()]
+        if base < 0 or spans is None or found != written:
+            raise self.fail(entry, None, "cannot find its fields in the text; edit it by hand")
+        return base, raw, spans
+
+    def _replace_url(
+        self, entry: Entry, value: _Value | None, span: _Span | None, base: int, new: str
+    ) -> tuple[int, int, str]:
+        """The ``url`` field's value replaced: it must be the entry's own and written as one
+        ``{…}`` or ``"…"``."""
+        if value is not None and value.owner != entry.key:
+            raise self.fail(
+                entry,
+                None,
+                f"its url is inherited by crossref from entry {value.owner!r} (line "
+                f"{value.line}); change that "
+                f"entry's url (the url of every entry that crossrefs it) or give this entry "
+                f"its own: url = {{{new}}}",
+            )
+        assert span is not None
+        assert value is not None
+        raw = value.raw
+        pieces = _pieces(raw)
+        if pieces is None or len(pieces) != 1 or pieces[0][0] not in '{"':
+            how = (
+                f"the @string macro {raw.strip()!r}"
+                if pieces is not None and len(pieces) == 1
+                else f"a # concatenation ({raw.strip()})"
+            )
+            raise self.fail(
+                entry,
+                value.line,
+                f"its url is given by {how}; change it by hand to give url = {{{new}}}",
+            )
+        self._check_quote(entry, value, new)
+        inner = raw[1:-1]
+        lead = inner[: len(inner) - len(inner.lstrip())]
+        trail = inner[len(inner.rstrip()) :]
+        return base + span.start, base + span.end, f"{raw[0]}{lead}{new}{trail}{raw[-1]}"
+
+    def _replace_in_text(
+        self,
+        entry: Entry,
+        key: str,
+        value: _Value,
+        url: str,
+        own: Mapping[str, _Span],
+        base: int,
+        new: str,
+    ) -> tuple[int, int, str]:
+        """The URL in the ``\\url{…}`` of ``howpublished`` or ``note`` replaced."""
+        span = own.get(key)
+        if value.owner != entry.key or span is None:
+            raise self.fail(
+                entry,
+                None,
+                f"its URL is in the {key!r} of entry {value.owner!r} (line {value.line}), "
+                "inherited by crossref; "
+                f"change it there, or give this entry its own: url = {{{new}}}",
+            )
+        self._check_quote(entry, value, new)
+        found = _URL_MACRO_RE.search(value.raw)
+        if found is None or found.group(1) != url:
+            raise self.fail(
+                entry,
+                value.line,
+                f"the \\url{{…}} in its {key!r} comes from a @string macro; change it by hand "
+                f"to {new}",
+            )
+        start = base + span.start + found.start(1)
+        return start, base + span.start + found.end(1), new
+
+    def _check_quote(self, entry: Entry, value: _Value, new: str) -> None:
+        """Refuse a URL with a ``"`` for a value written ``"…"``: it would end the value."""
+        if value.raw.startswith('"') and '"' in new:
+            raise self.fail(
+                entry, value.line, f'the new URL has a \'"\', which ends a "…" value: {new!r}'
+            )
+
+    def confirm(self, edits: Sequence[Edit]) -> None:
+        """Refuse the edited text unless each edited entry's URL reads back as written."""
+        for edit in edits:
+            entry, fields = self.entry(edit.source_id)
+            found = _url(fields)
+            if found is None or found[1].text != edit.value:
+                read = found[1].text if found is not None else None
+                raise self.fail(
+                    entry,
+                    None,
+                    f"the new URL {edit.value!r} would read back as {read!r}; change it by hand",
+                )
+
+
+def _field_spans(raw: str) -> list[_Span] | None:
+    """The fields of an entry's text, found as bibtexparser's splitter finds them; ``None``
+    when the text is not one entry."""
+    opener = _OPENER_RE.match(raw)
+    if opener is None:
+        return None
+    close = "}" if opener.group(1) == "{" else ")"
+    marks = _MARKS_RE if close == "}" else _PAREN_MARKS_RE
+    key_end = marks.search(raw, opener.end())
+    if key_end is None or key_end.group() not in (",", close):
+        return None
+    spans: list[_Span] = []
+    at = key_end.end()
+    while key_end.group() == ",":
+        equals = marks.search(raw, at)
+        if equals is None or equals.group() == close:
+            return spans
+        if equals.group() != "=":
+            return None
+        after = _value_end(raw, equals.end(), close)
+        if after is None:
+            return None
+        segment = raw[equals.end() : after]
+        start = equals.end() + len(segment) - len(segment.lstrip())
+        key_start = at + len(raw[at : equals.start()]) - len(raw[at : equals.start()].lstrip())
+        key = raw[key_start : equals.start()].strip()
+        spans.append(
+            _Span(key, key_start, equals.start(), start, start + len(segment.strip()), after)
+        )
+        at = after + 1
+        if raw[after] != ",":
+            return spans
+    return spans
+
+
+def _value_end(raw: str, at: int, close: str) -> int | None:
+    """The ``,`` or closing delimiter that ends the value starting at ``at``."""
+    depth = 0
+    quoted = False
+    for mark in _VALUE_MARKS_RE.finditer(raw, at):
+        char, where = mark.group(), mark.start()
+        if char == '"' and depth == 0:
+            if not (quoted and _braced_quote(raw, where)):
+                quoted = not quoted
+        elif char == "{" and not quoted:
+            depth += 1
+        elif char == "}" and not quoted and depth > 0:
+            depth -= 1
+        elif char in (",", close) and not quoted and depth == 0:
+            return where
+    return None
+
+
+def _added_url(raw: str, spans: Sequence[_Span], base: int, new: str) -> tuple[int, int, str]:
+    """A ``url`` field after the entry's last field, laid out like that one."""
+    last = spans[-1]
+    written = raw[last.start : last.end]
+    value = f'"{new}"' if written.startswith('"') and '"' not in new else f"{{{new}}}"
+    head = raw[last.key_start : last.equals]
+    key = "url".ljust(len(head)) if len(head) > len("url") else "url"
+    field = f"{key}={raw[last.equals + 1 : last.start]}{value}"
+    line_start = raw.rfind("\n", 0, last.key_start) + 1
+    if line_start == 0:  # the entry is on one line: the field goes on it
+        return base + last.end, base + last.end, f", {field}"
+    line = raw[line_start : last.key_start]
+    indent = line[: len(line) - len(line.lstrip())]
+    newline = "\r\n" if raw[line_start - 2 : line_start] == "\r\n" else "\n"
+    if raw[last.after] == ",":
+        return base + last.after + 1, base + last.after + 1, f"{newline}{indent}{field},"
+    return base + last.end, base + last.end, f",{newline}{indent}{field}"
+
+
+def _balanced(url: str) -> bool:
+    """True when the braces of ``url`` pair up, as a ``{…}`` value needs."""
+    depth = 0
+    for mark in _BRACE_RE.finditer(url):
+        depth += 1 if mark.group() == "{" else -1
+        if depth < 0:
+            return False
+    return depth == 0

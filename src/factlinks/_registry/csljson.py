@@ -128,6 +128,7 @@ class CslJsonFormat(RegistryFormat):
     name = "csl-json"
     suffixes = (".json", ".csljson", ".csl.json")
     shared_suffixes = (".json",)
+    holds_settings = False
 
     def sniff(self, text: str) -> bool:
         """True when ``text`` is a JSON array whose first element, or a JSON object that, is

@@ -113,19 +113,29 @@ class RegistryFormat(ABC):
     shared_suffixes: tuple[str, ...] = ()
     """Those of :attr:`suffixes` that many other files have too (``.json``): a file whose name
     ends so is taken for this format only when :meth:`sniff` confirms its content."""
+    holds_settings: bool = True
+    """False for a format whose file has no place for ``[settings]`` (BibTeX, CSL-JSON, RIS):
+    :func:`~factlinks.load_sources` then reads them, and the ``cited_in`` of every source, from
+    a ``factlinks.toml`` beside the file (:mod:`factlinks._registry.sidecar`)."""
 
     @abstractmethod
     def sniff(self, text: str) -> bool:
         """True when ``text`` could be a registry in this format (a cheap look, not a parse)."""
 
     def load(self, path: str | os.PathLike[str]) -> Registry:
-        """Read and validate the registry file at ``path``.
+        """Read and validate the registry file at ``path`` (and, for a format that does not
+        :attr:`hold settings <holds_settings>`, the ``factlinks.toml`` beside it).
 
         Raises:
             RegistryError: the file is missing, unreadable or not UTF-8, or breaks a rule.
         """
         name = os.fspath(path)
-        return self.parse(read_text(name), path=name)
+        registry = self.parse(read_text(name), path=name)
+        if self.holds_settings:
+            return registry
+        from .sidecar import with_sidecar  # here: the sidecar module reads through this one
+
+        return with_sidecar(registry, name)
 
     @abstractmethod
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:

@@ -81,6 +81,7 @@ class RisFormat(RegistryFormat):
     """
 
     name = "ris"
+    holds_settings = False
     suffixes = (".ris",)
 
     def sniff(self, text: str) -> bool:

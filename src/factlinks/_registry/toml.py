@@ -23,7 +23,7 @@ from .._models import Kind, Source
 from .interface import Edit, Registry, RegistryFormat
 from .validate import Position, registry_from_data
 
-__all__ = ["TomlFormat"]
+__all__ = ["TomlFormat", "loads_toml"]
 
 _TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SOURCE_HEADER_RE = re.compile(r"^\s*(\[\[\s*source\s*\]\])")
@@ -56,7 +56,7 @@ class TomlFormat(RegistryFormat):
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
         name = os.fspath(path)
         text = text.removeprefix("\ufeff")
-        return registry_from_data(_loads(text, name), name, _source_positions(text))
+        return registry_from_data(loads_toml(text, name), name, _source_positions(text))
 
     def apply_edits(
         self, text: str, edits: Sequence[Edit], *, path: str | os.PathLike[str] = "<string>"
@@ -105,7 +105,8 @@ class TomlFormat(RegistryFormat):
 # -- reading ----------------------------------------------------------------------------------
 
 
-def _loads(text: str, path: str) -> dict[str, Any]:
+def loads_toml(text: str, path: str) -> dict[str, Any]:
+    """``text`` read by tomllib; an error names ``path`` and the line and column."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
