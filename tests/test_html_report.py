@@ -767,3 +767,29 @@ def test_dark_mode_renders(browser: Chromium, tmp_path: Path) -> None:
         background = seen.page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background != "rgb(255, 255, 255)"
     assert_quiet(seen)
+
+
+@pytest.mark.integration
+def test_search_finds_a_source_by_its_reference(browser: Chromium, tmp_path: Path) -> None:
+    """An editor types what the reference manager shows: an author, a year, a title, a DOI."""
+    page = tmp_path / "report.html"
+    page.write_text(render_html(sample_report()), encoding="utf-8")
+    with browser.visit(page) as seen:
+        p = seen.page
+        shown = p.locator("#source-dead-404 th[data-label=Source] .ref")
+        assert shown.inner_text() == "Knuth and Plass (1981): Gone"
+        for typed, statuses in [
+            ("Plass", ["dead"]),
+            ("knuth 1981", ["dead"]),
+            ("Donald", ["dead"]),  # a given name: in the authors, not in the reference
+            ("2022a", ["drifted"]),
+            ("Müller et al.", ["drifted"]),
+            ("10.5555/study.2022", ["drifted"]),
+            ("Regional outlook", ["unreachable"]),  # the proposed title names it
+            ("KfW Research (2021)", ["ok"]),
+        ]:
+            p.fill("#f-text", typed)
+            assert visible_rows(seen) == statuses, typed
+        p.fill("#f-text", "Plass 2022a")
+        assert visible_rows(seen) == []
+    assert_quiet(seen)

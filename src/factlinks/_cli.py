@@ -70,7 +70,7 @@ from ._report import (
     write_report,
     write_text,
 )
-from ._text import MAX_REASON_CHARS, clean_text
+from ._text import MAX_REASON_CHARS, MAX_TITLE_CHARS, clean_text
 from ._version import __version__
 
 __all__ = ["main"]
@@ -416,7 +416,9 @@ def _run_check(args: argparse.Namespace) -> int:
             bar(result)
             if args.verbose:  # the terminal gets only what the web-text gate lets through
                 reason = clean_text(result.reason, MAX_REASON_CHARS)
-                log.info("%-12s %s  %s", result.status.value, result.id, reason)
+                named = result.source.reference
+                named = f" ({clean_text(named, MAX_TITLE_CHARS)})" if named else ""
+                log.info("%-12s %s%s  %s", result.status.value, result.id, named, reason)
 
         runtime = Runtime(on_result=progress, on_report=publish)
         state = None if args.no_state else _state_path(args)

@@ -225,6 +225,7 @@ def _row(
     return {
         **_identity(index, result, report, hosts, documents, marked),
         "citation": source.citation or "",
+        "reference": source.reference or "",
         "accessed": source.accessed.isoformat() if source.accessed else None,
         "reason": result.reason,
         "action": _action(result),
@@ -237,6 +238,9 @@ def _row(
                 source.id,
                 source.url,
                 source.citation,
+                source.reference,  # an editor looks a work up by author, year or title
+                " ".join(source.authors),  # given names too, which the reference leaves out
+                source.doi,
                 result.reason,
                 source.title if title else None,
                 title["found"] if title else None,
@@ -262,6 +266,7 @@ def _bare_row(
     return {
         **_identity(index, result, report, hosts, documents, marked),
         "citation": "",
+        "reference": "",
         "accessed": None,
         "reason": NOT_RENDERED,
         "action": {"kind": "fix" if status.is_problem else "none", "text": status.action},

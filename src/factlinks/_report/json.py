@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._models import DoiCheck, FailureKind, FetchResult, Hop, Report, SourceResult, Status
+from .._models import DoiCheck, FailureKind, FetchResult, Hop, Report, Source, SourceResult, Status
 from .guard import NOT_RENDERED, per_source
 
 __all__ = ["SCHEMA_TAG", "render_json", "report_to_dict"]
@@ -101,6 +101,7 @@ def _result(result: SourceResult) -> dict[str, Any]:
         "citation": source.citation,
         "cited_in": list(source.cited_in),
         "accessed": _iso(source.accessed),
+        **_naming(source),
         "checked_at": _iso(result.checked_at),
     }
 
@@ -127,6 +128,17 @@ def _doi_check(check: DoiCheck | None) -> dict[str, Any] | None:
         },
         "verified": check.verified,
         "detail": check.detail,
+    }
+
+
+def _naming(source: Source) -> dict[str, Any]:
+    """What names the cited work as a reference manager does; ``reference`` is derived."""
+    return {
+        "doi": source.doi,
+        "authors": list(source.authors),
+        "year": source.year,
+        "proposed_title": source.proposed_title,
+        "reference": source.reference,
     }
 
 
@@ -158,6 +170,11 @@ def _bare(result: SourceResult) -> dict[str, Any]:
         "citation": None,
         "cited_in": [],
         "accessed": None,
+        "doi": None,
+        "authors": [],
+        "year": None,
+        "proposed_title": None,
+        "reference": None,
         "checked_at": _iso(result.checked_at),
     }
 

@@ -2,7 +2,9 @@
 
 Failing statuses (``fail_on``) are ``<failure>``s with the reason and the URL; ``skipped``
 sources are ``<skipped>``; warnings (moved, blocked, ...) pass, with the status and the
-reason in ``<system-out>``, so CI systems show them without failing the build.
+reason in ``<system-out>``, so CI systems show them without failing the build. A test case is
+named by the source's id (stable from run to run); its reference (authors, year, title) and
+DOI, when the registry gives them, are properties and a line of the failure text.
 """
 
 from __future__ import annotations
@@ -25,11 +27,21 @@ def _case(result: SourceResult, suite: str, report: Report) -> ET.Element:
     elapsed = (result.fetch.elapsed_ms if result.fetch else 0) / 1000
     case = ET.Element("testcase", name=result.id, classname=suite, time=f"{elapsed:.3f}")
     properties = ET.SubElement(case, "properties")
-    ET.SubElement(properties, "property", name="url", value=result.url)
-    ET.SubElement(properties, "property", name="status", value=result.status.value)
-    if result.new_url:
-        ET.SubElement(properties, "property", name="new_url", value=result.new_url)
-    text = f"{result.status.value}: {result.reason}\nURL: {result.url}\n{result.status.action}"
+    reference = result.source.reference
+    named = {
+        "url": result.url,
+        "status": result.status.value,
+        "reference": reference,
+        "doi": result.source.doi,
+        "new_url": result.new_url,
+    }
+    for name, value in named.items():
+        if value:
+            ET.SubElement(properties, "property", name=name, value=value)
+    text = f"{result.status.value}: {result.reason}\nURL: {result.url}"
+    if reference is not None:
+        text += f"\nReference: {reference}"
+    text += f"\n{result.status.action}"
     if result.new_url:
         text += f"\nNew URL: {result.new_url}"
     if result.archive is not None:

@@ -5,7 +5,8 @@ validator for the part of JSON Schema that file uses, so a report with a wrong f
 a :class:`~factlinks.ReportError` that names the file, the source and the field, instead of
 failing somewhere in a renderer. What ``report.json`` does not carry comes back empty: response
 bodies and headers, hashes, the title candidates' places, the probe's redirects, an archive
-copy's recorded status, and a source's ``skip`` and ``archive_url``.
+copy's recorded status, and a source's ``skip`` and ``archive_url``. A report written before
+sources carried their DOI, authors and year reads as sources without them.
 """
 
 from __future__ import annotations
@@ -304,6 +305,12 @@ def _result(item: Mapping[str, Any], path: _Path) -> SourceResult:
         citation=item["citation"],
         cited_in=tuple(item["cited_in"]),
         accessed=None if accessed is None else dt.date.fromisoformat(accessed),
+        # Absent in reports written before sources were named (read as none); the
+        # ``reference`` is derived from them, so its copy in the report is not read.
+        doi=item.get("doi"),
+        authors=tuple(item.get("authors", ())),
+        year=item.get("year"),
+        proposed_title=item.get("proposed_title"),
     )
     return SourceResult(
         source=source,

@@ -6,12 +6,16 @@ import re
 from urllib.parse import quote
 
 from .._models import Report, SourceResult, Status
+from .._text import clean_text
 from .guard import NOT_RENDERED, per_source
 
 __all__ = ["render_markdown"]
 
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
+MAX_REFERENCE_CHARS = 120
+"""A source's reference (authors, year, title) is cut to this many characters, so that a
+line per source stays one line and the report stays within a job summary's budget."""
 
 
 def _cell(text: str) -> str:
@@ -30,13 +34,21 @@ def _ids(results: tuple[SourceResult, ...]) -> str:
     return ", ".join(f"`{r.id}` ({r.status.value})" for r in results)
 
 
+def _named(result: SourceResult) -> str:
+    """`` · Knuth (1986): The TeXbook``: the reference next to the id, or nothing."""
+    reference = result.source.reference
+    if reference is None:
+        return ""
+    return " · " + _cell(clean_text(reference, MAX_REFERENCE_CHARS))
+
+
 def _link(url: str) -> str:
     """An autolink whose URL cannot break out of its angle brackets."""
     return "<" + quote(url, safe=_URL_SAFE) + ">"
 
 
 def _line(result: SourceResult) -> str:
-    parts = [f"- **`{result.id}`** — {_link(result.url)}"]
+    parts = [f"- **`{result.id}`**{_named(result)} — {_link(result.url)}"]
     if result.source.citation:
         parts.append(f"  \n  Cited as: {_cell(result.source.citation)}")
     if result.source.cited_in:
@@ -59,6 +71,10 @@ def _line(result: SourceResult) -> str:
     elif evidence is not None and result.status is Status.DRIFTED and evidence.found:
         parts.append(f"  \n  Now: “{_cell(evidence.found)}”")
     return "".join(parts)
+
+
+def _healthy_line(result: SourceResult) -> str:
+    return f"- `{result.id}` ({result.status.value}){_named(result)} — {_link(result.url)}"
 
 
 def _bare_line(result: SourceResult) -> str:
@@ -124,7 +140,7 @@ def render_markdown(report: Report) -> str:
             f"<summary>Healthy and skipped ({len(healthy)})</summary>",
             "",
         ]
-        out += [f"- `{r.id}` ({r.status.value}) — {_link(r.url)}" for r in healthy]
+        out += [per_source("md", r, _healthy_line, _bare_line) for r in healthy]
         out += ["", "</details>", ""]
     out.append(
         f"_factlinks {report.tool_version}, {report.finished_at:%Y-%m-%d %H:%M} UTC, "
