@@ -13,7 +13,7 @@ from pathlib import PurePath
 
 from .._errors import RegistryError
 from .bibtex import BibtexFormat
-from .interface import Edit, Registry, RegistryFormat, read_text
+from .interface import Edit, Registry, RegistryFormat, decode_utf8, read_bytes
 from .toml import TomlFormat
 
 __all__ = [
@@ -86,7 +86,16 @@ def load_sources(path: str | os.PathLike[str]) -> Registry:
             rule; the message names the file, the source id, the key and, where known, the line.
     """
     name = os.fspath(path)
-    text = read_text(name)
+    data = read_bytes(name)
+    try:
+        text = decode_utf8(data, name)
+    except RegistryError:
+        # not UTF-8: the format the name proposes may read other encodings (BibTeX does)
+        suffix = PurePath(name).suffix.lower()
+        named = next((f for f in FORMATS.values() if suffix and suffix in f.suffixes), None)
+        if named is None:
+            raise
+        text = named.decode(data, path=name)
     return format_for(name, text).parse(text, path=name)
 
 

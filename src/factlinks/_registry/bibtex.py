@@ -18,6 +18,7 @@ names it and the registry's :attr:`~Registry.notes` (the report's notes) list it
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import logging
 import os
@@ -29,17 +30,24 @@ from pathlib import PurePath
 from typing import NamedTuple
 
 from bibtexparser.entrypoint import parse_string
+from bibtexparser.library import Library
 from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
     split_multiple_persons_names,
 )
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+from bibtexparser.middlewares.parsestack import default_parse_stack
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    ParsingFailedBlock,
+)
 from pylatexenc.latex2text import LatexNodes2Text
 
 from .._doi.names import parse_doi
 from .._errors import RegistryError
 from .._models import Source
-from .interface import Edit, Registry, RegistryFormat
+from .interface import Edit, Registry, RegistryFormat, decode_utf8
 from .validate import source_from_table, url_problem
 
 __all__ = ["BibtexFormat"]
@@ -58,6 +66,14 @@ _URL_FIELDS = ("howpublished", "note")
 _NOT_INHERITED = frozenset({"title", "crossref"})
 """Fields a ``crossref`` parent does not pass on: its title is the child's ``booktitle``."""
 _DECODER = LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False)
+_COMMENT_RE = re.compile(r'^[ \t]*%[^\n]*|(?<=[}"],)[ \t]*%[^\n]*', re.MULTILINE)
+"""A ``%`` comment: a whole line, or the rest of a line after a field's ``},``."""
+_DECLARED_RE = re.compile(
+    rb"^%+[ \t]*Encoding:[ \t]*([A-Za-z0-9._-]+)|-\*-.*?coding[:=][ \t]*([A-Za-z0-9._-]+)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_DECLARED_BYTES = 4096
+"""Where JabRef's ``% Encoding: …`` line or an Emacs ``-*- coding: … -*-`` is looked for."""
 
 
 class BibtexFormat(RegistryFormat):
@@ -76,9 +92,35 @@ class BibtexFormat(RegistryFormat):
         """True when a line starts with an ``@type{`` or ``@type(`` entry."""
         return _ENTRY_RE.search(text) is not None
 
+    def decode(self, data: bytes, *, path: str | os.PathLike[str] = "<string>") -> str:
+        """UTF-8, else the encoding the file declares, else Windows-1252, else Latin-1.
+
+        A ``.bib`` file says nothing of its encoding, and files from older tools are often
+        Latin-1 or Windows-1252; JabRef writes a ``% Encoding: ISO8859_1`` line at the top (an
+        Emacs ``-*- coding: latin-1 -*-`` is read too). What is not UTF-8 is read in the
+        declared encoding, else as Windows-1252, else (a byte that has no character there) as
+        Latin-1, which reads any bytes; a warning names the file and the encoding used. Only
+        ASCII is certain then (URLs, DOIs and keys usually are); accents may be wrong.
+        """
+        name = os.fspath(path)
+        try:
+            return decode_utf8(data, name)
+        except RegistryError as exc:
+            not_utf8 = str(exc)
+        declared = _declared_encoding(data)
+        for encoding in (*([declared] if declared else []), "cp1252", "latin-1"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            said = "as it declares" if encoding == declared else "as no encoding is declared"
+            log.warning("factlinks: %s; read as %s %s", not_utf8, encoding, said)
+            return text
+        raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
         name = os.fspath(path)
-        entries = _entries(text.removeprefix("\ufeff"), name)
+        entries, duplicates = _entries(text.removeprefix("\ufeff"), name)
         cited_in = [] if name == "<string>" else [PurePath(name).name]
         ids = _unique_ids([entry.key for entry in entries])
         by_key = {entry.key.lower(): entry for entry in entries}
@@ -93,7 +135,7 @@ class BibtexFormat(RegistryFormat):
                 unchecked.append(f"{entry.key}{at}: {table.why}")
                 continue
             sources.append(source_from_table(table, index, name, _line(entry), 1))
-        notes = _unchecked_notes(name, unchecked)
+        notes = _unchecked_notes(name, unchecked) + duplicates
         for note in notes:
             log.warning("factlinks: %s", note)
         return Registry(tuple(sources), {}, name, notes)
@@ -148,30 +190,102 @@ class _Unchecked(NamedTuple):
     why: str
 
 
-def _entries(text: str, path: str) -> list[Entry]:
-    """The entries of ``text``, or an error naming the first block bibtexparser could not read."""
+def _entries(text: str, path: str) -> tuple[list[Entry], tuple[str, ...]]:
+    """The entries of ``text`` and a note on repeated keys, or an error naming the first block
+    bibtexparser could not read.
+
+    What BibTeX and biber read, this reads too: a line whose first character (after blanks) is
+    ``%`` is a comment, inside an entry as well, and so is a ``%`` after a field's closing
+    ``},`` (example files of biblatex styles, which biber reads, use both). Of a field given
+    twice in an entry the first counts, and of two entries (or ``@string`` macros) with one
+    key the first counts, as in BibTeX (``Repeated entry``) and biber: a warning names each,
+    and the note lists the entries left out.
+    """
     bib_log = logging.getLogger("bibtexparser")
     level = bib_log.level
     bib_log.setLevel(logging.CRITICAL)  # its failures are ours to report, once and located
     try:
-        library = parse_string(text)
+        library = parse_string(_COMMENT_RE.sub(_blank, text), parse_stack=[])
+        _keep_first_fields(library, path)
+        for middleware in default_parse_stack():
+            library = middleware.transform(library)
     finally:
         bib_log.setLevel(level)
+    repeated: list[str] = []
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
-            first = library.entries_dict.get(block.key)
-            also = f" (also line {_line(first)})" if first is not None else ""
-            raise RegistryError(
-                f"{path}:{line}: entry {block.key!r}: duplicate entry key{also}",
-                path=path,
-                source_id=block.key,
-                key="id",
-            )
-        if isinstance(block, ParsingFailedBlock):
+            repeated.append(_repeated(library, block, path))
+        elif isinstance(block, ParsingFailedBlock):
             reason = _reason(block.error)
             raise RegistryError(f"{path}:{line}: invalid BibTeX: {reason}", path=path)
-    return list(library.entries)
+    return list(library.entries), _repeated_note(path, [r for r in repeated if r])
+
+
+def _blank(comment: re.Match[str]) -> str:
+    """A comment line as blanks: lines, columns and offsets stay where they were."""
+    return " " * len(comment.group(0))
+
+
+def _keep_first_fields(library: Library, path: str) -> None:
+    """Each entry with a field given twice back in ``library``, as it was (the first counts)."""
+    for block in library.failed_blocks:
+        if isinstance(block, DuplicateFieldKeyBlock) and isinstance(
+            block.ignore_error_block, Entry
+        ):
+            entry = block.ignore_error_block
+            log.warning(
+                "factlinks: %s: entry %r: field %s given more than once; the first counts",
+                _where(path, _line(entry)),
+                entry.key,
+                ", ".join(repr(key) for key in sorted(block.duplicate_keys)),
+            )
+            library.replace(block, entry, fail_on_duplicate_key=False)
+
+
+def _repeated(library: Library, block: DuplicateBlockKeyBlock, path: str) -> str:
+    """Warn of a repeated key; an entry's is returned for the note (an ``@string``'s is not)."""
+    line = (block.start_line or 0) + 1
+    first = library.entries_dict.get(block.key)
+    if first is None:  # an @string macro defined again
+        log.warning(
+            "factlinks: %s:%d: @string %r defined again; the first definition counts",
+            path,
+            line,
+            block.key,
+        )
+        return ""
+    log.warning(
+        "factlinks: %s:%d: entry %r: the key of the entry at line %s again; left out "
+        "(BibTeX and biber use the first)",
+        path,
+        line,
+        block.key,
+        _line(first),
+    )
+    return f"{block.key} (line {line}, first at line {_line(first)})"
+
+
+def _repeated_note(path: str, repeated: Sequence[str]) -> tuple[str, ...]:
+    if not repeated:
+        return ()
+    shown = "; ".join(repeated[:_LISTED])
+    more = f"; and {len(repeated) - _LISTED} more" if len(repeated) > _LISTED else ""
+    count = f"{len(repeated)} {'entry' if len(repeated) == 1 else 'entries'}"
+    return (f"{PurePath(path).name}: {count} left out, their key repeated: {shown}{more}.",)
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    """The encoding a JabRef ``% Encoding:`` line or an Emacs ``coding:`` names, if Python
+    knows it (Java's names too: ``ISO8859_1``, ``Cp1252``)."""
+    found = _DECLARED_RE.search(data[:_DECLARED_BYTES])
+    if found is None:
+        return None
+    written = (found.group(1) or found.group(2)).decode("ascii")
+    try:
+        return codecs.lookup(written).name
+    except LookupError:
+        return None
 
 
 def _reason(error: Exception) -> str:
