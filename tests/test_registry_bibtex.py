@@ -182,17 +182,129 @@ def test_an_empty_bib_file_is_an_empty_registry() -> None:
     assert len(BIB.parse("% nothing yet\n", path="refs.bib")) == 0
 
 
+# -- what BibTeX and biber accept in real files -----------------------------------------------
+
+
+def test_percent_comments_inside_entries_are_skipped() -> None:
+    """As in biblatex-abnt's and windycity's example files: a commented-out field, and a
+    comment after a field's ``},`` that used to swallow the next field (its URL)."""
+    text = (
+        "%@Abstract{Abstract:,\n  %Title = {},\n%}\n"
+        "@book{james2008,\n  title = {The Ambassadors},\n"
+        "%  edition = {rev. ed.},% alternative to below:\n"
+        "  sortyear = {1910},% sort after james1909\n"
+        "  url = {http://www.gutenberg.org/ebooks/432}\n}\n"
+        "@misc{pct, url = {https://a.example/a%20b},\n  title = {100\\% sure}}\n"
+    )
+    registry = BIB.parse(text, path="refs.bib")
+    assert [(s.id, s.url, s.line) for s in registry] == [
+        ("james2008", "http://www.gutenberg.org/ebooks/432", 4),
+        ("pct", "https://a.example/a%20b", 10),
+    ]
+    assert registry[1].title == "100% sure"
+
+
+def test_a_field_given_twice_counts_once_the_first(caplog: pytest.LogCaptureFixture) -> None:
+    text = "@misc{a,\n  year = {2001},\n  url = {https://a.example/},\n  year = {2002}\n}\n"
+    with caplog.at_level(logging.WARNING, logger="factlinks"):
+        (source,) = BIB.parse(text, path="refs.bib")
+    assert (source.url, source.year) == ("https://a.example/", "2001")
+    assert "refs.bib:1: entry 'a': field 'year' given more than once" in caplog.text
+
+
+def test_a_repeated_key_keeps_the_first_entry_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    text = (
+        '@string{cup = "Cambridge"}\n@string{cup = "Oxford"}\n'
+        "@misc{a, url = {https://a.example/}, publisher = cup}\n\n"
+        "@misc{a, url = {https://b.example/}}\n"
+    )
+    with caplog.at_level(logging.WARNING, logger="factlinks"):
+        registry = BIB.parse(text, path="refs.bib")
+    assert [(s.id, s.url) for s in registry] == [("a", "https://a.example/")]
+    assert registry.notes == (
+        "refs.bib: 1 entry left out, their key repeated: a (line 5, first at line 3).",
+    )
+    assert "refs.bib:2: @string 'cup' defined again; the first definition counts" in caplog.text
+    assert "refs.bib:5: entry 'a': the key of the entry at line 3 again; left out" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("data", "title", "said"),
+    [
+        pytest.param(
+            b"@misc{a, title = {M\xfcller \x96 Stra\xdfe}, url = {https://a.example/}}\n",
+            "Müller \u2013 Straße",
+            "read as cp1252 as no encoding is declared",
+            id="cp1252-undeclared",
+        ),
+        pytest.param(
+            b"% Encoding: ISO8859_1\n\n@misc{a, title = {M\xfcller \x96}, url = {https://a.example/}}",
+            "Müller \x96",
+            "read as iso8859-1 as it declares",
+            id="jabref-declared-latin-1",
+        ),
+        pytest.param(
+            b"% Encoding: Cp1253\n@misc{a, title = {\xc1\xe8\xde\xed\xe1}, url = {https://a.example/}}",
+            "Αθήνα",
+            "read as cp1253 as it declares",
+            id="jabref-declared-greek",
+        ),
+        pytest.param(
+            b"% -*- coding: latin-1 -*-\n@misc{a, title = {\xe9t\xe9}, url = {https://a.example/}}",
+            "été",
+            "read as iso8859-1 as it declares",
+            id="emacs-cookie",
+        ),
+        pytest.param(
+            b"@misc{a, title = {x\x81y}, url = {https://a.example/}}",
+            "x\x81y",
+            "read as latin-1 as no encoding is declared",
+            id="not-cp1252-either",
+        ),
+    ],
+)
+def test_a_bib_file_that_is_not_utf8_is_read_in_its_declared_or_a_legacy_encoding(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, data: bytes, title: str, said: str
+) -> None:
+    path = tmp_path / "old.bib"
+    path.write_bytes(data)
+    with caplog.at_level(logging.WARNING, logger="factlinks"):
+        (source,) = load_sources(path)
+        (again,) = BIB.load(path)
+    assert (source.url, source.title) == ("https://a.example/", title)
+    assert again == source
+    assert f"{path}:" in caplog.text
+    assert "not UTF-8 text" in caplog.text
+    assert said in caplog.text
+
+
+def test_a_utf8_bib_file_is_read_as_utf8_even_when_it_declares_otherwise(tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_bytes(
+        "% Encoding: ISO8859_1\n@misc{a, title = {Müller}, url = {https://a.example/}}".encode()
+    )
+    assert load_sources(path)[0].title == "Müller"
+
+
+def test_only_bibtex_reads_legacy_encodings(tmp_path: Path) -> None:
+    toml = tmp_path / "sources.toml"
+    toml.write_bytes(b'[[source]]\nid = "a"\nurl = "https://a.example/"\ntitle = "M\xfcller"\n')
+    with pytest.raises(RegistryError, match=r"sources\.toml:4: not UTF-8 text"):
+        load_sources(toml)
+    unnamed = tmp_path / "refs.txt"
+    unnamed.write_bytes(b"@misc{a, title = {M\xfcller}, url = {https://a.example/}}")
+    with pytest.raises(RegistryError, match=r"refs\.txt:1: not UTF-8 text"):
+        load_sources(unnamed)
+
+
 # -- errors -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param(
-            "@misc{a, url = {https://a.example/}}\n\n@misc{a, url = {https://b.example/}}\n",
-            r"^refs\.bib:3: entry 'a': duplicate entry key \(also line 1\)$",
-            id="duplicate-key",
-        ),
         pytest.param(
             "@misc{ok, url = {https://a.example/}}\n@book{broken,\n  title = {Un{balanced}\n"
             "@misc{after, url = {https://b.example/}}\n",

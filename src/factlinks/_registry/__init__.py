@@ -15,7 +15,7 @@ from pathlib import PurePath
 from .._errors import RegistryError
 from .bibtex import BibtexFormat
 from .csljson import CslJsonFormat
-from .interface import Edit, Registry, RegistryFormat, read_text
+from .interface import Edit, Registry, RegistryFormat, decode_utf8, read_bytes
 from .ris import RisFormat
 from .sidecar import SIDECAR_NAME, Sidecar, load_sidecar, with_sidecar
 from .toml import TomlFormat
@@ -111,7 +111,16 @@ def load_sources(path: str | os.PathLike[str]) -> Registry:
             and, where known, the line.
     """
     name = os.fspath(path)
-    text = read_text(name)
+    data = read_bytes(name)
+    try:
+        text = decode_utf8(data, name)
+    except RegistryError:
+        # not UTF-8: the format the name proposes may read other encodings (BibTeX does)
+        suffix = PurePath(name).suffix.lower()
+        named = next((f for f in FORMATS.values() if suffix and suffix in f.suffixes), None)
+        if named is None:
+            raise
+        text = named.decode(data, path=name)
     form = format_for(name, text)
     registry = form.parse(text, path=name)
     return registry if form.holds_settings else with_sidecar(registry, name)

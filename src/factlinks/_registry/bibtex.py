@@ -21,6 +21,7 @@ does (:mod:`.sidecar`), so :attr:`BibtexFormat.holds_settings` is false.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import logging
 import os
@@ -37,13 +38,18 @@ from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
     split_multiple_persons_names,
 )
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    ParsingFailedBlock,
+)
 from pylatexenc.latex2text import LatexNodes2Text
 
 from .._doi.names import doi_url, parse_doi
 from .._errors import RegistryError
 from .._models import Source
-from .interface import Edit, Registry, RegistryFormat
+from .interface import Edit, Registry, RegistryFormat, decode_utf8
 from .validate import source_from_table, url_problem
 
 __all__ = ["BibtexFormat"]
@@ -68,6 +74,14 @@ _URL_FIELDS = ("howpublished", "note")
 _NOT_INHERITED = frozenset({"title", "crossref"})
 """Fields a ``crossref`` parent does not pass on: its title is the child's ``booktitle``."""
 _DECODER = LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False)
+_COMMENT_RE = re.compile(r'^[ \t]*%[^\n]*|(?<=[}"],)[ \t]*%[^\n]*', re.MULTILINE)
+"""A ``%`` comment: a whole line, or the rest of a line after a field's ``},``."""
+_DECLARED_RE = re.compile(
+    rb"^%+[ \t]*Encoding:[ \t]*([A-Za-z0-9._-]+)|-\*-.*?coding[:=][ \t]*([A-Za-z0-9._-]+)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_DECLARED_BYTES = 4096
+"""Where JabRef's ``% Encoding: …`` line or an Emacs ``-*- coding: … -*-`` is looked for."""
 
 
 class BibtexFormat(RegistryFormat):
@@ -87,9 +101,35 @@ class BibtexFormat(RegistryFormat):
         """True when a line starts with an ``@type{`` or ``@type(`` entry."""
         return _ENTRY_RE.search(text) is not None
 
+    def decode(self, data: bytes, *, path: str | os.PathLike[str] = "<string>") -> str:
+        """UTF-8, else the encoding the file declares, else Windows-1252, else Latin-1.
+
+        A ``.bib`` file says nothing of its encoding, and files from older tools are often
+        Latin-1 or Windows-1252; JabRef writes a ``% Encoding: ISO8859_1`` line at the top (an
+        Emacs ``-*- coding: latin-1 -*-`` is read too). What is not UTF-8 is read in the
+        declared encoding, else as Windows-1252, else (a byte that has no character there) as
+        Latin-1, which reads any bytes; a warning names the file and the encoding used. Only
+        ASCII is certain then (URLs, DOIs and keys usually are); accents may be wrong.
+        """
+        name = os.fspath(path)
+        try:
+            return decode_utf8(data, name)
+        except RegistryError as exc:
+            not_utf8 = str(exc)
+        declared = _declared_encoding(data)
+        for encoding in (*([declared] if declared else []), "cp1252", "latin-1"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            said = "as it declares" if encoding == declared else "as no encoding is declared"
+            log.warning("factlinks: %s; read as %s %s", not_utf8, encoding, said)
+            return text
+        raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
         name = os.fspath(path)
-        library = _library(text.removeprefix("\ufeff"), name)
+        library, duplicates = _library(text.removeprefix("\ufeff"), name)
         entries = library.entries
         macros = _macros(library)
         cited_in = [] if name == "<string>" else [PurePath(name).name]
@@ -106,7 +146,7 @@ class BibtexFormat(RegistryFormat):
                 unchecked.append(f"{entry.key}{at}: {table.why}")
                 continue
             sources.append(source_from_table(table, index, name, _line(entry), 1))
-        notes = _unchecked_notes(name, unchecked)
+        notes = _unchecked_notes(name, unchecked) + duplicates
         for note in notes:
             log.warning("factlinks: %s", note)
         return Registry(tuple(sources), {}, name, notes)
@@ -196,32 +236,35 @@ class _Unchecked(NamedTuple):
     why: str
 
 
-def _library(text: str, path: str) -> Library:
+def _library(text: str, path: str) -> tuple[Library, tuple[str, ...]]:
     """The blocks of ``text`` with their values as written (no middleware: :func:`_macros` and
-    :func:`_evaluate` resolve them), or an error naming the first block bibtexparser could not
-    read."""
+    :func:`_evaluate` resolve them) and a note on repeated keys, or an error naming the first
+    block bibtexparser could not read.
+
+    What BibTeX and biber read, this reads too: a line whose first character (after blanks) is
+    ``%`` is a comment, inside an entry as well, and so is a ``%`` after a field's closing
+    ``},`` (example files of biblatex styles, which biber reads, use both). Of a field given
+    twice in an entry the first counts, and of two entries (or ``@string`` macros) with one
+    key the first counts, as in BibTeX (``Repeated entry``) and biber: a warning names each,
+    and the note lists the entries left out.
+    """
     bib_log = logging.getLogger("bibtexparser")
     level = bib_log.level
     bib_log.setLevel(logging.CRITICAL)  # its failures are ours to report, once and located
     try:
-        library = parse_string(text, parse_stack=[])
+        library = parse_string(_COMMENT_RE.sub(_blank, text), parse_stack=[])
+        _keep_first_fields(library, path)
     finally:
         bib_log.setLevel(level)
+    repeated: list[str] = []
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
-            first = library.entries_dict.get(block.key)
-            also = f" (also line {_line(first)})" if first is not None else ""
-            raise RegistryError(
-                f"{path}:{line}: entry {block.key!r}: duplicate entry key{also}",
-                path=path,
-                source_id=block.key,
-                key="id",
-            )
-        if isinstance(block, ParsingFailedBlock):
+            repeated.append(_repeated(library, block, path))
+        elif isinstance(block, ParsingFailedBlock):
             reason = _reason(block.error)
             raise RegistryError(f"{path}:{line}: invalid BibTeX: {reason}", path=path)
-    return library
+    return library, _repeated_note(path, [r for r in repeated if r])
 
 
 def _macros(library: Library) -> dict[str, str]:
@@ -295,6 +338,72 @@ def _piece_end(raw: str, at: int) -> int | None:
 def _braced_quote(raw: str, at: int) -> bool:
     """True when the ``"`` at ``at`` is written ``{"}``: a quote inside a quoted value."""
     return at > 0 and at + 2 < len(raw) and raw[at - 1] == "{" and raw[at + 1] == "}"
+
+
+def _blank(comment: re.Match[str]) -> str:
+    """A comment line as blanks: lines, columns and offsets stay where they were."""
+    return " " * len(comment.group(0))
+
+
+def _keep_first_fields(library: Library, path: str) -> None:
+    """Each entry with a field given twice back in ``library``, as it was (the first counts)."""
+    for block in library.failed_blocks:
+        if isinstance(block, DuplicateFieldKeyBlock) and isinstance(
+            block.ignore_error_block, Entry
+        ):
+            entry = block.ignore_error_block
+            log.warning(
+                "factlinks: %s: entry %r: field %s given more than once; the first counts",
+                _where(path, _line(entry)),
+                entry.key,
+                ", ".join(repr(key) for key in sorted(block.duplicate_keys)),
+            )
+            library.replace(block, entry, fail_on_duplicate_key=False)
+
+
+def _repeated(library: Library, block: DuplicateBlockKeyBlock, path: str) -> str:
+    """Warn of a repeated key; an entry's is returned for the note (an ``@string``'s is not)."""
+    line = (block.start_line or 0) + 1
+    first = library.entries_dict.get(block.key)
+    if first is None:  # an @string macro defined again
+        log.warning(
+            "factlinks: %s:%d: @string %r defined again; the first definition counts",
+            path,
+            line,
+            block.key,
+        )
+        return ""
+    log.warning(
+        "factlinks: %s:%d: entry %r: the key of the entry at line %s again; left out "
+        "(BibTeX and biber use the first)",
+        path,
+        line,
+        block.key,
+        _line(first),
+    )
+    return f"{block.key} (line {line}, first at line {_line(first)})"
+
+
+def _repeated_note(path: str, repeated: Sequence[str]) -> tuple[str, ...]:
+    if not repeated:
+        return ()
+    shown = "; ".join(repeated[:_LISTED])
+    more = f"; and {len(repeated) - _LISTED} more" if len(repeated) > _LISTED else ""
+    count = f"{len(repeated)} {'entry' if len(repeated) == 1 else 'entries'}"
+    return (f"{PurePath(path).name}: {count} left out, their key repeated: {shown}{more}.",)
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    """The encoding a JabRef ``% Encoding:`` line or an Emacs ``coding:`` names, if Python
+    knows it (Java's names too: ``ISO8859_1``, ``Cp1252``)."""
+    found = _DECLARED_RE.search(data[:_DECLARED_BYTES])
+    if found is None:
+        return None
+    written = (found.group(1) or found.group(2)).decode("ascii")
+    try:
+        return codecs.lookup(written).name
+    except LookupError:
+        return None
 
 
 def _reason(error: Exception) -> str:
@@ -571,7 +680,7 @@ class _Book:
     def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.path = path
-        library = _library(text, path)
+        library, _ = _library(text, path)
         entries = library.entries
         self.macros = _macros(library)
         self.by_id = dict(zip(_unique_ids([e.key for e in entries]), entries, strict=True))

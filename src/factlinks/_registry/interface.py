@@ -23,7 +23,16 @@ from .._errors import OptionsError, RegistryError
 from .._models import Source
 from .._options import CheckOptions, parse_statuses
 
-__all__ = ["MAX_REGISTRY_BYTES", "Edit", "Registry", "RegistryError", "RegistryFormat", "read_text"]
+__all__ = [
+    "MAX_REGISTRY_BYTES",
+    "Edit",
+    "Registry",
+    "RegistryError",
+    "RegistryFormat",
+    "decode_utf8",
+    "read_bytes",
+    "read_text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +139,24 @@ class RegistryFormat(ABC):
             RegistryError: the file is missing, unreadable or not UTF-8, or breaks a rule.
         """
         name = os.fspath(path)
-        registry = self.parse(read_text(name), path=name)
+        registry = self.parse(self.decode(read_bytes(name), path=name), path=name)
         if self.holds_settings:
             return registry
         from .sidecar import with_sidecar  # here: the sidecar module reads through this one
 
         return with_sidecar(registry, name)
+
+    def decode(self, data: bytes, *, path: str | os.PathLike[str] = "<string>") -> str:
+        """The text of a registry file's bytes ``data``, without a byte order mark.
+
+        The default is UTF-8 and nothing else (:func:`decode_utf8`); a format whose files come
+        in other encodings too (BibTeX) overrides it.
+
+        Raises:
+            RegistryError: ``data`` is not text this format can read; the message names
+                ``path``.
+        """
+        return decode_utf8(data, os.fspath(path))
 
     @abstractmethod
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
@@ -196,6 +217,17 @@ def read_text(path: str | os.PathLike[str]) -> str:
             or not UTF-8; the message names it.
     """
     name = os.fspath(path)
+    return decode_utf8(read_bytes(name), name)
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a registry file, for :meth:`RegistryFormat.decode`.
+
+    Raises:
+        RegistryError: the file is missing, unreadable or larger than
+            :data:`MAX_REGISTRY_BYTES`; the message names it.
+    """
+    name = os.fspath(path)
     try:
         with Path(name).open("rb") as file:
             data = file.read(MAX_REGISTRY_BYTES + 1)
@@ -210,10 +242,19 @@ def read_text(path: str | os.PathLike[str]) -> str:
             f"{name}: too large for a registry (over {MAX_REGISTRY_BYTES // 1024**2} MiB)",
             path=name,
         )
+    return data
+
+
+def decode_utf8(data: bytes, path: str) -> str:
+    """``data`` as UTF-8 text without a byte order mark; not UTF-8 is an error naming ``path``.
+
+    Raises:
+        RegistryError: ``data`` is not UTF-8; the message gives the line and the byte.
+    """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise RegistryError(
-            f"{name}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start})", path=name
+            f"{path}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start})", path=path
         ) from None
