@@ -98,7 +98,7 @@ def test_a_doi_url_gives_the_source_its_doi_in_the_report() -> None:
     source = Source("d", "https://doi.org/10.1000/182", title="Handbook", year="2019")
     item = _data(_report(source))["sources"][0]
     assert (item["doi"], item["reference"]) == ("10.1000/182", "(2019): Handbook")
-    assert "doi_check" not in item  # that key belongs to the DOI verification
+    assert item["doi_check"] is None  # a result without a DOI check: the key is null
 
 
 # -- report.json: the schema and the round trip ---------------------------------------------
