@@ -26,7 +26,6 @@ import datetime as dt
 import logging
 import os
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -49,6 +48,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 from .._doi.names import doi_url, parse_doi
 from .._errors import RegistryError
 from .._models import Source
+from .entries import Unchecked, unchecked_notes, unique_ids, where
 from .interface import Edit, Registry, RegistryFormat, decode_utf8
 from .validate import source_from_table, url_problem
 
@@ -58,7 +58,6 @@ log = logging.getLogger("factlinks")
 
 _ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 _URL_MACRO_RE = re.compile(r"\\(?:url|href)\s*\{\s*([^{}\s]+)\s*\}")
-_NOT_ID_RE = re.compile(r"[^a-z0-9._-]+")
 _SPACE_RE = re.compile(r"\s+")
 _YEAR_RE = re.compile(r"[0-9]{4}")
 _BRACE_RE = re.compile(r"(?<!\\)[{}]")
@@ -133,23 +132,22 @@ class BibtexFormat(RegistryFormat):
         entries = library.entries
         macros = _macros(library)
         cited_in = [] if name == "<string>" else [PurePath(name).name]
-        ids = _unique_ids([entry.key for entry in entries])
+        ids = unique_ids([entry.key for entry in entries])
         by_key = {entry.key.lower(): entry for entry in entries}
         sources: list[Source] = []
         unchecked: list[str] = []
         for index, entry in enumerate(entries):
             fields = _with_crossref(entry, by_key, macros)
             table = _table(entry, fields, ids[index], cited_in, name)
-            if isinstance(table, _Unchecked):
+            if isinstance(table, Unchecked):
                 line = table.line or _line(entry)
                 at = f" (line {line})" if line else ""
                 unchecked.append(f"{entry.key}{at}: {table.why}")
                 continue
             sources.append(source_from_table(table, index, name, _line(entry), 1))
-        notes = _unchecked_notes(name, unchecked) + duplicates
-        for note in notes:
+        for note in duplicates:
             log.warning("factlinks: %s", note)
-        return Registry(tuple(sources), {}, name, notes)
+        return Registry(tuple(sources), {}, name, unchecked_notes(name, unchecked) + duplicates)
 
     def holds(self, key: str) -> bool:
         """Only ``url`` has a place in a BibTeX entry."""
@@ -227,13 +225,6 @@ class _Value:
     line: int | None
     raw: str = ""
     owner: str = ""
-
-
-class _Unchecked(NamedTuple):
-    """Why an entry cannot be checked, and the line that shows it (``None``: the entry's)."""
-
-    line: int | None
-    why: str
 
 
 def _library(text: str, path: str) -> tuple[Library, tuple[str, ...]]:
@@ -354,7 +345,7 @@ def _keep_first_fields(library: Library, path: str) -> None:
             entry = block.ignore_error_block
             log.warning(
                 "factlinks: %s: entry %r: field %s given more than once; the first counts",
-                _where(path, _line(entry)),
+                where(path, _line(entry)),
                 entry.key,
                 ", ".join(repr(key) for key in sorted(block.duplicate_keys)),
             )
@@ -462,7 +453,7 @@ def _url(fields: Mapping[str, _Value]) -> tuple[str, _Value] | None:
 
 def _table(
     entry: Entry, fields: Mapping[str, _Value], source_id: str, cited_in: list[str], path: str
-) -> dict[str, object] | _Unchecked:
+) -> dict[str, object] | Unchecked:
     """The source table of one entry, for :func:`source_from_table`, or why it has none."""
     doi = _doi(entry, fields.get("doi"), path)
     found = _url(fields)
@@ -473,11 +464,11 @@ def _table(
         if why is None:
             table["url"] = url.text
         elif doi is None:
-            return _Unchecked(url.line, f"field {key!r}: the URL {why}: {url.text!r}")
+            return Unchecked(url.line, f"field {key!r}: the URL {why}: {url.text!r}")
         else:
             log.warning(
                 "factlinks: %s: entry %r: field %r: the URL %s: %r; checked by its DOI only",
-                _where(path, url.line),
+                where(path, url.line),
                 entry.key,
                 key,
                 why,
@@ -486,7 +477,7 @@ def _table(
     if doi is not None:
         table["doi"] = doi
     if "url" not in table and doi is None:
-        return _Unchecked(None, "no URL and no DOI")
+        return Unchecked(None, "no URL and no DOI")
     return table | _described(entry, fields, cited_in, path)
 
 
@@ -512,10 +503,6 @@ def _described(
     return table
 
 
-def _where(path: str, line: int | None) -> str:
-    return f"{path}:{line}" if line else path
-
-
 def _doi(entry: Entry, value: _Value | None, path: str) -> str | None:
     """The entry's ``doi`` field as a DOI; one that is not a DOI is left out, with a warning."""
     if value is None or not value.text.strip():
@@ -524,7 +511,7 @@ def _doi(entry: Entry, value: _Value | None, path: str) -> str | None:
     if doi is None:
         log.warning(
             "factlinks: %s: entry %r: field 'doi' is not a DOI (10.NNNN/…): %r; left out",
-            _where(path, value.line),
+            where(path, value.line),
             entry.key,
             value.text,
         )
@@ -573,21 +560,11 @@ def _accessed(entry: Entry, urldate: _Value | None, path: str) -> dt.date | None
     except ValueError:
         log.warning(
             "factlinks: %s: entry %r: 'urldate' %r is not a date YYYY-MM-DD; left out",
-            _where(path, urldate.line),
+            where(path, urldate.line),
             entry.key,
             urldate.text,
         )
         return None
-
-
-def _unchecked_notes(path: str, unchecked: Sequence[str]) -> tuple[str, ...]:
-    """One note listing the entries that cannot be checked (the first few, then a count)."""
-    if not unchecked:
-        return ()
-    shown = "; ".join(unchecked[:_LISTED])
-    more = f"; and {len(unchecked) - _LISTED} more" if len(unchecked) > _LISTED else ""
-    count = f"{len(unchecked)} {'entry' if len(unchecked) == 1 else 'entries'}"
-    return (f"{PurePath(path).name}: {count} not checkable: {shown}{more}.",)
 
 
 def latex_to_text(value: str) -> str:
@@ -602,23 +579,6 @@ def latex_to_text(value: str) -> str:
     except Exception:  # pylatexenc is tolerant already; a title is never worth a crash
         text = value.replace("{", "").replace("}", "")
     return _SPACE_RE.sub(" ", text).strip()
-
-
-def _unique_ids(keys: Sequence[str]) -> list[str]:
-    """A registry id per entry key: accents dropped, lower case, each run of other characters
-    than ``[a-z0-9._-]`` one ``-``, unique by a ``-2``, ``-3``; ``entry`` when nothing is left."""
-    ids: list[str] = []
-    taken: set[str] = set()
-    for key in keys:
-        ascii_key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
-        base = _NOT_ID_RE.sub("-", ascii_key.lower()).strip("-") or "entry"
-        candidate, number = base, 1
-        while candidate in taken:
-            number += 1
-            candidate = f"{base}-{number}"
-        taken.add(candidate)
-        ids.append(candidate)
-    return ids
 
 
 # -- editing ----------------------------------------------------------------------------------
@@ -683,14 +643,14 @@ class _Book:
         library, _ = _library(text, path)
         entries = library.entries
         self.macros = _macros(library)
-        self.by_id = dict(zip(_unique_ids([e.key for e in entries]), entries, strict=True))
+        self.by_id = dict(zip(unique_ids([e.key for e in entries]), entries, strict=True))
         self.by_key = {entry.key.lower(): entry for entry in entries}
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
 
     def fail(self, entry: Entry, line: int | None, message: str) -> RegistryError:
-        where = _where(self.path, line or _line(entry))
+        at = where(self.path, line or _line(entry))
         return RegistryError(
-            f"{where}: entry {entry.key!r}: {message}",
+            f"{at}: entry {entry.key!r}: {message}",
             path=self.path,
             source_id=entry.key,
             key="url",
