@@ -119,6 +119,48 @@ def test_url_comes_from_howpublished_or_note_when_there_is_no_url_field() -> Non
     assert urls["ueber-uns"] == "https://docs.example.org/gone.html"  # inside a note's text
 
 
+_EPRINTS = """\
+@article{baez, eprinttype = {arxiv}, eprint = {math/0307200v3}, title = {Higher Algebra}}
+@online{kant, eprinttype = {JSTOR}, eprint = {2251123}, title = {Kritik}}
+@article{pm, eprinttype = {pubmed}, eprint = {12345678}, title = {A Trial}}
+@book{hdl, eprinttype = {hdl}, eprint = {2027/mdp.39015011532478}, title = {A Thesis}}
+@book{gb, eprinttype = {googlebooks}, eprint = {4HIWAAAAYAAJ}, title = {Ästhetik}}
+@misc{bibtex-style, archivePrefix = "arXiv", eprint = "1008.2849v1", title = {Old style}}
+@misc{own-url, url = {https://own.example/}, eprinttype = {arxiv}, eprint = {1}, title = {U}}
+@misc{unknown-kind, eprinttype = {ssrn}, eprint = {42}, title = {No link known}}
+@misc{no-kind, eprint = {hep-th/9603067}, title = {No type given}}
+"""
+
+
+def test_an_eprint_of_a_known_type_is_read_as_biblatex_links_it() -> None:
+    registry = BIB.parse(_EPRINTS, path="refs.bib")
+    assert {s.id: s.url for s in registry} == {
+        "baez": "https://arxiv.org/abs/math/0307200v3",
+        "kant": "https://www.jstor.org/stable/2251123",
+        "pm": "https://pubmed.ncbi.nlm.nih.gov/12345678/",
+        "hdl": "https://hdl.handle.net/2027/mdp.39015011532478",
+        "gb": "https://books.google.com/books?id=4HIWAAAAYAAJ",
+        "bibtex-style": "https://arxiv.org/abs/1008.2849v1",
+        "own-url": "https://own.example/",  # a url field comes first
+    }
+    assert any("unknown-kind" in note and "no-kind" in note for note in registry.notes)
+
+
+def test_a_moved_eprint_gets_a_url_field_and_the_eprint_stays() -> None:
+    text = "@article{baez,\n  eprinttype = {arxiv},\n  eprint     = {math/0307200v3},\n}\n"
+    edit = Edit(
+        "baez",
+        "url",
+        "https://arxiv.org/abs/math/0307200",
+        old="https://arxiv.org/abs/math/0307200v3",
+    )
+    edited = BIB.apply_edits(text, [edit], path="refs.bib")
+    assert edited == text.replace(
+        "v3},\n}", "v3},\n  url        = {https://arxiv.org/abs/math/0307200},\n}"
+    )
+    assert BIB.parse(edited).get("baez").url == "https://arxiv.org/abs/math/0307200"  # type: ignore[union-attr]
+
+
 def test_crossref_passes_on_url_and_urldate_but_not_the_title() -> None:
     salam = load_sources(FIXTURE).get("salam")
     assert salam is not None

@@ -8,6 +8,8 @@ and, as written, as ``citation``: it is how the LaTeX document cites the entry. 
 macros are resolved by bibtexparser; ``crossref`` is followed here (bibtexparser 2 does not):
 an entry takes the fields it lacks, except ``title``, from the entry it names.
 
+An ``eprint`` whose ``eprinttype`` (BibTeX: ``archiveprefix``) is arXiv, JSTOR, PubMed, a
+Handle or Google Books gives the URL biblatex links it to, when there is no URL field.
 ``doi`` (bare, ``doi:…`` or a ``doi.org`` URL) is checked through the DOI system; ``author``
 (else ``editor``) and ``year`` (else the year of ``date``) name the reference in reports.
 
@@ -30,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import NamedTuple
+from urllib.parse import quote
 
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.library import Library
@@ -70,6 +73,16 @@ _LISTED = 20
 """Entries named in the note on those that cannot be checked; the rest are counted."""
 _URL_FIELDS = ("howpublished", "note")
 """Fields that may hold a ``\\url{…}`` when ``url`` is missing, in the order looked at."""
+_EPRINT_URLS = {
+    "arxiv": "https://arxiv.org/abs/{}",
+    "googlebooks": "https://books.google.com/books?id={}",
+    "hdl": "https://hdl.handle.net/{}",
+    "jstor": "https://www.jstor.org/stable/{}",
+    "pubmed": "https://pubmed.ncbi.nlm.nih.gov/{}/",
+}
+"""Where an ``eprint`` of a biblatex ``eprinttype`` (BibTeX: ``archiveprefix``) is read, as
+biblatex's standard styles link it."""
+_EPRINT_SAFE = "/:;.,-_~()"
 _NOT_INHERITED = frozenset({"title", "crossref"})
 """Fields a ``crossref`` parent does not pass on: its title is the child's ``booktitle``."""
 _DECODER = LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False)
@@ -439,7 +452,8 @@ def _with_crossref(
 
 
 def _url(fields: Mapping[str, _Value]) -> tuple[str, _Value] | None:
-    """The entry's URL field and value: ``url``, else a ``\\url{…}`` in howpublished or note."""
+    """The entry's URL field and value: ``url``, else a ``\\url{…}`` in howpublished or note,
+    else the URL of its ``eprint`` (``"eprint"``)."""
     url = fields.get("url")
     if url is not None and url.text.strip():
         return "url", _Value(url.text.strip(), url.line)
@@ -448,7 +462,21 @@ def _url(fields: Mapping[str, _Value]) -> tuple[str, _Value] | None:
         found = _URL_MACRO_RE.search(value.text) if value is not None else None
         if found and value is not None:
             return key, _Value(found.group(1), value.line)
-    return None
+    return _eprint(fields)
+
+
+def _eprint(fields: Mapping[str, _Value]) -> tuple[str, _Value] | None:
+    """The URL of an ``eprint`` whose ``eprinttype`` (or ``archiveprefix``) is one biblatex
+    links (arXiv, JSTOR, PubMed, Handle, Google Books), as ``("eprint", value)``."""
+    eprint = fields.get("eprint")
+    kind = fields.get("eprinttype") or fields.get("archiveprefix")
+    if eprint is None or kind is None:
+        return None
+    pattern = _EPRINT_URLS.get(latex_to_text(kind.text).strip().lower())
+    identifier = latex_to_text(eprint.text).strip()
+    if pattern is None or not identifier or any(c.isspace() for c in identifier):
+        return None
+    return "eprint", _Value(pattern.format(quote(identifier, safe=_EPRINT_SAFE)), eprint.line)
 
 
 def _table(
@@ -677,12 +705,14 @@ class _Book:
         own: dict[str, _Span] = {}
         for span in spans:
             own.setdefault(span.key.lower(), span)
-        if (found is not None and found[0] == "url") or (found is None and "url" in own):
+        kind = found[0] if found is not None else None
+        if kind == "url" or (kind in (None, "eprint") and "url" in own):
             return self._replace_url(entry, fields.get("url"), own.get("url"), base, new)
-        if found is not None:
-            key, url = found
-            return self._replace_in_text(entry, key, fields[key], url.text, own, base, new)
-        return _added_url(raw, spans, base, new)
+        if found is not None and kind in _URL_FIELDS:
+            return self._replace_in_text(
+                entry, found[0], fields[found[0]], found[1].text, own, base, new
+            )
+        return _added_url(raw, spans, base, new)  # checked by its DOI or its eprint
 
     def _check_old(
         self,
