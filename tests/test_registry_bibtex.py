@@ -63,7 +63,7 @@ def test_the_fixture_maps_every_entry_with_a_url(caplog: pytest.LogCaptureFixtur
     assert ctan is not None
     assert (ctan.url, ctan.title, ctan.accessed) == (
         "https://www.ctan.example.org/",
-        "CTAN",
+        "CTAN: The Comprehensive TeX Archive Network",  # title and subtitle, as pandoc joins them
         dt.date(2006, 10, 1),
     )
     note = "refs.bib: 1 entry not checkable: aristotle:physics (line 54): no URL and no DOI."
@@ -169,6 +169,22 @@ def test_crossref_passes_on_url_and_urldate_but_not_the_title() -> None:
     assert salam.title == "Weak and Electromagnetic Interactions"
 
 
+def test_a_subtitle_follows_the_title_as_reference_managers_join_them() -> None:
+    text = (
+        "@online{ctan, title = {CTAN}, subtitle = {The {Comprehensive TeX Archive Network}},"
+        " url = {https://ctan.example/}}\n"
+        "@book{q, title = {Why?}, subtitle = {Because}, url = {https://q.example/}}\n"
+        "@book{p, title = {Proceedings}, subtitle = {Of a Meeting}, url = {https://p.example/}}\n"
+        "@inproceedings{c, crossref = {p}, title = {A Talk}}\n"
+    )
+    assert [title for _, _, title in parse(text)] == [
+        "CTAN: The Comprehensive TeX Archive Network",
+        "Why? Because",
+        "Proceedings: Of a Meeting",
+        "A Talk",  # the parent's subtitle is the child's booksubtitle, not its own
+    ]
+
+
 def test_a_crossref_cycle_or_a_missing_parent_ends() -> None:
     text = (
         "@misc{a, crossref = {b}}\n@misc{b, crossref = {a}, url = {https://b.example/}}\n"
@@ -191,6 +207,8 @@ def test_a_crossref_cycle_or_a_missing_parent_ends() -> None:
         (r"On $\alpha$-stable laws", r"On $\alpha$-stable laws"),
         ("two\n   lines", "two lines"),
         (r"Ma{\~n}ana {\'e}t{\'e}", "Mañana été"),
+        (r"methodology\hyphen independent, A\slash B", "methodology-independent, A/B"),
+        (r"\hyphenation kept", "kept"),  # another command: pylatexenc drops it
     ],
 )
 def test_latex_to_text(latex: str, text: str) -> None:
@@ -630,7 +648,10 @@ def test_check_a_bib_file_against_a_local_web(
     path.write_bytes(FIXTURE.read_bytes())
     out = tmp_path / "out"
     with Farm() as farm:
-        farm.add_host("www.ctan.example.org", {"/": Reply.html("<h1>CTAN</h1>", title="CTAN")})
+        farm.add_host(
+            "www.ctan.example.org",
+            {"/": Reply.html("<h1>CTAN</h1>", title="CTAN: The Comprehensive TeX Archive Network")},
+        )
         farm.add_host(
             "docs.example.org",
             {
@@ -671,7 +692,9 @@ def _farm_with_a_move(farm: Farm) -> None:
         "www.ctan.example.org",
         {
             "/": Reply.redirect("/new/", status=301),
-            "/new/": Reply.html("<h1>CTAN</h1>", title="CTAN"),
+            "/new/": Reply.html(
+                "<h1>CTAN</h1>", title="CTAN: The Comprehensive TeX Archive Network"
+            ),
         },
     )
     farm.add_host(

@@ -505,3 +505,9 @@ def test_check_and_fix_a_csl_json_file_against_a_local_web(
     ]
     assert main(["fix", str(path), "--report", str(out / "report.json"), "--apply"]) == 0
     assert path.read_text("utf-8") == fixed  # fixed once: nothing left to do
+
+
+def test_rich_text_markup_in_a_title_becomes_text() -> None:
+    title = '<i>Homo sapiens</i> &amp; H<sub>2</sub>O: <span class="nocase">iPhone</span> a<b'
+    registry = CSL.parse(item(id="r", URL="https://r.example/", title=title), path="refs.json")
+    assert registry.get("r").title == "Homo sapiens & H2O: iPhone a<b"  # type: ignore[union-attr]

@@ -62,6 +62,9 @@ log = logging.getLogger("factlinks")
 _ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 _URL_MACRO_RE = re.compile(r"\\(?:url|href)\s*\{\s*([^{}\s]+)\s*\}")
 _SPACE_RE = re.compile(r"\s+")
+_BIBLATEX_MACROS = {"hyphen": "-", "nbhyphen": "-", "slash": "/", "hyphenate": "-"}
+"""biblatex's punctuation commands, which pylatexenc does not know (it would drop them)."""
+_BIBLATEX_RE = re.compile(r"\\(hyphen|nbhyphen|slash|hyphenate)(?![A-Za-z])[ \t\n]*")
 _YEAR_RE = re.compile(r"[0-9]{4}")
 _BRACE_RE = re.compile(r"(?<!\\)[{}]")
 _QUOTE_RE = re.compile(r'(?<!\\)"')
@@ -83,8 +86,9 @@ _EPRINT_URLS = {
 """Where an ``eprint`` of a biblatex ``eprinttype`` (BibTeX: ``archiveprefix``) is read, as
 biblatex's standard styles link it."""
 _EPRINT_SAFE = "/:;.,-_~()"
-_NOT_INHERITED = frozenset({"title", "crossref"})
-"""Fields a ``crossref`` parent does not pass on: its title is the child's ``booktitle``."""
+_NOT_INHERITED = frozenset({"title", "subtitle", "crossref"})
+"""Fields a ``crossref`` parent does not pass on: its title is the child's ``booktitle``
+(and its subtitle the child's ``booksubtitle``)."""
 _DECODER = LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False)
 _COMMENT_RE = re.compile(r'^[ \t]*%[^\n]*|(?<=[}"],)[ \t]*%[^\n]*', re.MULTILINE)
 """A ``%`` comment: a whole line, or the rest of a line after a field's ``},``."""
@@ -514,9 +518,9 @@ def _described(
 ) -> dict[str, object]:
     """What an entry says of its work besides where it is: title, authors, year, access date."""
     table: dict[str, object] = {}
-    title = fields.get("title")
-    if title is not None and latex_to_text(title.text):
-        table["title"] = latex_to_text(title.text)
+    title = _title(fields)
+    if title:
+        table["title"] = title
     if cited_in:
         table["cited_in"] = cited_in
     accessed = _accessed(entry, fields.get("urldate"), path)
@@ -529,6 +533,16 @@ def _described(
     if year is not None:
         table["year"] = year
     return table
+
+
+def _title(fields: Mapping[str, _Value]) -> str:
+    """``title`` as text, and biblatex's ``subtitle`` after it as reference managers and
+    CSL-JSON join them (``Title: Subtitle``; no colon after a title that ends in ``?!.:``)."""
+    title = latex_to_text(fields["title"].text) if "title" in fields else ""
+    subtitle = latex_to_text(fields["subtitle"].text) if "subtitle" in fields else ""
+    if not title or not subtitle:
+        return title
+    return f"{title} {subtitle}" if title[-1] in "?!.:" else f"{title}: {subtitle}"
 
 
 def _doi(entry: Entry, value: _Value | None, path: str) -> str | None:
@@ -602,6 +616,7 @@ def latex_to_text(value: str) -> str:
 
         latex_to_text(r"Stra{\\ss}e -- {\\\"U}ber \\& $x^2$")  # 'Straße \u2013 Über & $x^2$'
     """
+    value = _BIBLATEX_RE.sub(lambda found: _BIBLATEX_MACROS[found.group(1)], value)
     try:
         text = _DECODER.latex_to_text(value)
     except Exception:  # pylatexenc is tolerant already; a title is never worth a crash

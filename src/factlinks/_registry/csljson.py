@@ -7,7 +7,8 @@ A CSL-JSON file is a JSON array of items (Zotero's "CSL JSON" export, Better Bib
 
 - ``URL`` is the source's ``url``; ``DOI`` (bare, ``doi:…`` or a ``doi.org`` URL) its DOI, so
   an item with a DOI and no URL is checkable;
-- ``title`` is the expected title (as written: CSL's rich-text tags such as ``<i>`` stay);
+- ``title`` is the expected title, CSL's rich-text markup (``<i>``, ``<b>``, ``<sup>``,
+  ``<sub>``, ``<span class="nocase">``, small caps; ``&amp;``) turned into text;
 - ``accessed`` (a CSL date: ``{"date-parts": [[2021, 2, 15]]}``, or ``"raw"``/``"literal"``
   text, or an EDTF string) is ``accessed`` when it is a full date; a partial one is left
   out with a warning that names the file and line;
@@ -29,6 +30,7 @@ item without ``URL`` gets one as its last field, laid out like the field before 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import logging
 import os
@@ -61,6 +63,9 @@ log = logging.getLogger("factlinks")
 _WHITE_RE = re.compile(r"[ \t\n\r]*")
 _ISO_DATE_RE = re.compile(r"\s*([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})(?![0-9])")
 _TYPE_RE = re.compile(r"[a-z][a-z_-]*")
+_RICH_TAG_RE = re.compile(r"</?(?:i|b|sup|sub|span)(?:\s[^<>]*)?>", re.IGNORECASE)
+"""The tags of CSL rich text (citeproc-js: ``<i>``, ``<b>``, ``<sup>``, ``<sub>``, the
+``<span>`` of small caps and ``nocase``)."""
 _DECODER = json.JSONDecoder()
 _CSL_TYPES = frozenset(
     {
@@ -418,7 +423,19 @@ def _table(entry: _Entry, cited_in: list[str], path: str) -> dict[str, object] |
 
 def _title(entry: _Entry, path: str) -> str | None:
     title = entry.field("title", path)
-    return None if title is None else title.text
+    return None if title is None else rich_text(title.text)
+
+
+def rich_text(value: str) -> str:
+    """A CSL rich-text string as plain text: its tags dropped, its entities decoded.
+
+    Example::
+
+        rich_text("<i>Homo sapiens</i> &amp; H<sub>2</sub>O")  # 'Homo sapiens & H2O'
+    """
+    if "<" not in value and "&" not in value:
+        return value
+    return html.unescape(_RICH_TAG_RE.sub("", value))
 
 
 def _authors(entry: _Entry, path: str) -> list[str]:
