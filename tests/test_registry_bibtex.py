@@ -209,6 +209,9 @@ def test_a_crossref_cycle_or_a_missing_parent_ends() -> None:
         (r"Ma{\~n}ana {\'e}t{\'e}", "Mañana été"),
         (r"methodology\hyphen independent, A\slash B", "methodology-independent, A/B"),
         (r"\hyphenation kept", "kept"),  # another command: pylatexenc drops it
+        (r"Members of the {\TeX} Users Group", "Members of the TeX Users Group"),
+        (r"\LaTeX\ and \BibTeX, \LaTeXe{} on \XeTeX", "LaTeX and BibTeX, LaTeX2e on XeTeX"),
+        (r"The \TeX{}book; \AmS-\LaTeX; \eTeX", "The TeXbook; AMS-LaTeX; e-TeX"),
     ],
 )
 def test_latex_to_text(latex: str, text: str) -> None:

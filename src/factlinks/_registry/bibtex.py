@@ -62,9 +62,37 @@ log = logging.getLogger("factlinks")
 _ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 _URL_MACRO_RE = re.compile(r"\\(?:url|href)\s*\{\s*([^{}\s]+)\s*\}")
 _SPACE_RE = re.compile(r"\s+")
-_BIBLATEX_MACROS = {"hyphen": "-", "nbhyphen": "-", "slash": "/", "hyphenate": "-"}
-"""biblatex's punctuation commands, which pylatexenc does not know (it would drop them)."""
-_BIBLATEX_RE = re.compile(r"\\(hyphen|nbhyphen|slash|hyphenate)(?![A-Za-z])[ \t\n]*")
+_TEXT_MACROS = {
+    "hyphen": "-",
+    "nbhyphen": "-",
+    "slash": "/",
+    "hyphenate": "-",
+    "TeX": "TeX",
+    "LaTeX": "LaTeX",
+    "LaTeXe": "LaTeX2e",
+    "BibTeX": "BibTeX",
+    "XeTeX": "XeTeX",
+    "XeLaTeX": "XeLaTeX",
+    "LuaTeX": "LuaTeX",
+    "LuaLaTeX": "LuaLaTeX",
+    "pdfTeX": "pdfTeX",
+    "pdfLaTeX": "pdfLaTeX",
+    "eTeX": "e-TeX",
+    "ConTeXt": "ConTeXt",
+    "METAFONT": "METAFONT",
+    "MF": "METAFONT",
+    "METAPOST": "METAPOST",
+    "MP": "METAPOST",
+    "AmS": "AMS",
+    "AmSTeX": "AMS-TeX",
+    "AMSTeX": "AMS-TeX",
+    "SliTeX": "SliTeX",
+}
+"""Commands pylatexenc does not know and would drop: biblatex's punctuation (``\\hyphen``,
+``\\slash``) and the TeX logos (``{\\TeX} Users Group``), as the text they print."""
+_TEXT_MACRO_RE = re.compile(
+    r"\\(" + "|".join(sorted(_TEXT_MACROS, key=len, reverse=True)) + r")(?![A-Za-z])[ \t\n]*"
+)
 _YEAR_RE = re.compile(r"[0-9]{4}")
 _BRACE_RE = re.compile(r"(?<!\\)[{}]")
 _QUOTE_RE = re.compile(r'(?<!\\)"')
@@ -616,7 +644,7 @@ def latex_to_text(value: str) -> str:
 
         latex_to_text(r"Stra{\\ss}e -- {\\\"U}ber \\& $x^2$")  # 'Straße \u2013 Über & $x^2$'
     """
-    value = _BIBLATEX_RE.sub(lambda found: _BIBLATEX_MACROS[found.group(1)], value)
+    value = _TEXT_MACRO_RE.sub(lambda found: _TEXT_MACROS[found.group(1)], value)
     try:
         text = _DECODER.latex_to_text(value)
     except Exception:  # pylatexenc is tolerant already; a title is never worth a crash
