@@ -749,3 +749,15 @@ def test_fix_apply_rewrites_the_moved_url_in_the_bib_file(
     out, err = capsys.readouterr()
     assert out == ""
     assert "nothing to fix" in err
+
+
+def test_a_comment_after_a_field_does_not_stop_fix() -> None:
+    text = (
+        "@Book{james2008,\n  title = {The Ambassadors},\n  sortyear = {1910},% sort after"
+        " james1909\n  url = {http://www.gutenberg.org/ebooks/432}\n}\n"
+    )
+    edit = Edit(
+        "james2008", "url", "https://g.example/432", old="http://www.gutenberg.org/ebooks/432"
+    )
+    edited = BIB.apply_edits(text, [edit], path="refs.bib")
+    assert edited == text.replace("http://www.gutenberg.org/ebooks/432", "https://g.example/432")

@@ -710,6 +710,8 @@ class _Book:
 
     def __init__(self, text: str, path: str) -> None:
         self.text = text
+        self.blanked = _COMMENT_RE.sub(_blank, text)
+        """The text as parsed: its ``%`` comments blanked, every offset the same."""
         self.path = path
         library, _ = _library(text, path)
         entries = library.entries
@@ -797,7 +799,7 @@ class _Book:
         """
         raw = entry.raw or ""
         start = self.line_starts[entry.start_line] if entry.start_line is not None else 0
-        base = self.text.find(raw, start) if raw else -1
+        base = self.blanked.find(raw, start) if raw else -1
         spans = _field_spans(raw)
         written = [(field.key, str(field.value)) for field in entry.fields]
         found = [(s.key, raw[s.start : s.end]) for s in spans or ()]
