@@ -761,3 +761,41 @@ def test_a_comment_after_a_field_does_not_stop_fix() -> None:
     )
     edited = BIB.apply_edits(text, [edit], path="refs.bib")
     assert edited == text.replace("http://www.gutenberg.org/ebooks/432", "https://g.example/432")
+
+
+_SEVERAL = """\
+@Article{Anonymous:1999:CE,
+  title =        "Calendar",
+  URL =          "https://tug.org/calendar.html;
+                 https://tug.org/TUGboat/tb20-1/tb20-1calendar.pdf",
+  bibsource =    "http://www.math.utah.edu/pub/tex/bib/tugboat.bib",
+}
+@misc{spaced, url = {https://a.example/ https://b.example/}}
+@misc{not-urls, url = {see https://a.example/}}
+"""
+
+
+def test_a_url_field_with_several_urls_is_checked_at_the_first(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="factlinks"):
+        registry = BIB.parse(_SEVERAL, path="tugboat.bib")
+    assert [(s.id, s.url) for s in registry] == [
+        ("anonymous-1999-ce", "https://tug.org/calendar.html"),
+        ("spaced", "https://a.example/"),
+    ]
+    assert registry.notes[1] == (
+        "tugboat.bib: 2 entries give several URLs in their url field; the first of each is "
+        "checked: Anonymous:1999:CE (line 3); spaced (line 7)."
+    )
+    assert "not-urls (line 8)" in registry.notes[0]  # text around a URL: not a URL
+    assert any(
+        "tugboat.bib:3: entry 'Anonymous:1999:CE': field 'url' holds 2 URLs; the first is "
+        "checked, not https://tug.org/TUGboat/tb20-1/tb20-1calendar.pdf" in r.getMessage()
+        for r in caplog.records
+    )
+    edit = Edit(
+        "anonymous-1999-ce", "url", "https://tug.org/cal/", old="https://tug.org/calendar.html"
+    )
+    edited = BIB.apply_edits(_SEVERAL, [edit], path="tugboat.bib")
+    assert edited == _SEVERAL.replace("https://tug.org/calendar.html;", "https://tug.org/cal/;")

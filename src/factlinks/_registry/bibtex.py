@@ -181,6 +181,7 @@ class BibtexFormat(RegistryFormat):
         by_key = {entry.key.lower(): entry for entry in entries}
         sources: list[Source] = []
         unchecked: list[str] = []
+        several: list[str] = []
         for index, entry in enumerate(entries):
             fields = _with_crossref(entry, by_key, macros)
             table = _table(entry, fields, ids[index], cited_in, name)
@@ -190,9 +191,11 @@ class BibtexFormat(RegistryFormat):
                 unchecked.append(f"{entry.key}{at}: {table.why}")
                 continue
             sources.append(source_from_table(table, index, name, _line(entry), 1))
+            several += _several(entry, fields, name)
+        notes = unchecked_notes(name, unchecked) + _several_note(name, several) + duplicates
         for note in duplicates:
             log.warning("factlinks: %s", note)
-        return Registry(tuple(sources), {}, name, unchecked_notes(name, unchecked) + duplicates)
+        return Registry(tuple(sources), {}, name, notes)
 
     def holds(self, key: str) -> bool:
         """Only ``url`` has a place in a BibTeX entry."""
@@ -420,6 +423,35 @@ def _repeated(library: Library, block: DuplicateBlockKeyBlock, path: str) -> str
     return f"{block.key} (line {line}, first at line {_line(first)})"
 
 
+def _several(entry: Entry, fields: Mapping[str, _Value], path: str) -> list[str]:
+    """``[entry key (line)]`` when the entry's ``url`` holds several URLs (warned), else ``[]``."""
+    url = fields.get("url")
+    urls = split_urls(url.text) if url is not None else []
+    if len(urls) < 2:
+        return []
+    assert url is not None
+    log.warning(
+        "factlinks: %s: entry %r: field 'url' holds %d URLs; the first is checked, not %s",
+        where(path, url.line),
+        entry.key,
+        len(urls),
+        ", ".join(urls[1:]),
+    )
+    return [f"{entry.key} (line {url.line})"]
+
+
+def _several_note(path: str, several: Sequence[str]) -> tuple[str, ...]:
+    """The note on entries whose ``url`` holds several URLs, naming the first of them."""
+    if not several:
+        return ()
+    named = "; ".join(several[:_LISTED])
+    more = f"; and {len(several) - _LISTED} more" if len(several) > _LISTED else ""
+    return (
+        f"{path}: {len(several)} entries give several URLs in their url field; the first "
+        f"of each is checked: {named}{more}.",
+    )
+
+
 def _repeated_note(path: str, repeated: Sequence[str]) -> tuple[str, ...]:
     if not repeated:
         return ()
@@ -488,13 +520,30 @@ def _url(fields: Mapping[str, _Value]) -> tuple[str, _Value] | None:
     else the URL of its ``eprint`` (``"eprint"``)."""
     url = fields.get("url")
     if url is not None and url.text.strip():
-        return "url", _Value(url.text.strip(), url.line)
+        return "url", _Value(split_urls(url.text)[0], url.line)
     for key in _URL_FIELDS:
         value = fields.get(key)
         found = _URL_MACRO_RE.search(value.text) if value is not None else None
         if found and value is not None:
             return key, _Value(found.group(1), value.line)
     return _eprint(fields)
+
+
+def split_urls(text: str) -> list[str]:
+    """The URLs of a field that holds several, as Nelson Beebe's bibliographies write them
+    (``"https://a;\\n    https://b"``: white space between, a ``;`` or ``,`` after each),
+    when every piece is an http(s) URL; else ``[text]`` (white space around it dropped).
+
+    Example::
+
+        split_urls("https://a.example/;\\n  https://b.example/x.pdf")
+        # ['https://a.example/', 'https://b.example/x.pdf']
+    """
+    pieces = [piece.rstrip(";,") for piece in text.split()]
+    urls = [piece for piece in pieces if piece]
+    if len(urls) > 1 and all(url_problem(url) is None for url in urls):
+        return urls
+    return [text.strip()]
 
 
 def _eprint(fields: Mapping[str, _Value]) -> tuple[str, _Value] | None:
@@ -838,6 +887,10 @@ class _Book:
             )
         self._check_quote(entry, value, new)
         inner = raw[1:-1]
+        urls = split_urls(inner)
+        if len(urls) > 1:  # only the first of several, which is the one checked
+            start = base + span.start + 1 + len(inner) - len(inner.lstrip())
+            return start, start + len(urls[0]), new
         lead = inner[: len(inner) - len(inner.lstrip())]
         trail = inner[len(inner.rstrip()) :]
         return base + span.start, base + span.end, f"{raw[0]}{lead}{new}{trail}{raw[-1]}"
