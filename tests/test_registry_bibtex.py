@@ -799,3 +799,15 @@ def test_a_url_field_with_several_urls_is_checked_at_the_first(
     )
     edited = BIB.apply_edits(_SEVERAL, [edit], path="tugboat.bib")
     assert edited == _SEVERAL.replace("https://tug.org/calendar.html;", "https://tug.org/cal/;")
+
+
+def test_quotes_inside_braces_inside_a_quoted_value_are_text_as_in_bibtex() -> None:
+    text = (
+        '@book{greene, title = "{The "Art", Band 3}",\n'
+        '  remark = "{aus "optionalen" Kapitel, "the Art, Band 3".}",\n'
+        '  url = "https://g.example/"}\n'
+    )
+    assert parse(text) == [("greene", "https://g.example/", 'The "Art", Band 3')]
+    edit = Edit("greene", "url", "https://h.example/", old="https://g.example/")
+    edited = BIB.apply_edits(text, [edit], path="refs.bib")
+    assert edited == text.replace("https://g.example/", "https://h.example/")

@@ -28,7 +28,7 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import NamedTuple
@@ -62,6 +62,10 @@ log = logging.getLogger("factlinks")
 _ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 _URL_MACRO_RE = re.compile(r"\\(?:url|href)\s*\{\s*([^{}\s]+)\s*\}")
 _SPACE_RE = re.compile(r"\s+")
+_MASK = "\ue000"
+"""Stands for a ``"`` inside braces inside a ``"…"`` value while bibtexparser reads the text."""
+_STRUCTURE_RE = re.compile(r'[{}"()]')
+_SKIPPED_RE = re.compile(r"[ \t]*@[ \t]*(?:comment|preamble)\b", re.IGNORECASE)
 _TEXT_MACROS = {
     "hyphen": "-",
     "nbhyphen": "-",
@@ -291,7 +295,7 @@ def _library(text: str, path: str) -> tuple[Library, tuple[str, ...]]:
     level = bib_log.level
     bib_log.setLevel(logging.CRITICAL)  # its failures are ours to report, once and located
     try:
-        library = parse_string(_COMMENT_RE.sub(_blank, text), parse_stack=[])
+        library = parse_string(_prepared(text), parse_stack=[])
         _keep_first_fields(library, path)
     finally:
         bib_log.setLevel(level)
@@ -377,6 +381,67 @@ def _piece_end(raw: str, at: int) -> int | None:
 def _braced_quote(raw: str, at: int) -> bool:
     """True when the ``"`` at ``at`` is written ``{"}``: a quote inside a quoted value."""
     return at > 0 and at + 2 < len(raw) and raw[at - 1] == "{" and raw[at + 1] == "}"
+
+
+def _prepared(text: str) -> str:
+    """``text`` as bibtexparser is given it, each offset where it was: ``%`` comments blanked
+    (:func:`_blank`), and each ``"`` inside braces inside a ``"…"`` value masked (:data:`_MASK`,
+    put back in :func:`_fields`).
+
+    BibTeX reads ``note = "{a "b, c" d}"`` (braces protect the quotes: beebe's texbook2.bib has
+    one); bibtexparser 2 ends the value at the inner ``"`` and fails on what follows.
+    """
+    text = _COMMENT_RE.sub(_blank, text)
+    if '"' not in text:
+        return text
+    masked: list[int] = []
+    for opener in _ENTRY_RE.finditer(text):
+        if not _SKIPPED_RE.match(text, opener.start()):
+            masked += _braced_quotes(
+                text, opener.end(), "}" if text[opener.end() - 1] == "{" else ")"
+            )
+    if not masked:
+        return text
+    chars = list(text)
+    for at in masked:
+        chars[at] = _MASK
+    return "".join(chars)
+
+
+def _braced_quotes(text: str, at: int, close: str) -> list[int]:
+    """Where the ``"`` inside braces of the ``"…"`` values of the entry whose body starts at
+    ``at`` are."""
+    found: list[int] = []
+    depth = 0
+    marks = _STRUCTURE_RE.finditer(text, at)
+    for mark in marks:
+        char = mark.group()
+        if char == close and depth == 0:
+            break
+        if char == '"' and depth == 0:
+            found += _quoted(marks)
+        elif char == "{":
+            depth += 1
+        elif char == "}" and depth > 0:
+            depth -= 1
+    return found
+
+
+def _quoted(marks: Iterator[re.Match[str]]) -> list[int]:
+    """The ``"`` inside braces of a ``"…"`` value, reading ``marks`` up to its closing ``"``."""
+    found: list[int] = []
+    depth = 0
+    for mark in marks:
+        char = mark.group()
+        if char == '"' and depth == 0:
+            break
+        if char == '"':
+            found.append(mark.start())
+        elif char == "{":
+            depth += 1
+        elif char == "}" and depth > 0:
+            depth -= 1
+    return found
 
 
 def _blank(comment: re.Match[str]) -> str:
@@ -490,7 +555,7 @@ def _fields(entry: Entry, macros: Mapping[str, str]) -> dict[str, _Value]:
     for field in entry.fields:
         line = None if field.start_line is None else field.start_line + 1
         raw = str(field.value)
-        value = _Value(_evaluate(raw, macros), line, raw, entry.key)
+        value = _Value(_evaluate(raw, macros).replace(_MASK, '"'), line, raw, entry.key)
         fields.setdefault(field.key.lower(), value)
     return fields
 
@@ -759,8 +824,8 @@ class _Book:
 
     def __init__(self, text: str, path: str) -> None:
         self.text = text
-        self.blanked = _COMMENT_RE.sub(_blank, text)
-        """The text as parsed: its ``%`` comments blanked, every offset the same."""
+        self.blanked = _prepared(text)
+        """The text as parsed (:func:`_prepared`), every offset the same."""
         self.path = path
         library, _ = _library(text, path)
         entries = library.entries
