@@ -14,8 +14,10 @@ only the ``url`` of the moved entries.
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import json
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +33,7 @@ pytestmark = pytest.mark.integration
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "references"
 FORMATS = ("bib", "json", "ris")
+BIB_CHECK = Path(__file__).resolve().parents[1] / "benchmarks" / "bib_check.py"
 
 _WALL = Reply.html("<title>Just a moment...</title><p>Checking your browser</p>", status=403)
 _SIGFRIDSSON = "10.1002/(SICI)1096-987X(199803)19:4<377::AID-JCC1>3.0.CO;2-P"
@@ -266,3 +269,22 @@ def _changed_lines(old: str, new: str) -> tuple[list[str], list[str]]:
     removed = [line[1:] for line in body if line.startswith("-")]
     added = [line[1:] for line in body if line.startswith("+")]
     return removed, added
+
+
+def test_the_bib_check_benchmark_scores_every_verdict_of_the_fixtures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/bib_check.py (the corpus run, outside the suite) works, on files here."""
+    spec = importlib.util.spec_from_file_location("bib_check", BIB_CHECK)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bib_check", bench)  # its dataclasses look it up
+    spec.loader.exec_module(bench)
+    fixtures = [FIXTURES / "refs20.bib", FIXTURES.parent / "bibtex" / "refs.bib"]
+    with bench.CatchAll() as web:
+        rows = [bench.check_file(path, web, tmp_path) for path in fixtures]
+    for row in rows:
+        assert (row.error, row.wrong) == ("", [])
+        assert row.reported == row.loaded > 0
+        assert row.scored >= row.loaded - 2  # a shared page is not scored
