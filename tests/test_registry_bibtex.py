@@ -811,3 +811,20 @@ def test_quotes_inside_braces_inside_a_quoted_value_are_text_as_in_bibtex() -> N
     edit = Edit("greene", "url", "https://h.example/", old="https://g.example/")
     edited = BIB.apply_edits(text, [edit], path="refs.bib")
     assert edited == text.replace("https://g.example/", "https://h.example/")
+
+
+def test_a_url_written_as_text_in_note_or_howpublished_is_the_url() -> None:
+    text = (
+        "@misc{xbow, title = {Crossbow}, note = {http://www.xbow.com}}\n"
+        "@misc{said, howpublished = {Online at https://s.example/a/b.html.}, title = {S}}\n"
+        "@misc{wins, note = {see https://bare.example/ or \\url{https://u.example/}}}\n"
+        "@misc{path, note = {file://x and //not-a-url, ftp://f.example/}}\n"
+    )
+    assert [(s.id, s.url) for s in BIB.parse(text)] == [
+        ("xbow", "http://www.xbow.com"),
+        ("said", "https://s.example/a/b.html"),
+        ("wins", "https://u.example/"),  # a \url{…} comes first
+    ]
+    edit = Edit("said", "url", "https://s.example/new", old="https://s.example/a/b.html")
+    edited = BIB.apply_edits(text, [edit], path="refs.bib")
+    assert edited == text.replace("https://s.example/a/b.html.", "https://s.example/new.")

@@ -61,6 +61,10 @@ log = logging.getLogger("factlinks")
 
 _ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 _URL_MACRO_RE = re.compile(r"\\(?:url|href)\s*\{\s*([^{}\s]+)\s*\}")
+_BARE_URL_RE = re.compile(r"(?<![\w/\\{])https?://[^\s{}\\<>\"]+")
+"""A URL written as text (``note = {http://www.xbow.com}``), not in a ``\\url{…}``."""
+_URL_END = ".,;:!?)]'"
+"""Punctuation after a URL written as text that ends the sentence, not the URL."""
 _SPACE_RE = re.compile(r"\s+")
 _MASK = "\ue000"
 """Stands for a ``"`` inside braces inside a ``"…"`` value while bibtexparser reads the text."""
@@ -588,10 +592,20 @@ def _url(fields: Mapping[str, _Value]) -> tuple[str, _Value] | None:
         return "url", _Value(split_urls(url.text)[0], url.line)
     for key in _URL_FIELDS:
         value = fields.get(key)
-        found = _URL_MACRO_RE.search(value.text) if value is not None else None
+        found = _in_text(value.text) if value is not None else None
         if found and value is not None:
-            return key, _Value(found.group(1), value.line)
+            return key, _Value(found, value.line)
     return _eprint(fields)
+
+
+def _in_text(text: str) -> str | None:
+    """The first URL of a ``howpublished`` or ``note``: in a ``\\url{…}`` (or ``\\href``),
+    else written as text (sentence punctuation after it dropped)."""
+    macro = _URL_MACRO_RE.search(text)
+    if macro is not None:
+        return macro.group(1)
+    bare = _BARE_URL_RE.search(text)
+    return bare.group().rstrip(_URL_END) if bare is not None else None
 
 
 def split_urls(text: str) -> list[str]:
@@ -970,7 +984,7 @@ class _Book:
         base: int,
         new: str,
     ) -> tuple[int, int, str]:
-        """The URL in the ``\\url{…}`` of ``howpublished`` or ``note`` replaced."""
+        """The URL in the ``\\url{…}`` (or the text) of ``howpublished`` or ``note`` replaced."""
         span = own.get(key)
         if value.owner != entry.key or span is None:
             raise self.fail(
@@ -981,16 +995,15 @@ class _Book:
                 f"change it there, or give this entry its own: url = {{{new}}}",
             )
         self._check_quote(entry, value, new)
-        found = _URL_MACRO_RE.search(value.raw)
-        if found is None or found.group(1) != url:
+        at = value.raw.find(url) if _in_text(value.raw) == url else -1
+        if at < 0:
             raise self.fail(
                 entry,
                 value.line,
-                f"the \\url{{…}} in its {key!r} comes from a @string macro; change it by hand "
-                f"to {new}",
+                f"the URL in its {key!r} comes from a @string macro; change it by hand to {new}",
             )
-        start = base + span.start + found.start(1)
-        return start, base + span.start + found.end(1), new
+        start = base + span.start + at
+        return start, start + len(url), new
 
     def _check_quote(self, entry: Entry, value: _Value, new: str) -> None:
         """Refuse a URL with a ``"`` for a value written ``"…"``: it would end the value."""
