@@ -60,6 +60,7 @@ PUBLIC = [
     "SCHEMA_TAG",
     "SettledTitles",
     "Shard",
+    "Sharded",
     "Source",
     "SourceHistory",
     "SourceResult",

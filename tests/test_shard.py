@@ -222,3 +222,23 @@ def test_cli_shard_with_only_lists_its_sources_skipped_or_checked(
     assert main([*argv, "--no-archive"]) == 0  # b1 is in the other shard: not an error here
     data = json.loads((tmp_path / "factlinks-report" / "report.json").read_text("utf-8"))
     assert [(s["id"], s["status"]) for s in data["sources"]] == [("a1", "skipped"), ("a2", "ok")]
+
+
+def test_the_suffix_list_is_read_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PSL comes from inside the package: reading it opens no connection."""
+    import socket
+    import sys
+
+    from factlinks import _domains
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the Public Suffix List must not be downloaded")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    _domains._suffixes.cache_clear()
+    try:
+        assert shard_key(make_source("https://www.bbc.co.uk/news")) == "bbc.co.uk"
+    finally:
+        _domains._suffixes.cache_clear()
+    assert "publicsuffixlist.update" not in sys.modules

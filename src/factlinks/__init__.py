@@ -80,7 +80,7 @@ from ._report import (
     render_markdown,
     write_report,
 )
-from ._shard import select_shard
+from ._shard import Sharded, select_shard
 from ._version import __version__
 
 __all__ = [
@@ -125,6 +125,7 @@ __all__ = [
     "Runtime",
     "SettledTitles",
     "Shard",
+    "Sharded",
     "Source",
     "SourceHistory",
     "SourceResult",
