@@ -186,8 +186,9 @@ def select_shard(registry: Registry, index: int, count: int) -> Sharded:
 
 def shard_note(shard: Shard) -> str:
     """The note a shard's reports carry (and a merge drops again)."""
+    total = shard.registry_sources
     return (
         f"Shard {shard.index} of {shard.count}: {len(shard.positions)} of the registry's "
-        f"{shard.registry_sources} sources, cut by registrable domain; "
+        f"{total} source{'' if total == 1 else 's'}, cut by registrable domain; "
         "'factlinks merge' combines the shards' reports into the whole run's."
     )
