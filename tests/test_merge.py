@@ -268,3 +268,18 @@ def test_cli_merge_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["merge", "out", *folders, "--state", "m.db", "--shard-state", "s.db"]) == 2
     assert "--shard-state s.db: no such history file" in capsys.readouterr().err
     assert not Path("m.db").exists()
+
+
+def test_cli_merge_exits_3_when_a_shard_met_a_bug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = _shards(_registry(), 2)
+    first = reports[0]
+    bug = factlinks.Failure(factlinks.FailureKind.INTERNAL, "boom")
+    reports[0] = replace(first, results=(replace(first.results[0], error=bug), *first.results[1:]))
+    folders = []
+    for k, report in enumerate(reports, 1):
+        factlinks.write_report(report, tmp_path / f"shard-{k}", formats=["json"])
+        folders.append(str(tmp_path / f"shard-{k}"))
+    assert main(["merge", "out", *folders, "--fail-on", "drifted"]) == 3
+    assert f"internal error while checking {first.results[0].id}: boom" in capsys.readouterr().err

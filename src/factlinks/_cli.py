@@ -510,6 +510,7 @@ def _run_merge(args: argparse.Namespace) -> int:
     if args.fail_on is not None:
         fail_on = parse_statuses(_split(args.fail_on), what="--fail-on")
     report = merge_reports(reports, fail_on=fail_on)
+    _log_internal_errors(report, debug=args.debug)
     unrendered: list[RenderFailure] = []
     written = write_report(report, out, formats, on_render_error=unrendered.append)
     _log_render_errors(unrendered, debug=args.debug)
