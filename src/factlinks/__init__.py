@@ -44,6 +44,7 @@ from ._history import (
     StoredVerification,
     open_history,
 )
+from ._merge import merge_histories, merge_reports
 from ._models import (
     DEFAULT_FAIL_ON,
     ArchiveCopy,
@@ -61,6 +62,7 @@ from ._models import (
     Problem,
     ProblemKind,
     Report,
+    Shard,
     Source,
     SourceResult,
     Status,
@@ -78,6 +80,7 @@ from ._report import (
     render_markdown,
     write_report,
 )
+from ._shard import Sharded, select_shard
 from ._version import __version__
 
 __all__ = [
@@ -121,6 +124,8 @@ __all__ = [
     "RetryPolicy",
     "Runtime",
     "SettledTitles",
+    "Shard",
+    "Sharded",
     "Source",
     "SourceHistory",
     "SourceResult",
@@ -138,10 +143,13 @@ __all__ = [
     "extract_urls",
     "load_report",
     "load_sources",
+    "merge_histories",
+    "merge_reports",
     "open_history",
     "parse_sources",
     "render_json",
     "render_markdown",
+    "select_shard",
     "settled_sources",
     "sources_from_documents",
     "write_report",

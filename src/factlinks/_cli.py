@@ -7,6 +7,7 @@ Exit codes: 0 no source in a failing status; 1 at least one; 2 usage or configur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -47,6 +48,7 @@ from ._fix import (
     write_fixed,
 )
 from ._history import open_history
+from ._merge import merge_histories, merge_reports
 from ._models import Report, SourceResult, Status
 from ._options import (
     DEFAULT_CONCURRENCY,
@@ -70,6 +72,7 @@ from ._report import (
     write_report,
     write_text,
 )
+from ._shard import Sharded, parse_shard, select_shard, shard_note
 from ._text import MAX_REASON_CHARS, MAX_TITLE_CHARS, clean_text
 from ._version import __version__
 
@@ -178,6 +181,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check_p.add_argument(
         "--only", action="append", default=[], metavar="ID", help="check only this id (repeatable)"
+    )
+    check_p.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="check only shard K of N, cut by registrable domain (auto/N: K from "
+        "JOB_COMPLETION_INDEX + 1); 'factlinks merge' combines the shards' reports",
     )
     check_p.add_argument("--user-agent", metavar="S", help="the User-Agent to send")
     check_p.add_argument(
@@ -303,11 +312,46 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     init_p.add_argument("--force", action="store_true", help="replace an existing file")
     _add_document_options(init_p)
-    _add_debug([check_p, fix_p, report_p, extract_p, init_p])
+    merge_p = _add_merge(commands)
+    _add_debug([check_p, fix_p, report_p, extract_p, init_p, merge_p])
     return parser
 
 
 _DOC_HELP = "documents: PDF, HTML, Markdown, text; folders (read recursively); - for stdin"
+
+
+def _add_merge(commands: argparse._SubParsersAction[_Parser]) -> _Parser:
+    merge_p = commands.add_parser(
+        "merge",
+        help="combine the reports (and histories) of the shards of one run",
+        description="Combine the report.json of every shard of one run (check --shard K/N) "
+        "into the report set one unsharded run would have written, in OUT.",
+    )
+    merge_p.add_argument("out", metavar="OUT", help="the folder for the merged reports")
+    merge_p.add_argument(
+        "shards", nargs="+", metavar="SHARD_DIR", help="a shard's report folder (or report.json)"
+    )
+    merge_p.add_argument(
+        "--format",
+        default="json,md",
+        metavar="LIST",
+        help=f"comma-separated report formats: {', '.join(FORMATS)} (default: %(default)s)",
+    )
+    merge_p.add_argument(
+        "--fail-on", metavar="LIST", help="statuses that fail the run (default: the shards')"
+    )
+    merge_p.add_argument(
+        "--state", metavar="PATH", help="record the merged run in this history (with --shard-state)"
+    )
+    merge_p.add_argument(
+        "--shard-state",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a shard's own history (repeatable, any order): where the run's rows are taken from",
+    )
+    merge_p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    return merge_p
 
 
 def _add_document_options(parser: argparse.ArgumentParser, *, what: str = "") -> None:
@@ -396,6 +440,8 @@ def _run_check(args: argparse.Namespace) -> int:
         if missing:
             where = registry.path or "the documents"
             raise OptionsError(f"--only: no source with id {missing[0]!r} in {where}")
+    sharded = _sharded(args, registry)
+    registry = sharded.registry if sharded else registry
 
     out = _writable_out(args.out)  # before the first request, not after the whole run
     written: list[Path] = []
@@ -403,6 +449,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
     def publish(report: Report) -> None:
         """Write the report set; the history records the run only after this returned."""
+        report = _as_shard(report, sharded)
         _log_internal_errors(report, debug=args.debug)
         written.extend(write_report(report, out, formats, on_render_error=unrendered.append))
         _log_render_errors(unrendered, debug=args.debug)
@@ -432,6 +479,66 @@ def _run_check(args: argparse.Namespace) -> int:
         _log_done(args, report, written, state)
     code = EXIT_INTERNAL if unrendered else _exit_code(report)
     return EXIT_USAGE if unread and code != EXIT_INTERNAL else code
+
+
+def _sharded(args: argparse.Namespace, registry: Registry) -> Sharded | None:
+    """The shard ``--shard`` asks for (none without it)."""
+    if args.shard is None:
+        return None
+    if args.documents_checked:
+        raise OptionsError("--shard cuts a registry; documents are checked whole")
+    return select_shard(registry, *parse_shard(args.shard))
+
+
+def _as_shard(report: Report, sharded: Sharded | None) -> Report:
+    """``report`` saying which shard it is (in report.json, and as a note in every format)."""
+    if sharded is None:
+        return report
+    shard = sharded.for_results([result.id for result in report.results])
+    return replace(report, shard=shard, notes=(shard_note(shard), *report.notes))
+
+
+def _run_merge(args: argparse.Namespace) -> int:
+    formats = _formats(args.format)
+    if args.shard_state and not args.state:
+        raise OptionsError("--shard-state needs --state: the history to record the run in")
+    if args.state and not args.shard_state:
+        raise OptionsError("--state needs --shard-state: the shards' histories to take it from")
+    out = _writable_out(args.out)
+    reports = [load_report(_report_json(Path(folder))) for folder in args.shards]
+    fail_on = None
+    if args.fail_on is not None:
+        fail_on = parse_statuses(_split(args.fail_on), what="--fail-on")
+    report = merge_reports(reports, fail_on=fail_on)
+    _log_internal_errors(report, debug=args.debug)
+    unrendered: list[RenderFailure] = []
+    written = write_report(report, out, formats, on_render_error=unrendered.append)
+    _log_render_errors(unrendered, debug=args.debug)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        _append_step_summary(summary_file, render_markdown(report))
+    if args.state:
+        _merge_state(args.state, args.shard_state, report)
+    if not args.quiet:
+        log.warning("%s (%d shards merged)", _summary(report), len(reports))
+        log.warning("reports: %s", ", ".join(str(p) for p in written))
+    return EXIT_INTERNAL if unrendered else _exit_code(report)
+
+
+def _report_json(path: Path) -> Path:
+    return path / "report.json" if path.is_dir() else path
+
+
+def _merge_state(target: str, shard_states: Sequence[str], report: Report) -> None:
+    """Record the merged run in ``target``, from the shards' own histories."""
+    for path in shard_states:
+        if "://" not in path and not Path(path).is_file():
+            raise OptionsError(f"--shard-state {path}: no such history file")
+    with contextlib.ExitStack() as stack:
+        shards = [stack.enter_context(open_history(path)) for path in shard_states]
+        history = stack.enter_context(open_history(target))
+        recorded = merge_histories(history, shards, report)
+    log.warning("%s: the run recorded (%d results from %d shards)", target, recorded, len(shards))
 
 
 def _log_done(
@@ -721,6 +828,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "extract": _run_extract,
             "fix": _run_fix,
             "init": _run_init,
+            "merge": _run_merge,
             "report": _run_report,
         }
         return handlers[args.command](args)

@@ -32,6 +32,7 @@ __all__ = [
     "Problem",
     "ProblemKind",
     "Report",
+    "Shard",
     "Source",
     "SourceResult",
     "Status",
@@ -610,6 +611,27 @@ class SourceResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Shard:
+    """Which part of a registry a sharded run checked (``factlinks check --shard K/N``).
+
+    Shards are cut by registrable domain (:func:`factlinks.select_shard`); every shard of one
+    run sees the whole registry, so :attr:`registry_sources` and :attr:`registry_digest` are
+    the same in all of them, and :func:`factlinks.merge_reports` checks that they are.
+    """
+
+    index: int
+    """This shard's number, ``1`` to :attr:`count`."""
+    count: int
+    """How many shards the registry was cut into."""
+    registry_sources: int
+    """How many sources the whole registry has."""
+    registry_digest: str
+    """``sha256:…`` of the whole registry's ids and URLs in order: shards of one registry."""
+    positions: tuple[int, ...] = ()
+    """Each result's place in the whole registry (0-based), in the order of the results."""
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The outcome of one run: every result, and what follows from them."""
 
@@ -625,6 +647,8 @@ class Report:
     """What the reader must know about the run as a whole, shown before the results: for
     instance that no source answered and factlinks could not tell whether the machine was
     offline or the one host is down."""
+    shard: Shard | None = None
+    """For a run of one shard (``--shard K/N``): which one; ``None`` for a whole run."""
 
     def __iter__(self) -> Iterator[SourceResult]:
         return iter(self.results)

@@ -9,7 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._models import DoiCheck, FailureKind, FetchResult, Hop, Report, Source, SourceResult, Status
+from .._models import (
+    DoiCheck,
+    FailureKind,
+    FetchResult,
+    Hop,
+    Report,
+    Shard,
+    Source,
+    SourceResult,
+    Status,
+)
 from .guard import NOT_RENDERED, per_source
 
 __all__ = ["SCHEMA_TAG", "render_json", "report_to_dict"]
@@ -179,6 +189,17 @@ def _bare(result: SourceResult) -> dict[str, Any]:
     }
 
 
+def _shard(shard: Shard) -> dict[str, Any]:
+    """Which shard a report is of; written only for a shard's report."""
+    return {
+        "index": shard.index,
+        "count": shard.count,
+        "registry_sources": shard.registry_sources,
+        "registry_digest": shard.registry_digest,
+        "positions": list(shard.positions),
+    }
+
+
 def report_to_dict(report: Report) -> dict[str, Any]:
     """The report as plain JSON-ready data."""
     counts = report.counts
@@ -191,6 +212,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "fail_on": sorted(s.value for s in report.fail_on),
         "passed": report.passed,
         "notes": list(report.notes),
+        **({} if report.shard is None else {"shard": _shard(report.shard)}),
         "summary": {
             "total": len(report.results),
             "failing": len(report.failures),

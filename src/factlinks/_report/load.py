@@ -38,6 +38,7 @@ from .._models import (
     Problem,
     ProblemKind,
     Report,
+    Shard,
     Source,
     SourceResult,
     Status,
@@ -291,6 +292,20 @@ def _report(data: Mapping[str, Any]) -> Report:
         fail_on=frozenset(Status(s) for s in data["fail_on"]),
         registry=data["registry"],
         notes=tuple(data.get("notes", ())),
+        shard=_shard(data.get("shard")),
+    )
+
+
+def _shard(data: Mapping[str, Any] | None) -> Shard | None:
+    """Which shard the report is of (absent: a whole run's report)."""
+    if data is None:
+        return None
+    return Shard(
+        index=data["index"],
+        count=data["count"],
+        registry_sources=data["registry_sources"],
+        registry_digest=data["registry_digest"],
+        positions=tuple(data["positions"]),
     )
 
 
