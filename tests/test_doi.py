@@ -130,6 +130,24 @@ def test_an_answer_that_is_not_the_handle_api_s_tells_nothing(
 
 
 @respx.mock
+def test_metadata_from_the_agency_shows_registration_when_the_handle_api_does_not() -> None:
+    respx.get(f"https://doi.org/api/handles/{HANDBOOK}", params={"type": "URL"}).mock(
+        return_value=httpx.Response(404, html="<h1>Not Found</h1>")
+    )
+    respx.get(f"https://doi.org/{HANDBOOK}").mock(
+        return_value=httpx.Response(
+            200,
+            content=json.dumps({"DOI": HANDBOOK, "title": "The DOI Handbook"}).encode(),
+            headers={"Content-Type": CSL_JSON},
+        )
+    )
+    check = _check(CheckOptions(retry=RetryPolicy(attempts=1)), HANDBOOK, "The DOI Handbook")
+    assert (check.registered, check.verified) == (True, True)
+    assert "gave no handle answer (HTTP 404)" in check.detail
+    assert check.detail.endswith("names the title 'The DOI Handbook', so it is registered")
+
+
+@respx.mock
 def test_an_agency_without_content_negotiation_gives_no_metadata() -> None:
     respx.get(f"https://doi.org/api/handles/{HANDBOOK}", params={"type": "URL"}).mock(
         return_value=_handle(HANDBOOK, "https://journal.example/a")

@@ -12,6 +12,8 @@ its User-Agent with the contact address that Crossref's polite pool asks for):
   redirects to the landing page instead: no metadata, not an error.
 
 The expected title is looked for in the metadata's title with the matcher documents use.
+When the handle API gives no answer (a mirror without it, a failure) but the agency gives
+metadata, the DOI is registered: an agency holds metadata only for the DOIs it registered.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ class DoiChecker:
         if registered is False or expected is None:
             return DoiCheck(doi, self.resolver, registered, target, detail=said)
         title, how = await self._once("metadata", doi, self._metadata_title)
+        if registered is None and title is not None:
+            registered = True  # its agency has metadata for it: that is registration
+            how += ", so it is registered"
         evidence: TitleEvidence | None = None
         if title is not None:
             evidence = match_title(expected, _candidates(title), display=title["title"])
