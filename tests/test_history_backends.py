@@ -378,3 +378,27 @@ def test_a_connection_lost_while_recording_is_a_state_error(postgres: PgServer) 
 )  # fmt: skip
 def test_passwords_never_appear_in_messages(url: str, shown: str) -> None:
     assert redacted(url) == shown
+
+
+def test_a_url_libpq_cannot_read_is_a_state_error() -> None:
+    with pytest.raises(StateError, match=r"postgresql://u:\*\*\*@db/x\?sslmode=sideways"):
+        open_history("postgresql://u:secret@db/x?sslmode=sideways&nonsense=1")
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "said"),
+    [
+        ("53100", "the database server is out of disk space or memory while recording"),
+        ("42501", "permission denied while recording"),
+        ("25006", "the database is read-only while recording"),
+        ("57P01", "the database server shut down or cancelled the statement while recording"),
+        ("23505", "postgresql://db/x: PostgreSQL error while recording the run: the server"),
+    ],
+)
+def test_storage_errors_name_their_cause(sqlstate: str, said: str) -> None:
+    from factlinks._history.postgres import storage_message
+
+    error = psycopg.errors.lookup(sqlstate)("the server said no")  # as psycopg raises it
+    message = storage_message(error, "recording the run", "postgresql://db/x")
+    assert message.startswith(said)
+    assert "the server said no" in message
