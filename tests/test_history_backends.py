@@ -71,8 +71,9 @@ def test_runs_are_kept_and_read_back_newest_first(backend: Backend) -> None:
     record(location, rows("a", 2, Status.UNREACHABLE))
     record(location, rows("a", 1, Status.DEAD), when=DAY0 + dt.timedelta(days=1))
     record(location, rows("b", 1), registry="/elsewhere/sources.toml")
+    record(location, [], when=DAY0 + dt.timedelta(days=2))  # every source skipped: still a run
     with open_history(location) as store:
-        assert store.runs() == 3
+        assert store.runs() == 4
         history = store.history("a-0", "https://a.example/0")
         assert history.recent == (Status.UNREACHABLE, Status.DEAD)
         assert history.last is not None
@@ -288,6 +289,38 @@ def test_four_cli_shards_with_a_run_id_record_one_run(
 
 
 # -- PostgreSQL's own --------------------------------------------------------------------------
+
+_OPENER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from factlinks import open_history
+
+    location, start = sys.argv[1:3]
+    while not Path(start).exists():
+        time.sleep(0.002)
+    open_history(location).close()
+    """
+)
+
+
+def test_shards_that_open_a_new_database_at_once_create_its_tables_once(
+    postgres: PgServer, tmp_path: Path
+) -> None:
+    location = postgres.create_database()
+    start = tmp_path / "start"
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPENER, location, start], stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(6)
+    ]
+    time.sleep(1.0)  # let them all start and wait (not an assertion: only more overlap)
+    start.touch()
+    errors = [p.communicate(timeout=120)[1] for p in openers]
+    assert [p.returncode for p in openers] == [0] * 6, errors
+    with psycopg.connect(location) as db:
+        assert db.execute("SELECT version FROM factlinks_schema").fetchall() == [(SCHEMA_VERSION,)]
 
 
 def test_postgresql_keeps_the_schema_version_and_refuses_a_newer_one(postgres: PgServer) -> None:

@@ -145,8 +145,23 @@ class PostgresHistory(SqlHistory):
             "INSERT INTO factlinks_schema (version) VALUES (:version)", {"version": version}
         )
 
-    def _lock_schema(self) -> None:
-        self._execute("SELECT pg_advisory_xact_lock(:key)", {"key": _SCHEMA_LOCK})
+    @contextlib.contextmanager
+    def _schema_lock(self) -> Iterator[None]:
+        """A session-level advisory lock, taken outside any transaction.
+
+        Not a transaction-level one: a transaction that began before another process
+        committed the tables would still see them missing after waiting for its lock (the
+        server's catalog caches are refreshed when a transaction starts, not when an
+        advisory lock is granted) and create them a second time.
+        """
+        import psycopg
+
+        self._execute("SELECT pg_advisory_lock(:key)", {"key": _SCHEMA_LOCK})
+        try:
+            yield
+        finally:
+            with contextlib.suppress(psycopg.Error):  # a lost connection has released it
+                self._execute("SELECT pg_advisory_unlock(:key)", {"key": _SCHEMA_LOCK})
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

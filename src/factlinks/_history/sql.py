@@ -15,7 +15,10 @@ run) adds its results to that run, each in its own transaction; the run spans fr
 earliest start to the latest finish, and a shard recorded again (a retried CI job) replaces
 its own results. Reading the history for a source ignores the run being written, so a retried
 shard sees what the earlier runs saw, not its own first attempt. Runs without an id are
-separate, as they always were.
+separate, as they always were (each is stored with a random key of its own).
+
+The statements need SQLite 3.24 (``INSERT ... ON CONFLICT DO UPDATE``), not 3.35
+(``RETURNING``), so the system SQLite of RHEL 8 and 9 will do.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -104,15 +108,15 @@ _RUN = (
     "   THEN excluded.started_at ELSE runs.started_at END,"
     " finished_at = CASE WHEN excluded.finished_at > runs.finished_at"
     "   THEN excluded.finished_at ELSE runs.finished_at END"
-    " RETURNING id, registry"
-)
-# A shard recorded again (a retried CI job) replaces its own results.
+)  # no RETURNING: SQLite has it only since 3.35, and RHEL 9 ships 3.34
+_RUN_ID = "SELECT id, registry FROM runs WHERE run_key = :run_key"
 _RESULT = (
     f"INSERT INTO results (run_id, {_COLUMNS})"
     f" VALUES (:run_id, {', '.join(f':{name}' for name in RESULT_COLUMNS)})"
-    " ON CONFLICT (run_id, source_id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in RESULT_COLUMNS if name != "source_id")
 )
+# A shard recorded again (a retried CI job) replaces its own results; a source twice in one
+# call stays an error.
+_FORGET = "DELETE FROM results WHERE run_id = :run_id AND source_id = :source_id"
 _ARCHIVE_GET = "SELECT answer FROM archive_lookups WHERE url = :url AND day = :day"
 _ARCHIVE_PUT = (
     "INSERT INTO archive_lookups (url, day, answer, looked_up_at)"
@@ -171,8 +175,9 @@ class SqlHistory(ABC):
         """Store the schema version, inside the migration's transaction."""
 
     @abstractmethod
-    def _lock_schema(self) -> None:
-        """Keep other processes from migrating at the same time (inside the transaction)."""
+    def _schema_lock(self) -> AbstractContextManager[None]:
+        """Keep other processes from migrating while this one does (taken outside any
+        transaction, so that each migration's transaction sees what the last one did)."""
 
     # -- the schema --------------------------------------------------------------------------
 
@@ -182,20 +187,25 @@ class SqlHistory(ABC):
         Raises:
             StateError: the tables are from a newer factlinks.
         """
+        if self._current_schema() == SCHEMA_VERSION:
+            return
+        with self._schema_lock():
+            # Read again: another process may have migrated while this one waited.
+            for target in range(self._current_schema() + 1, SCHEMA_VERSION + 1):
+                with self._transaction():
+                    for statement in MIGRATIONS[target]:
+                        self._execute(statement.format(serial=self.SERIAL))
+                    self._set_schema_version(target)
+
+    def _current_schema(self) -> int:
+        """The tables' schema version, or :class:`StateError` if a newer factlinks made them."""
         version = self._schema_version()
         if version > SCHEMA_VERSION:
             raise StateError(
                 f"{self.location} was written by a newer factlinks (schema {version}, "
                 f"this one knows {SCHEMA_VERSION})"
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._transaction():
-                self._lock_schema()
-                if self._schema_version() >= target:  # another process got there first
-                    continue
-                for statement in MIGRATIONS[target]:
-                    self._execute(statement.format(serial=self.SERIAL))
-                self._set_schema_version(target)
+        return version
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -249,10 +259,12 @@ class SqlHistory(ABC):
             "finished_at": finished_at.isoformat(),
             "tool_version": tool_version,
             "registry": key,
-            "run_key": self.run_id,
+            # A run of its own gets a key no other run has, so it is found again below.
+            "run_key": self.run_id or f"run-{uuid.uuid4()}",
         }
         with self._storage("recording the run"), self._transaction():
-            [stored] = self._query(_RUN, run)
+            self._execute(_RUN, run)
+            [stored] = self._query(_RUN_ID, run)
             if stored["registry"] != key:
                 raise StateError(
                     f"run id {self.run_id!r} in {self.location} is a run of "
@@ -261,7 +273,12 @@ class SqlHistory(ABC):
                     "their own --run-id"
                 )
             run_id = int(stored["id"])
-            self._execute_many(_RESULT, [{**encode_row(row), "run_id": run_id} for row in rows])
+            encoded = [{**encode_row(row), "run_id": run_id} for row in rows]
+            if self.run_id is not None:
+                self._execute_many(
+                    _FORGET, [{"run_id": run_id, "source_id": row.source_id} for row in rows]
+                )
+            self._execute_many(_RESULT, encoded)
         return run_id
 
     # -- archive look-ups --------------------------------------------------------------------

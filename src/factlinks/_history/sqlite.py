@@ -150,8 +150,9 @@ class SqliteHistory(SqlHistory):
     def _set_schema_version(self, version: int) -> None:
         self.db.execute(f"PRAGMA user_version = {int(version)}")
 
-    def _lock_schema(self) -> None:
-        """Nothing to do: the migration's ``BEGIN IMMEDIATE`` holds the write lock."""
+    def _schema_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to take: this process holds the database's lock already."""
+        return contextlib.nullcontext()
 
     def _execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         self.db.execute(sql, params or {})
