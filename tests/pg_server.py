@@ -87,7 +87,10 @@ class PgServer:
             raise RuntimeError("no PostgreSQL binaries found")
         self.bindir = bindir
         self.port = _free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="factlinks-pg-"))
+        # In /tmp where there is one: a unix socket's path must stay under ~100 characters
+        # (macOS's $TMPDIR alone is 50).
+        short = "/tmp" if os.path.isdir("/tmp") else None
+        self.folder = Path(tempfile.mkdtemp(prefix="factlinks-pg-", dir=short))
         self.data = self.folder / "data"
         self._names = itertools.count(1)
         self._running = False

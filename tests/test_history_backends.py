@@ -343,6 +343,11 @@ def test_postgresql_over_the_unix_socket(postgres: PgServer) -> None:
     record(location, rows("a", 1))
     with open_history(postgres.socket_url(location.rsplit("/", 1)[1])) as store:
         assert store.runs() == 1
+        assert isinstance(store, PostgresHistory)
+        assert "connect_timeout=10" in store.db.info.dsn  # never wait forever for a server
+    with open_history(location + "?connect_timeout=3") as store:
+        assert isinstance(store, PostgresHistory)
+        assert "connect_timeout=3" in store.db.info.dsn  # the URL's own wins
 
 
 def test_a_server_that_cannot_be_reached_is_a_state_error() -> None:

@@ -86,17 +86,23 @@ class PostgresHistory(SqlHistory):
 
     def open(self) -> None:
         """Connect and bring the schema up to date."""
-        psycopg = _driver(self.location)
+        _require_driver(self.location)
+        import psycopg
         from psycopg.rows import dict_row
 
+        defaults: dict[str, str | int | None] = {
+            "connect_timeout": CONNECT_TIMEOUT,
+            "application_name": "factlinks",
+        }
         try:
-            params = psycopg.conninfo.conninfo_to_dict(self.url)
+            given = psycopg.conninfo.conninfo_to_dict(self.url)
+            conninfo = psycopg.conninfo.make_conninfo(
+                self.url, **{k: v for k, v in defaults.items() if k not in given}
+            )
         except psycopg.ProgrammingError as exc:
             raise StateError(f"{self.location}: not a PostgreSQL URL: {exc}") from None
-        params.setdefault("connect_timeout", CONNECT_TIMEOUT)
-        params.setdefault("application_name", "factlinks")
         try:
-            self._db = psycopg.connect(**params, autocommit=True, row_factory=dict_row)
+            self._db = psycopg.connect(conninfo, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
             raise StateError(connect_message(exc, self.location)) from exc
         try:
@@ -190,16 +196,15 @@ class PostgresHistory(SqlHistory):
             raise StateError(storage_message(exc, doing, self.location)) from exc
 
 
-def _driver(location: str) -> Any:
-    """The psycopg module, or a :class:`StateError` that says how to install it."""
+def _require_driver(location: str) -> None:
+    """Import psycopg, or raise a :class:`StateError` that says how to install it."""
     try:
-        import psycopg
+        import psycopg  # noqa: F401 - imported where it is used; here only tried
     except ImportError as exc:
         raise StateError(
             f"{location}: the PostgreSQL history needs psycopg 3, which is not installed: "
             f"{INSTALL_HINT}"
         ) from exc
-    return psycopg
 
 
 _AUTH = ("28000", "28P01")  # invalid_authorization_specification, invalid_password

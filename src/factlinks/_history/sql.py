@@ -246,7 +246,11 @@ class SqlHistory(ABC):
         rows: Sequence[ResultRow],
     ) -> int:
         """Store one complete run (or, with a run id, one writer's part of it) and its
-        results in one transaction; return the run id.
+        results in one transaction; return the run's number (``runs.id``).
+
+        Writers of one run id wait for each other only here, each for the others'
+        transactions on the run's row: their results never collide (the shards' sources
+        are disjoint).
 
         Raises:
             StateError: the run cannot be stored (nothing of it is): the message names the
