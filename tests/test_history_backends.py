@@ -7,6 +7,7 @@ server (a fresh database per test). Shards: several processes that record into o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -20,7 +21,16 @@ import psycopg
 import pytest
 
 from conftest import Backend
-from factlinks import ResultRow, SourceHistory, StateError, Status, open_history
+from factlinks import (
+    PastResult,
+    ResultRow,
+    SourceHistory,
+    StateError,
+    Status,
+    StoredArchive,
+    StoredVerification,
+    open_history,
+)
 from factlinks._cli import main
 from factlinks._history.postgres import PostgresHistory, redacted
 from factlinks._history.sql import SCHEMA_VERSION
@@ -189,6 +199,70 @@ def test_a_process_killed_while_recording_loses_nothing(backend: Backend, tmp_pa
             started_at=DAY0, finished_at=DAY0, tool_version="t", registry=None, rows=rows("c", 1)
         )
         assert store.runs() == 2
+
+
+def _night(night: int) -> list[ResultRow]:
+    """Night ``night`` of a registry whose sources fail, recover, move and change URL."""
+    cycle = [Status.OK, Status.UNREACHABLE, Status.DEAD, Status.MOVED, Status.DRIFTED]
+    made = []
+    for n in range(20):
+        status = cycle[(n + night * (n % 3)) % len(cycle)]
+        good = status in (Status.OK, Status.MOVED)
+        made.append(
+            ResultRow(
+                source_id=f"s{n}",
+                url=f"https://h{n % 4}.example/{n}" + ("/v2" if n % 7 == 0 and night > 2 else ""),
+                status=status,
+                checked_at=DAY0 + dt.timedelta(days=night, seconds=n),
+                http_status=200 if good else None,
+                etag=f'"{n}.{night}"' if good else None,
+                verification=StoredVerification(status, f"night {night}") if good else None,
+                archive=None
+                if good
+                else StoredArchive(
+                    f"https://web.archive.org/web/2021/{n}", "20210215093000", None, "ü"
+                ),
+            )
+        )
+    return made
+
+
+def _unnumbered(history: SourceHistory) -> SourceHistory:
+    """``history`` without the runs' numbers: they only have to grow (PostgreSQL's skip some)."""
+
+    def plain(past: PastResult | None) -> PastResult | None:
+        return None if past is None else dataclasses.replace(past, run_id=0)
+
+    return dataclasses.replace(
+        history,
+        last=plain(history.last),
+        last_good=plain(history.last_good),
+        failures=tuple(dataclasses.replace(past, run_id=0) for past in history.failures),
+    )
+
+
+def test_both_backends_tell_the_same_history(tmp_path: Path, postgres: PgServer) -> None:
+    """The same nights recorded into SQLite and PostgreSQL read back the same, source by source."""
+    places = [str(tmp_path / "state.db"), postgres.create_database()]
+    for location in places:
+        for night in range(6):
+            run_id = f"night-{night}" if night % 2 else None  # some nights as shards of a run id
+            for part in (_night(night)[:10], _night(night)[10:]) if run_id else (_night(night),):
+                record(location, part, run_id=run_id, when=DAY0 + dt.timedelta(days=night))
+    told = []
+    for location in places:
+        with open_history(location) as store:
+            told.append(
+                (
+                    store.runs(),
+                    sorted(store.latest_results(REGISTRY), key=lambda row: row.source_id),
+                    [_unnumbered(store.history(r.source_id, r.url)) for r in _night(5)],
+                    [_unnumbered(store.history(r.source_id, r.url)) for r in _night(0)],
+                )
+            )
+    assert told[0] == told[1]
+    assert told[0][0] == 6
+    assert any(len(history.failures) >= 2 for history in told[0][2])  # not a trivial history
 
 
 # -- shards writing one run into PostgreSQL at once --------------------------------------------
