@@ -16,6 +16,7 @@ import pytest
 import factlinks
 from factlinks import CheckOptions, Kind, Report, RetryPolicy, Source
 from factlinks._fetch import make_client
+from pg_server import PgServer, require_postgres
 
 FIXED_NOW = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
 
@@ -169,3 +170,39 @@ def run_check(
 ) -> CheckRunner:
     """The pipeline with the zero-wait sleep, fixed clock and executor (:class:`CheckRunner`)."""
     return CheckRunner(sleeps, clock, executor)
+
+
+# -- history backends: the contract tests run on each ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PgServer]:
+    """One real PostgreSQL server for the session (:mod:`pg_server`); skipped without one."""
+    require_postgres()
+    with PgServer() as server:
+        yield server
+
+
+class Backend:
+    """A history backend under test: fresh, empty histories of it, by location."""
+
+    def __init__(self, name: str, fresh: Callable[[], str]) -> None:
+        self.name = name
+        self._fresh = fresh
+
+    def location(self) -> str:
+        """A new, empty history (a file path for SQLite, a new database's URL for PostgreSQL)."""
+        return self._fresh()
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """Each history backend in turn; PostgreSQL gives every test databases of its own."""
+    if request.param == "sqlite":
+        names = iter(range(1, 1000))
+        return Backend("sqlite", lambda: str(tmp_path / f"state-{next(names)}.db"))
+    server: PgServer = request.getfixturevalue("postgres")
+    return Backend("postgresql", server.create_database)

@@ -196,7 +196,7 @@ def seams(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     memory = MemoryHistory()
     monkeypatch.setitem(registry_seam.FORMATS, "links", LinesFormat())
     monkeypatch.setitem(archive_seam.SERVICES, "toy", lambda options, **_: archive)
-    monkeypatch.setitem(history_seam.BACKENDS, "memory", lambda location: memory)
+    monkeypatch.setitem(history_seam.BACKENDS, "memory", lambda location, run_id: memory)
     monkeypatch.setitem(report_seam.FORMATS, "csv", ("report.csv", render_csv))
     return {"archive": archive, "history": memory}
 

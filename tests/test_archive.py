@@ -16,10 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import FIXED_NOW, SleepRecorder, make_source
-from factlinks import CheckOptions, RetryPolicy, Source
+from conftest import FIXED_NOW, Backend, SleepRecorder, make_source
+from factlinks import CheckOptions, RetryPolicy, Source, open_history
 from factlinks._archive import (
     DEFAULT_ARCHIVE_API,
+    ArchiveCache,
     ArchiveCopy,
     ArchiveRescuer,
     InMemoryArchiveCache,
@@ -27,6 +28,7 @@ from factlinks._archive import (
     WaybackService,
 )
 from factlinks._fetch import Fetcher, make_client
+from factlinks._history import StoredArchiveCache
 from factlinks._inspect import analyse
 from factlinks._models import FetchResult, TitleEvidence
 from factlinks._options import Remap
@@ -122,7 +124,7 @@ def rescue(
     source: Source,
     *,
     since: dt.date | None = None,
-    cache: InMemoryArchiveCache | None = None,
+    cache: ArchiveCache | None = None,
 ) -> ArchiveCopy | None:
     """Run :meth:`ArchiveRescuer.rescue` with the real fetcher remapped onto the fake."""
     rules = (wayback.web.remap_rule(), wayback.api.remap_rule())
@@ -436,6 +438,25 @@ def test_cached_answers_are_not_asked_again(wayback: FakeWayback) -> None:
     assert second.verified is True
     # The snapshot itself is fetched and verified again: it is the run's evidence.
     assert len(wayback.snapshots_fetched) == 2
+
+
+def test_the_history_keeps_archive_answers_for_the_next_run(
+    wayback: FakeWayback, backend: Backend
+) -> None:
+    """The history's cache (each backend): a later run asks the archive nothing again."""
+    wayback.capture(CITED, "20210301000000", PARKED)
+    wayback.capture(CITED, "20190601000000", GOOD)
+    location = backend.location()
+    with open_history(location) as store:
+        first = rescue(wayback, cited(), cache=StoredArchiveCache(store, "wayback"))
+    asked = len(wayback.api.requests)
+    with open_history(location) as store:
+        second = rescue(wayback, cited(), cache=StoredArchiveCache(store, "wayback"))
+    assert asked == 2
+    assert len(wayback.api.requests) == asked
+    assert first == second
+    assert second is not None
+    assert second.verified is True
 
 
 def test_unreachable_archive_gives_none() -> None:

@@ -1,4 +1,9 @@
-"""History: the SQLite store, conditional re-checks, the persistence policy, change detection."""
+"""History: the SQLite store, conditional re-checks, the persistence policy, change detection.
+
+What a check reads from and writes to the history runs on every backend (the ``backend``
+fixture: SQLite and a real PostgreSQL); the file lock and the schema in ``PRAGMA
+user_version`` are SQLite's own.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,17 @@ import pytest
 
 import factlinks
 import factlinks._report.html
-from factlinks import CheckOptions, HistoryStore, Remap, RetryPolicy, Source, Status
+from conftest import Backend
+from factlinks import (
+    CheckOptions,
+    HistoryBackend,
+    HistoryStore,
+    Remap,
+    RetryPolicy,
+    Source,
+    Status,
+    open_history,
+)
 from factlinks._cli import main
 from factlinks._errors import StateError
 from farm import Farm, Host, Reply, Request, closed_port
@@ -30,7 +45,7 @@ DAY0 = dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC)
 
 
 def run(
-    store: HistoryStore,
+    store: HistoryBackend,
     sources: list[Source],
     host_rule: str,
     when: dt.datetime,
@@ -106,7 +121,7 @@ def _pdf_with_validators(etag: str, body: bytes) -> Callable[[Request], Reply]:
 
 @pytest.mark.integration
 def test_second_run_sends_conditional_requests_and_reuses_the_verification(
-    tmp_path: Path,
+    tmp_path: Path, backend: Backend
 ) -> None:
     source = Source(id="annual", url=URL, title=TITLE, kind="pdf")
     with (
@@ -114,7 +129,7 @@ def test_second_run_sends_conditional_requests_and_reuses_the_verification(
             "docs.example.org",
             {"/reports/annual.pdf": _pdf_with_validators('"v1"', make_pdf([TITLE]))},
         ) as host,
-        HistoryStore(tmp_path / "state.db") as store,
+        open_history(backend.location()) as store,
     ):
         first = run(store, [source], host.remap_rule(), DAY0)
         second = run(store, [source], host.remap_rule(), DAY0 + dt.timedelta(days=1))
@@ -136,12 +151,14 @@ def test_second_run_sends_conditional_requests_and_reuses_the_verification(
 
 
 @pytest.mark.integration
-def test_a_changed_document_that_keeps_its_title_is_marked_changed(tmp_path: Path) -> None:
+def test_a_changed_document_that_keeps_its_title_is_marked_changed(
+    tmp_path: Path, backend: Backend
+) -> None:
     source = Source(id="annual", url=URL, title=TITLE, kind="pdf")
     versions = [Reply.pdf(make_pdf([TITLE, "Seite 2"])), Reply.pdf(make_pdf([TITLE, "Neu"]))]
     with (
         Host("docs.example.org", {"/reports/annual.pdf": versions}) as host,
-        HistoryStore(tmp_path / "state.db") as store,
+        open_history(backend.location()) as store,
     ):
         run(store, [source], host.remap_rule(), DAY0)
         # The title is on page 1: only page 1 is read, whose text is unchanged ...
@@ -153,7 +170,7 @@ def test_a_changed_document_that_keeps_its_title_is_marked_changed(tmp_path: Pat
     versions = [Reply.pdf(make_pdf([TITLE])), Reply.pdf(make_pdf([TITLE + "\nZweite Auflage"]))]
     with (
         Host("docs.example.org", {"/reports/annual.pdf": versions}) as host,
-        HistoryStore(tmp_path / "other.db") as store,
+        open_history(backend.location()) as store,
     ):
         run(store, [source], host.remap_rule(), DAY0)
         changed = run(store, [source], host.remap_rule(), DAY0 + dt.timedelta(days=1))
@@ -166,11 +183,13 @@ def test_a_changed_document_that_keeps_its_title_is_marked_changed(tmp_path: Pat
 # -- persistence policy ------------------------------------------------------------------------
 
 
-def test_unreachable_becomes_dead_only_after_three_runs_over_three_days(tmp_path: Path) -> None:
+def test_unreachable_becomes_dead_only_after_three_runs_over_three_days(
+    tmp_path: Path, backend: Backend
+) -> None:
     source = Source(id="gone", url="https://down.example.org/page")
     rule = f"^https://down\\.example\\.org http://127.0.0.1:{closed_port()}"
     statuses = []
-    with HistoryStore(tmp_path / "state.db") as store:
+    with open_history(backend.location()) as store:
         for days in (0, 1, 2, 3.5):
             report = run(store, [source], rule, DAY0 + dt.timedelta(days=days))
             statuses.append(report.results[0].status)
@@ -192,7 +211,7 @@ def test_unreachable_becomes_dead_only_after_three_runs_over_three_days(tmp_path
 
 
 @pytest.mark.integration
-def test_new_problems_and_recovered_sources(tmp_path: Path) -> None:
+def test_new_problems_and_recovered_sources(tmp_path: Path, backend: Backend) -> None:
     sources = [
         Source(id="flaky", url="https://docs.example.org/a.html"),
         Source(id="breaks", url="https://docs.example.org/b.html"),
@@ -201,7 +220,7 @@ def test_new_problems_and_recovered_sources(tmp_path: Path) -> None:
         "/a.html": [Reply.html("down", status=404), Reply.html("<h1>A</h1>")],
         "/b.html": [Reply.html("<h1>B</h1>"), Reply.html("gone", status=410)],
     }
-    with Host("docs.example.org", routes) as host, HistoryStore(tmp_path / "s.db") as store:
+    with Host("docs.example.org", routes) as host, open_history(backend.location()) as store:
         run(store, sources, host.remap_rule(), DAY0)
         report = run(store, sources, host.remap_rule(), DAY0 + dt.timedelta(days=1))
     assert [r.id for r in report.recovered] == ["flaky"]
@@ -218,8 +237,8 @@ def test_new_problems_and_recovered_sources(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_a_run_killed_half_way_loses_no_history(tmp_path: Path) -> None:
-    state = tmp_path / "state.db"
+def test_a_run_killed_half_way_loses_no_history(tmp_path: Path, backend: Backend) -> None:
+    state = backend.location()
     registry = tmp_path / "sources.toml"
     registry.write_text(
         '[[source]]\nid = "fast"\nurl = "https://fast.example.org/a.html"\n\n'
@@ -229,10 +248,10 @@ def test_a_run_killed_half_way_loses_no_history(tmp_path: Path) -> None:
     with Farm() as farm:
         farm.add_host("fast.example.org", {"/a.html": Reply.html("<h1>A</h1>")})
         slow = farm.add_host("slow.example.org", {"/b.html": Reply.html("<h1>B</h1>")})
-        argv = ["check", str(registry), "--state", str(state), "--out", str(tmp_path / "out")]
+        argv = ["check", str(registry), "--state", state, "--out", str(tmp_path / "out")]
         argv += farm.remap_args()
         assert main(argv) == 0  # a complete first run
-        with HistoryStore(state) as store:
+        with open_history(state) as store:
             assert store.runs() == 1
         slow.add("/b.html", Reply(body=b"<h1>B</h1>", content_type="text/html", delay=60.0))
         script = textwrap.dedent(
@@ -251,12 +270,12 @@ def test_a_run_killed_half_way_loses_no_history(tmp_path: Path) -> None:
         finally:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
-        with HistoryStore(state) as store:  # the lock died with the process
+        with open_history(state) as store:  # the lock (or the connection) died with it
             assert store.runs() == 1
             assert store.history("fast", "https://fast.example.org/a.html").last is not None
         slow.add("/b.html", Reply.html("<h1>B</h1>"))
         assert main(argv) == 0
-        with HistoryStore(state) as store:
+        with open_history(state) as store:
             assert store.runs() == 2
 
 
@@ -293,7 +312,9 @@ def _not_modified_if_asked(body: Reply) -> Callable[[Request], Reply]:
 
 
 @pytest.mark.integration
-def test_a_304_from_the_home_page_after_a_new_redirect_is_not_reused(tmp_path: Path) -> None:
+def test_a_304_from_the_home_page_after_a_new_redirect_is_not_reused(
+    tmp_path: Path, backend: Backend
+) -> None:
     source = Source(id="annual", url="https://docs.example.org/reports/annual.html", title=TITLE)
     page = Reply.html(f"<h1>{TITLE}</h1>", title=TITLE, headers={"Last-Modified": LAST_MODIFIED})
     home = Reply.html("<h1>Willkommen</h1>", title="Beispielstiftung")
@@ -305,7 +326,7 @@ def test_a_304_from_the_home_page_after_a_new_redirect_is_not_reused(tmp_path: P
                 "/": _not_modified_if_asked(home),
             },
         ) as host,
-        HistoryStore(tmp_path / "state.db") as store,
+        open_history(backend.location()) as store,
     ):
         first = run(store, [source], host.remap_rule(), DAY0)
         second = run(store, [source], host.remap_rule(), DAY0 + dt.timedelta(days=1))
@@ -321,7 +342,9 @@ def test_a_304_from_the_home_page_after_a_new_redirect_is_not_reused(tmp_path: P
 
 
 @pytest.mark.integration
-def test_a_moved_source_whose_redirect_changed_gets_the_new_target(tmp_path: Path) -> None:
+def test_a_moved_source_whose_redirect_changed_gets_the_new_target(
+    tmp_path: Path, backend: Backend
+) -> None:
     source = Source(id="study", url="https://docs.example.org/old.html", title=TITLE)
     page = Reply.html(f"<h1>{TITLE}</h1>", title=TITLE, headers={"Last-Modified": LAST_MODIFIED})
     with (
@@ -333,7 +356,7 @@ def test_a_moved_source_whose_redirect_changed_gets_the_new_target(tmp_path: Pat
                 "/v3.html": _not_modified_if_asked(page),
             },
         ) as host,
-        HistoryStore(tmp_path / "state.db") as store,
+        open_history(backend.location()) as store,
     ):
         first = run(store, [source], host.remap_rule(), DAY0)
         second = run(store, [source], host.remap_rule(), DAY0 + dt.timedelta(days=1))

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import factlinks
+from conftest import Backend
 from factlinks import (
     CheckOptions,
     DocFormat,
@@ -190,9 +191,9 @@ def test_the_columns_are_those_factlinks_always_wrote() -> None:
     assert tuple(OLD_COLUMNS) == RESULT_COLUMNS
 
 
-def test_a_row_survives_the_round_trip_through_sqlite(tmp_path: Path) -> None:
+def test_a_row_survives_the_round_trip_through_each_backend(backend: Backend) -> None:
     row = encode_result(MOVED, SourceHistory())
-    with open_history(tmp_path / "state.db") as store:
+    with open_history(backend.location()) as store:
         _record(store, row)
         assert store.latest_results() == [row]
         history = store.history("annual", SOURCE.url)
@@ -314,7 +315,7 @@ def test_a_state_db_of_schema_1_is_migrated(tmp_path: Path) -> None:
         _record(store, encode_result(MOVED, SourceHistory()))
         assert store.latest_results()[0].archive is not None
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == factlinks.HISTORY_SCHEMA_VERSION
     db.close()
 
 
@@ -350,8 +351,8 @@ def test_open_history_returns_the_store_open_and_locked(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("location", "message"),
     [
-        ("postgresql://user@db.example/factlinks", r"no history backend for postgresql://"),
-        ("POSTGRESQL://db/x", r"no history backend for postgresql://"),
+        ("mysql://user@db.example/factlinks", r"no history backend for mysql://"),
+        ("MYSQL://db/x", r"no history backend for mysql://"),
         ("path:///x.db", r"no history backend for path://"),
         ("sqlite://host/x.db", r"sqlite:///relative/path or sqlite:////absolute/path"),
         ("sqlite:///", r"sqlite:///relative/path"),
@@ -361,7 +362,7 @@ def test_open_history_refuses_an_unknown_scheme(location: str, message: str) -> 
     with pytest.raises(StateError, match=message) as error:
         open_history(location)
     if "no history backend" in message:
-        assert "supported: a file path, sqlite://" in str(error.value)
+        assert "supported: a file path, postgres://, postgresql://, sqlite://" in str(error.value)
 
 
 def test_the_cli_names_the_supported_schemes(
@@ -369,20 +370,22 @@ def test_the_cli_names_the_supported_schemes(
 ) -> None:
     registry = tmp_path / "sources.toml"
     registry.write_text('[[source]]\nid = "a"\nurl = "https://a.example/"\nskip = true\n')
-    code = main(["check", str(registry), "--state", "postgresql://db/x"])
+    code = main(["check", str(registry), "--state", "mysql://db/x"])
     assert code == 2
-    assert "no history backend for postgresql://" in capsys.readouterr().err
-    code = main(["fix", str(registry), "--state", "postgresql://db/x"])
+    assert "no history backend for mysql://" in capsys.readouterr().err
+    code = main(["fix", str(registry), "--state", "mysql://db/x"])
     assert code == 2
-    assert "no history backend for postgresql://" in capsys.readouterr().err
+    assert "no history backend for mysql://" in capsys.readouterr().err
 
 
-def test_fix_reads_the_history_named_by_a_sqlite_url(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_fix_reads_the_history_named_by_a_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], backend: Backend
 ) -> None:
     registry = tmp_path / "sources.toml"
     registry.write_text(f'[[source]]\nid = "annual"\nurl = "{SOURCE.url}"\n')
-    with open_history(tmp_path / "state.db") as store:
+    location = backend.location()
+    url = f"sqlite:///{location}" if backend.name == "sqlite" else location
+    with open_history(location) as store:
         store.record_run(
             started_at=DAY0,
             finished_at=DAY0,
@@ -390,7 +393,7 @@ def test_fix_reads_the_history_named_by_a_sqlite_url(
             registry=str(registry),
             rows=[encode_result(MOVED, SourceHistory())],
         )
-    assert main(["fix", str(registry), "--state", f"sqlite:///{tmp_path / 'state.db'}"]) == 0
+    assert main(["fix", str(registry), "--state", url]) == 0
     assert "https://docs.example.org/b.pdf" in capsys.readouterr().out
 
 
@@ -399,7 +402,7 @@ def test_fix_reads_the_history_named_by_a_sqlite_url(
 
 def test_a_second_backend_drives_the_persistence_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     memory = MemoryHistory()
-    monkeypatch.setitem(BACKENDS, "memory", lambda location: memory)
+    monkeypatch.setitem(BACKENDS, "memory", lambda location, run_id: memory)
     source = Source(id="gone", url="https://down.example.org/page")
     rule = f"^https://down\\.example\\.org http://127.0.0.1:{closed_port()}"
     options = CheckOptions(remap=(Remap.parse(rule),), retry=RetryPolicy(attempts=1), timeout=5)

@@ -217,6 +217,12 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep no history: no conditional requests, no persistence policy",
     )
+    check_p.add_argument(
+        "--run-id",
+        metavar="ID",
+        help="record into the run ID, shared with the other shards of one CI run that give "
+        "the same ID (default: $FACTLINKS_RUN_ID; none: a run of its own)",
+    )
     archive = check_p.add_mutually_exclusive_group()
     archive.add_argument(
         "--archive-api",
@@ -472,7 +478,8 @@ def _run_check(args: argparse.Namespace) -> int:
         if state is None:
             report = check(registry, options, runtime)
         else:
-            with open_history(state) as history:
+            run_id = args.run_id or os.environ.get("FACTLINKS_RUN_ID") or None
+            with open_history(state, run_id=run_id) as history:
                 report = check(registry, options, replace(runtime, history=history))
     _settle_titles(registry.path, report)
     if not args.quiet:

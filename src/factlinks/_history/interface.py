@@ -222,8 +222,11 @@ class HistoryBackend(Protocol):
     ) -> object:
         """Store one complete run and its results, all or nothing.
 
-        Runs are told apart by ``registry`` (the registry's path, or ``None``). The return
-        value is the backend's own (SQLite returns the run id); callers ignore it.
+        Runs are told apart by ``registry`` (the registry's path, or ``None``). A backend
+        opened with a run id (``open_history(..., run_id=...)``) adds the rows to the run of
+        that id, which other processes may add to as well (the SQL backends: see
+        :mod:`factlinks._history.sql`). The return value is the backend's own (the SQL
+        backends return the run's number); callers ignore it.
         """
         ...
 

@@ -5,7 +5,9 @@ killed half-way leaves the previous state as it was. While a run uses the databa
 an exclusive lock on the database file itself and on ``state.db.lock`` next to its real
 path (symbolic links and ``..`` resolved); a second run on the same database is refused,
 whatever name it is given (a symlink, a hard link, a relative path). The schema is
-versioned and migrated forward when an older database is opened.
+versioned and migrated forward when an older database is opened. The tables, the queries
+and how a run is recorded are those of every SQL backend (:mod:`.sql`); the version is kept
+in ``PRAGMA user_version``.
 
 Storage errors name their cause: a full disk, a read-only file or folder, an I/O error, a
 database locked by another program or a corrupt one each become a
@@ -22,11 +24,9 @@ name.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -34,8 +34,8 @@ from typing import Any
 from .._archive import LookupAnswer
 from .._errors import StateError
 from .._files import check_writable_dir
-from .codec import RESULT_COLUMNS, decode_past, decode_row, encode_row, registry_key
-from .interface import HistoryBackend, ResultRow, SourceHistory
+from .interface import HistoryBackend
+from .sql import SCHEMA_VERSION, SqlHistory
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -46,61 +46,32 @@ __all__ = [
     "open_url",
 ]
 
-SCHEMA_VERSION = 2
-_MIGRATIONS: dict[int, str] = {
-    1: """
-        CREATE TABLE runs (
-            id INTEGER PRIMARY KEY,
-            started_at TEXT NOT NULL,
-            finished_at TEXT NOT NULL,
-            tool_version TEXT NOT NULL,
-            registry TEXT
-        );
-        CREATE TABLE results (
-            run_id INTEGER NOT NULL REFERENCES runs(id),
-            source_id TEXT NOT NULL,
-            url TEXT NOT NULL,
-            status TEXT NOT NULL,
-            http_status INTEGER,
-            final_url TEXT,
-            checked_at TEXT NOT NULL,
-            etag TEXT,
-            last_modified TEXT,
-            body_sha256 TEXT,
-            text_sha256 TEXT,
-            verification TEXT,
-            PRIMARY KEY (run_id, source_id)
-        );
-        CREATE INDEX results_by_source ON results (source_id, run_id);
-        CREATE TABLE archive_lookups (
-            url TEXT NOT NULL,
-            day TEXT NOT NULL,
-            answer TEXT NOT NULL,
-            looked_up_at TEXT NOT NULL,
-            PRIMARY KEY (url, day)
-        );
-    """,
-    2: """
-        ALTER TABLE results ADD COLUMN archive TEXT
-    """,
-}
 
-
-class SqliteHistory:
+class SqliteHistory(SqlHistory):
     """The SQLite history at ``path``; use as a context manager around one run.
 
     ``with SqliteHistory(path) as history:`` opens it (so does :meth:`open`, or
-    :func:`factlinks.open_history`); it implements :class:`HistoryBackend`.
+    :func:`factlinks.open_history`); it implements :class:`HistoryBackend`. With a
+    ``run_id``, :meth:`record_run` adds to the run of that id (see :mod:`.sql`); the lock
+    still admits one process at a time.
 
     Raises:
         StateError: the database is locked by another run, corrupt, or from a newer
             factlinks.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    SERIAL = "INTEGER PRIMARY KEY"
+
+    def __init__(self, path: str | os.PathLike[str], *, run_id: str | None = None) -> None:
         self.path = Path(path)
+        self.run_id = run_id
         self._lock: Any = None
         self._db: sqlite3.Connection | None = None
+
+    @property
+    def location(self) -> str:
+        """The database's path, as given."""
+        return os.fspath(self.path)
 
     def __enter__(self) -> SqliteHistory:
         if self._db is None:  # open_history() returns it open
@@ -173,20 +144,24 @@ class SqliteHistory:
             raise StateError("the history store is not open")
         return self._db
 
-    def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StateError(
-                f"{self.path} was written by a newer factlinks (schema {version}, "
-                f"this one knows {SCHEMA_VERSION})"
-            )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._transaction():
-                # One statement at a time: executescript() would commit half-way.
-                for statement in _MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {target}")
+    def _schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _set_schema_version(self, version: int) -> None:
+        self.db.execute(f"PRAGMA user_version = {int(version)}")
+
+    def _schema_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to take: this process holds the database's lock already."""
+        return contextlib.nullcontext()
+
+    def _execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self.db.execute(sql, params or {})
+
+    def _query(self, sql: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        return list(self.db.execute(sql, params).fetchall())
+
+    def _execute_many(self, sql: str, params: Sequence[Mapping[str, Any]]) -> None:
+        self.db.executemany(sql, params)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -213,94 +188,6 @@ class SqliteHistory:
             yield
         except sqlite3.Error as exc:
             raise StateError(storage_message(exc, doing, self.path)) from exc
-
-    # -- reading -----------------------------------------------------------------------------
-
-    def history(self, source_id: str, url: str) -> SourceHistory:
-        """What earlier runs saw of ``source_id`` at ``url`` (a changed URL starts afresh)."""
-        with self._storage("reading the history"):
-            rows = self.db.execute(
-                f"SELECT run_id, {_COLUMNS} FROM results"
-                " WHERE source_id = ? AND url = ? ORDER BY run_id DESC",
-                (source_id, url),
-            ).fetchall()
-        return SourceHistory.from_results([decode_past(row) for row in rows])
-
-    def latest_results(self, registry: str | None = None) -> list[ResultRow]:
-        """Each source's most recent result (of runs of ``registry``, if given).
-
-        A later run with ``--only`` hides nothing.
-        """
-        columns = ", ".join(f"r.{name}" for name in RESULT_COLUMNS)
-        with self._storage("reading the last results"):
-            rows = self.db.execute(
-                f"SELECT {columns} FROM results r JOIN runs ON runs.id = r.run_id"
-                " WHERE (:registry IS NULL OR runs.registry = :registry)"
-                " AND r.run_id = (SELECT max(r2.run_id) FROM results r2"
-                "   JOIN runs x ON x.id = r2.run_id WHERE r2.source_id = r.source_id"
-                "   AND (:registry IS NULL OR x.registry = :registry))",
-                {"registry": registry_key(registry)},
-            ).fetchall()
-        return [decode_row(row) for row in rows]
-
-    def runs(self) -> int:
-        """How many runs are stored."""
-        with self._storage("counting the runs"):
-            return int(self.db.execute("SELECT count(*) FROM runs").fetchone()[0])
-
-    # -- writing -----------------------------------------------------------------------------
-
-    def record_run(
-        self,
-        *,
-        started_at: dt.datetime,
-        finished_at: dt.datetime,
-        tool_version: str,
-        registry: str | None,
-        rows: Sequence[ResultRow],
-    ) -> int:
-        """Store one complete run and its results in one transaction; return the run id.
-
-        Raises:
-            StateError: the run cannot be stored (nothing of it is): the message names the
-                cause, e.g. "disk full while recording the run in .factlinks/state.db".
-        """
-        with self._storage("recording the run"), self._transaction():
-            cursor = self.db.execute(
-                "INSERT INTO runs (started_at, finished_at, tool_version, registry)"
-                " VALUES (?, ?, ?, ?)",
-                (
-                    started_at.isoformat(),
-                    finished_at.isoformat(),
-                    tool_version,
-                    registry_key(registry),
-                ),
-            )
-            run_id = int(cursor.lastrowid or 0)
-            self.db.executemany(
-                f"INSERT INTO results (run_id, {_COLUMNS}) VALUES (:run_id, {_PARAMETERS})",
-                [{**encode_row(row), "run_id": run_id} for row in rows],
-            )
-        return run_id
-
-    # -- archive look-ups --------------------------------------------------------------------
-
-    def archive_answer(self, url: str, day: str) -> dict[str, Any] | None:
-        """A cached archive look-up for ``url`` near ``day``."""
-        with self._storage("reading the archive cache"):
-            row = self.db.execute(
-                "SELECT answer FROM archive_lookups WHERE url = ? AND day = ?", (url, day)
-            ).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def store_archive_answer(self, url: str, day: str, answer: dict[str, Any]) -> None:
-        """Cache an archive look-up (outside the run transaction: it is never wrong later)."""
-        with self._storage("caching an archive look-up"):
-            self.db.execute(
-                "INSERT OR REPLACE INTO archive_lookups (url, day, answer, looked_up_at)"
-                " VALUES (?, ?, ?, ?)",
-                (url, day, json.dumps(answer), dt.datetime.now(dt.UTC).isoformat()),
-            )
 
 
 def _lock_exclusively(handle: Any) -> None:
@@ -345,22 +232,19 @@ def storage_message(exc: sqlite3.Error, doing: str, path: os.PathLike[str] | str
 HistoryStore = SqliteHistory
 """The name of :class:`SqliteHistory` in factlinks 0.x (public, kept)."""
 
-_COLUMNS = ", ".join(RESULT_COLUMNS)
-_PARAMETERS = ", ".join(f":{name}" for name in RESULT_COLUMNS)
 
-
-def open_path(path: str | os.PathLike[str]) -> SqliteHistory:
+def open_path(path: str | os.PathLike[str], run_id: str | None = None) -> SqliteHistory:
     """The SQLite history at the file ``path``, open and locked.
 
     Raises:
         StateError: it is locked by another run, corrupt, or from a newer factlinks.
     """
-    store = SqliteHistory(path)
+    store = SqliteHistory(path, run_id=run_id)
     store.open()
     return store
 
 
-def open_url(url: str) -> SqliteHistory:
+def open_url(url: str, run_id: str | None = None) -> SqliteHistory:
     """The SQLite history named by ``sqlite:///relative/path`` or ``sqlite:////absolute/path``.
 
     Raises:
@@ -371,7 +255,7 @@ def open_url(url: str) -> SqliteHistory:
         raise StateError(
             f"{url}: a SQLite history URL is sqlite:///relative/path or sqlite:////absolute/path"
         )
-    return open_path(url[len(prefix) :])
+    return open_path(url[len(prefix) :], run_id)
 
 
 class StoredArchiveCache:
