@@ -378,7 +378,8 @@ def _data(report: Report, context: _Context, hosts: list[str]) -> Iterator[marku
     head = {"statuses": statuses, "hosts": hosts, "documents": list(context.documents)}
     yield markupsafe.Markup(script_json(head)[:-1] + ',"rows":[')
     results = report.results
-    order = sorted(range(len(results)), key=lambda i: (_rank(results[i].status, fail_on), i))
+    ranks = {s: n for n, s in enumerate(sorted(Status, key=lambda s: _rank(s, fail_on)))}
+    order = sorted(range(len(results)), key=lambda i: ranks[results[i].status])  # stable
     render = functools.partial(_row, context=context)
     bare = functools.partial(_bare_row, context=context)
     for n, index in enumerate(order):
