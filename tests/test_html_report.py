@@ -24,6 +24,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 import factsheet_web
+import html_page
 from browser import Chromium, Visit, chromium
 from factlinks import (
     Failure,
@@ -43,6 +44,7 @@ from factlinks._models import ArchiveCopy
 from factlinks._report.html import render_html, safe_href
 from factlinks._report.json import render_json
 from farm import Farm
+from html_page import data_block
 from report_sample import sample_report
 
 REPO = Path(__file__).resolve().parent.parent
@@ -223,20 +225,7 @@ def browser() -> Iterator[Chromium]:
 
 def drawn(browser: Chromium, tmp_path: Path, report: Report, name: str = "report.html") -> str:
     """The page as Chromium shows it once its script ran: the DOM, serialised."""
-    page = tmp_path / name
-    page.write_text(render_html(report), encoding="utf-8")
-    with browser.visit(page) as seen:
-        html = seen.page.content()
-    assert_quiet(seen)
-    return html
-
-
-def data_block(html: str) -> dict[str, Any]:
-    """The sources as the page holds them: the JSON of its data block."""
-    block = soup_of(html).select_one('script[type="application/json"]#report-data')
-    assert block is not None
-    data: dict[str, Any] = json.loads(block.get_text())
-    return data
+    return html_page.drawn(browser, tmp_path / name, render_html(report))
 
 
 # --- (a) the HTML itself -------------------------------------------------------------------
