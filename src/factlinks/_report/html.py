@@ -53,8 +53,12 @@ _VERIFIED = {True: "shows the title", False: "does not show the title"}
 _NO_DOCUMENT = "(no document)"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HTTP = re.compile(r"https?://", re.IGNORECASE)
-_JSON_ESCAPES = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_JSON_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
 )
 
 
@@ -81,7 +85,10 @@ def script_json(value: object) -> str:
     only occur inside JSON strings, where their ``\\uXXXX`` escapes mean the same.
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.translate(_JSON_ESCAPES)
+    for character, escape in _JSON_ESCAPES:  # str.replace: far faster than str.translate
+        if character in text:
+            text = text.replace(character, escape)
+    return text
 
 
 def _host(url: str) -> str:
