@@ -63,7 +63,7 @@ def listed(markdown: str) -> list[str]:
 
 
 def left_out(markdown: str) -> int:
-    found = re.search(r"\*\*… and (\d+) more sources? not listed here\*\*", markdown)
+    found = re.search(r"\*\*… and (\d+) more sources?(?: \([^)]*\))? not listed here\*\*", markdown)
     return int(found.group(1)) if found else 0
 
 
@@ -90,7 +90,10 @@ def test_2000_dead_sources_fit_a_job_summary() -> None:
     check_whole(markdown, report, MAX_MARKDOWN_BYTES)
     assert MAX_MARKDOWN_BYTES < 2**20
     assert left_out(markdown) > 0
-    assert "the full report is in `report.html` and `report.json` next to this file" in markdown
+    assert (
+        "the full report is in `report.html` and `report.json`, written with this one" in markdown
+    )
+    assert re.search(r"more sources \(all of them problems\) not listed", markdown)
     # problems first: the failing ones (dead, drifted) come before the warnings (blocked)
     ids = listed(markdown)
     statuses = [report.results[int(i[1:])].status for i in ids]
@@ -110,6 +113,15 @@ def test_long_urls_and_titles_are_never_cut(limit: int) -> None:
     check_whole(render_markdown(report, max_bytes=limit), report, limit)
 
 
+def test_the_left_out_line_counts_the_problems_among_them() -> None:
+    report = report_of(60, healthy_every=2)  # 30 problems, 30 healthy
+    markdown = render_markdown(report, max_bytes=4_000)
+    problems_listed = sum(
+        1 for i in listed(markdown) if report.results[int(i[1:])].status.is_problem
+    )
+    assert f"({30 - problems_listed} of them problems)" in markdown
+
+
 def test_under_the_limit_nothing_is_left_out() -> None:
     report = report_of(30, healthy_every=4)
     markdown = render_markdown(report)
@@ -122,7 +134,7 @@ def test_the_left_out_line_names_the_full_reports_written(tmp_path: Path) -> Non
     report = report_of(3000, long=True)
     factlinks.write_report(report, tmp_path / "a", formats=["md", "json"])
     text = (tmp_path / "a" / "report.md").read_text("utf-8")
-    assert "the full report is in `report.json` next to this file" in text
+    assert "the full report is in `report.json`, written with this one" in text
     factlinks.write_report(report, tmp_path / "b", formats=["md"])
     text = (tmp_path / "b" / "report.md").read_text("utf-8")
     assert "write the full report with `--format html,json`" in text

@@ -172,13 +172,18 @@ def _head(report: Report) -> list[str]:
     return out + _documents(report)
 
 
-def _left_out(count: int, full_report: Sequence[str], max_bytes: int) -> list[str]:
+def _left_out(problems: int, healthy: int, full_report: Sequence[str], max_bytes: int) -> list[str]:
     """The line that says how many sources the limit left out and where they are."""
+    count = problems + healthy
     sources = f"{count} more source{'s' if count != 1 else ''}"
+    if problems and healthy:
+        sources += f" ({problems} of them problems)"
+    elif problems:
+        sources += f" ({'all of them problems' if problems > 1 else 'a problem'})"
     where = (
         "the full report is in "
         + " and ".join(f"`{name}`" for name in full_report)
-        + " next to this file"
+        + ", written with this one"
         if full_report
         else "write the full report with `--format html,json`"
     )
@@ -218,26 +223,27 @@ def _lines(report: Report, max_bytes: int, full_report: Sequence[str]) -> Iterat
     head = _head(report)
     budget.take(head)
     yield from head
-    left_out = 0
+    problems_left = 0
     for line in _problem_sections(report, budget):
         if isinstance(line, int):
-            left_out += line
+            problems_left += line
         else:
             yield line
     healthy = report.with_status(Status.OK, Status.SKIPPED)
+    healthy_left = len(healthy)
     opening = ["<details>", f"<summary>Healthy and skipped ({len(healthy)})</summary>", ""]
     for index, result in enumerate(healthy):
         line = per_source("md", result, _healthy_line, _bare_line)
         if not budget.take([*opening, line] if index == 0 else [line]):
-            left_out += len(healthy) - index
             break
         if index == 0:
             yield from opening
         yield line
-    if healthy and left_out < len(healthy):
+        healthy_left -= 1
+    if healthy_left < len(healthy):  # the block was opened
         yield from ["", "</details>", ""]
-    if left_out:
-        yield from _left_out(left_out, full_report, max_bytes)
+    if problems_left or healthy_left:
+        yield from _left_out(problems_left, healthy_left, full_report, max_bytes)
     yield (
         f"_factlinks {report.tool_version}, {report.finished_at:%Y-%m-%d %H:%M} UTC, "
         f"{report.elapsed_s:.1f} s._"
