@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,24 @@ def test_writing_streams(tmp_path: Path) -> None:
     assert (tmp_path / "report.json").stat().st_size > whole  # UTF-8: more bytes than chars
     assert peak < whole / 10, f"{peak:,} bytes for a {whole:,}-character report.json"
     assert json.loads((tmp_path / "report.json").read_text("utf-8"))["summary"]["total"] == 5000
+
+
+def test_a_writer_that_fails_halfway_leaves_the_old_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A streamed file is still staged: a failure after the first pieces replaces nothing."""
+    import factlinks._report.html as html
+
+    factlinks.write_report(report_of(10), tmp_path, formats=["json", "md", "html"])
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real = html.iter_html
+
+    def breaks(report: Report) -> Iterator[str]:
+        pieces = real(report)
+        yield next(pieces)
+        raise RuntimeError("a bug halfway through the page")
+
+    monkeypatch.setattr(html, "iter_html", breaks)
+    with pytest.raises(RuntimeError, match="halfway"):
+        factlinks.write_report(report_of(20), tmp_path, formats=["json", "md", "html"])
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temporary file
