@@ -444,6 +444,12 @@ def html_violations(run: Run) -> list[str]:
     problems = []
     with chromium() as browser, browser.visit(run.out / "report.html") as seen:
         page = seen.page
+        # the page draws 100 rows at a time; for print it draws every one
+        page.emulate_media(media="print")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#sources-table tbody tr').length >= n",
+            arg=len(run.selected),
+        )
         state = page.evaluate(
             """() => ({
                 pwned: window.__pwned !== undefined,

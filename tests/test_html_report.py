@@ -1,4 +1,9 @@
-"""``report.html``: parsed (self-contained, counts, order, escaping), then seen in Chromium."""
+"""``report.html``: parsed (self-contained, counts, data block, escaping), then seen in Chromium.
+
+The page holds its sources once, as JSON in a data block, and its script draws the table a
+page of rows at a time; so the tests of the rows parse the page as Chromium drew it
+(:func:`drawn`), and the tests of the file itself parse what factlinks wrote.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -18,6 +24,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 import factsheet_web
+import html_page
 from browser import Chromium, Visit, chromium
 from factlinks import (
     Failure,
@@ -37,6 +44,7 @@ from factlinks._models import ArchiveCopy
 from factlinks._report.html import render_html, safe_href
 from factlinks._report.json import render_json
 from farm import Farm
+from html_page import data_block
 from report_sample import sample_report
 
 REPO = Path(__file__).resolve().parent.parent
@@ -209,6 +217,17 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Chromium]:
+    with chromium() as running:
+        yield running
+
+
+def drawn(browser: Chromium, tmp_path: Path, report: Report, name: str = "report.html") -> str:
+    """The page as Chromium shows it once its script ran: the DOM, serialised."""
+    return html_page.drawn(browser, tmp_path / name, render_html(report))
+
+
 # --- (a) the HTML itself -------------------------------------------------------------------
 
 
@@ -218,9 +237,11 @@ def check_self_contained(html: str) -> None:
     assert not soup.select("link[rel~=stylesheet]")
     assert not soup.select("[src]"), "no element may load anything"
     assert not soup.select("iframe, object, embed, img, video, audio, base, form[action]")
-    scripts = soup.find_all("script")
+    scripts = [s for s in soup.find_all("script") if s.get("type") != "application/json"]
     assert len(scripts) == 1
     assert not scripts[0].get("src")
+    data = soup.select('script[type="application/json"]')
+    assert len(data) == 1, "the sources are in the page once"
     styles = soup.find_all("style")
     assert len(styles) == 1
     assert not re.search(r"@import|url\(", styles[0].get_text())
@@ -247,8 +268,11 @@ def check_self_contained(html: str) -> None:
     assert "unsafe-inline" not in policy
 
 
-def test_the_page_is_self_contained() -> None:
-    check_self_contained(render_html(hostile_report()))
+def test_the_page_is_self_contained(browser: Chromium, tmp_path: Path) -> None:
+    written = render_html(hostile_report())
+    check_self_contained(written)
+    assert not rows_of(soup_of(written)), "the rows are drawn from the data, not written twice"
+    check_self_contained(drawn(browser, tmp_path, hostile_report()))
 
 
 def test_tiles_count_every_status() -> None:
@@ -264,9 +288,9 @@ def test_tiles_count_every_status() -> None:
         assert tile.select_one(".tile-symbol").get_text().strip()  # type: ignore[union-attr]
 
 
-def test_one_row_per_source_problems_first() -> None:
+def test_one_row_per_source_problems_first(browser: Chromium, tmp_path: Path) -> None:
     report = hostile_report()
-    rows = rows_of(soup_of(render_html(report)))
+    rows = rows_of(soup_of(drawn(browser, tmp_path, report)))
     assert sorted(str(r["data-status"]) for r in rows) == sorted(
         r.status.value for r in report.results
     )
@@ -290,8 +314,8 @@ def test_one_row_per_source_problems_first() -> None:
     ]
 
 
-def test_the_table_is_a_real_table() -> None:
-    soup = soup_of(render_html(hostile_report()))
+def test_the_table_is_a_real_table(browser: Chromium, tmp_path: Path) -> None:
+    soup = soup_of(drawn(browser, tmp_path, hostile_report()))
     table = soup.select_one("#sources-table")
     assert table is not None
     assert table.caption is not None
@@ -311,15 +335,18 @@ def test_the_table_is_a_real_table() -> None:
         assert soup.select_one(f"label[for={control}]"), control
 
 
-def test_text_from_the_web_is_escaped_and_inert() -> None:
-    html = render_html(hostile_report())
+def test_text_from_the_web_is_escaped_and_inert(browser: Chromium, tmp_path: Path) -> None:
+    written = render_html(hostile_report())
+    for html in (written, drawn(browser, tmp_path, hostile_report())):
+        assert XSS not in html
+        assert "<img" not in html
+        assert "<em>" not in html
+        assert "<b>doc</b>" not in html
+        assert len(soup_of(html).find_all("script")) == 2  # the script and the data
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in written  # in the data
+    html = drawn(browser, tmp_path, hostile_report())
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # drawn as text
     soup = soup_of(html)
-    assert XSS not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<img" not in html
-    assert "<em>" not in html
-    assert "<b>doc</b>" not in html
-    assert len(soup.find_all("script")) == 1
     evil = soup.select_one("#source-evil")
     assert evil is not None
     # shown as text, exactly as the web sent it
@@ -341,8 +368,8 @@ def test_text_from_the_web_is_escaped_and_inert() -> None:
     assert "<b>doc</b>" in options
 
 
-def test_each_row_says_what_to_do() -> None:
-    soup = soup_of(render_html(hostile_report()))
+def test_each_row_says_what_to_do(browser: Chromium, tmp_path: Path) -> None:
+    soup = soup_of(drawn(browser, tmp_path, hostile_report()))
 
     def cell(source_id: str) -> Tag:
         found = soup.select_one(f"#source-{source_id} td.action")
@@ -363,8 +390,8 @@ def test_each_row_says_what_to_do() -> None:
     assert "Nothing to do" in cell("healthy").get_text()
 
 
-def test_evidence_redirects_and_history() -> None:
-    soup = soup_of(render_html(hostile_report()))
+def test_evidence_redirects_and_history(browser: Chromium, tmp_path: Path) -> None:
+    soup = soup_of(drawn(browser, tmp_path, hostile_report()))
     relocated = soup.select_one("#source-relocated details")
     assert relocated is not None
     hops = relocated.select("ol.hops li")
@@ -394,10 +421,10 @@ def test_evidence_redirects_and_history() -> None:
     assert changes.select_one('a[href="#source-evil"]')
 
 
-def test_without_history_there_is_no_runs_column() -> None:
+def test_without_history_there_is_no_runs_column(browser: Chromium, tmp_path: Path) -> None:
     report = hostile_report()
     report = replace(report, results=tuple(replace(r, history=None) for r in report.results))
-    soup = soup_of(render_html(report))
+    soup = soup_of(drawn(browser, tmp_path, report))
     assert "Runs" not in [th.get_text() for th in soup.select("#sources-table thead th")]
     assert not soup.select(".marks")
 
@@ -479,22 +506,23 @@ def test_a_saved_report_json_renders_the_same() -> None:
     direct = render_html(report)
     assert render_html(load_report(json.loads(render_json(report)))) == direct
     check_self_contained(direct)
-    soup = soup_of(direct)
-    assert [r["id"] for r in rows_of(soup)] == ["source-gone", "source-moved-one"]
-    assert tile_counts(soup) == by_status(report)
+    assert [row["i"] for row in data_block(direct)["rows"]] == ["gone", "moved-one"]
+    assert tile_counts(soup_of(direct)) == by_status(report)
 
 
-def test_an_older_report_without_the_run_strip_still_renders() -> None:
+def test_an_older_report_without_the_run_strip_still_renders(
+    browser: Chromium, tmp_path: Path
+) -> None:
     """A report.json written before ``history.recent`` existed shows the previous run only."""
     report = sample_report()
-    full = soup_of(render_html(report)).select_one("#source-dead-404 .marks")
+    full = soup_of(drawn(browser, tmp_path, report)).select_one("#source-dead-404 .marks")
     assert full is not None
     assert len(full.select(".mark")) == 4
     data = json.loads(render_json(report))
     for source in data["sources"]:
         if source["history"] is not None:
             del source["history"]["recent"]
-    soup = soup_of(render_html(load_report(data)))
+    soup = soup_of(drawn(browser, tmp_path, load_report(data)))
     assert len(rows_of(soup)) == len(report)
     marks = soup.select_one("#source-dead-404 .marks")
     assert marks is not None
@@ -511,18 +539,17 @@ def test_the_template_ships_as_package_data() -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def factsheet_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """The fact sheet's web checked end to end by the CLI, with its report.html."""
+    """The fact sheet's web checked end to end by the CLI, with its report.html.
+
+    The check runs in a thread of its own: the browser of this module may already be running
+    its event loop in this one.
+    """
     out = tmp_path_factory.mktemp("html-report")
-    with Farm() as farm:
+    with Farm() as farm, ThreadPoolExecutor(1) as thread:
         factsheet_web.build(farm)
-        code = main(
+        code = thread.submit(
+            main,
             [
                 "check",
                 str(REPO / "sources.toml"),
@@ -535,8 +562,8 @@ def factsheet_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
                 "--timeout",
                 "1",
                 *factsheet_web.remap_args(farm),
-            ]
-        )
+            ],
+        ).result()
     assert code == 1
     data: dict[str, Any] = json.loads((out / "report.json").read_text("utf-8"))
     page = out / "report.html"
@@ -566,9 +593,9 @@ def test_the_factsheet_report_parses_clean(factsheet_html: tuple[Path, dict[str,
     check_self_contained(html)
     soup = soup_of(html)
     assert tile_counts(soup) == data["summary"]["by_status"]
-    assert len(rows_of(soup)) == data["summary"]["total"] == 23
-    ids = {str(r.select_one(".id").get_text()) for r in rows_of(soup)}  # type: ignore[union-attr]
-    assert ids == {s["id"] for s in data["sources"]}
+    rows = data_block(html)["rows"]
+    assert len(rows) == data["summary"]["total"] == 23
+    assert {row["i"] for row in rows} == {s["id"] for s in data["sources"]}
 
 
 @pytest.mark.integration
@@ -723,6 +750,8 @@ def test_phone_and_print(browser: Chromium, factsheet_html: tuple[Path, dict[str
         )
         p.select_option("#f-status", "dead")
         p.emulate_media(media="print")
+        # the page draws every row for print when the print media query starts to match
+        p.wait_for_function("() => document.querySelectorAll('#sources-table tbody tr').length > 5")
         assert len(visible_rows(seen)) == 23  # print shows every row
         assert not p.locator("#filters").is_visible()
         assert p.locator("#sources-table dl.evidence").first.is_visible()  # details open
@@ -735,7 +764,8 @@ def test_hostile_text_stays_text_in_chromium(browser: Chromium, tmp_path: Path) 
     with browser.visit(page) as seen:
         reason = seen.page.locator("#source-evil td[data-label=Reason]")
         assert reason.inner_text().startswith(XSS)
-        assert seen.page.locator("script").count() == 1
+        assert seen.page.locator("script").count() == 2  # the page's script and its data
+        assert seen.page.locator("script:not([type])").count() == 1
         assert seen.page.locator("img").count() == 0
         assert seen.page.locator("#count").inner_text() == "9 of 9 sources shown"
     assert_quiet(seen)
@@ -793,3 +823,192 @@ def test_search_finds_a_source_by_its_reference(browser: Chromium, tmp_path: Pat
         p.fill("#f-text", "Plass 2022a")
         assert visible_rows(seen) == []
     assert_quiet(seen)
+
+
+# --- at size: the data block, pages of rows, search over all of them ----------------------
+
+BREAKERS = [
+    "</script><script>alert(7)</script>",
+    "</SCRIPT ><img src=x onerror=alert(8)>",
+    "<!-- <script>",
+    "line\u2028separator\u2029paragraph",
+    "]]> --> <![CDATA[",
+    '\\u003c/script> and \\" quotes \\',
+    "Ünïcödé 🦉 日本語",
+]
+
+
+def breaker_report() -> Report:
+    """Sources whose every text field tries to end the data block or the script."""
+    results = []
+    for n, text in enumerate(BREAKERS):
+        result = _result(
+            f"breaker-{n}",
+            Status.DRIFTED,
+            url=f"https://example.org/{n}?q={text}",
+            reason=text,
+            citation=text,
+            cited_in=(text,),
+            expected=text,
+            title=TitleEvidence(expected=text, matched=False, found=text, score=10.0),
+        )
+        results.append(result)
+    return Report(
+        results=tuple(results),
+        started_at=NOW,
+        finished_at=NOW,
+        tool_version="9.9.9",
+    )
+
+
+def test_the_data_block_cannot_be_broken_out_of() -> None:
+    report = breaker_report()
+    html = render_html(report)
+    block_start = html.index('<script type="application/json" id="report-data">')
+    block = html[block_start : html.index("</script>", block_start)]
+    # nothing in the data ends the element, opens a comment, or is a raw line separator
+    assert len(re.findall(r"</script", html, re.IGNORECASE)) == 2
+    for marker in ("<!--", "</", "\u2028", "\u2029", "<", ">", "&"):
+        assert marker not in block.split(">", 1)[1], marker
+    check_self_contained(html)
+    rows = {row["i"]: row for row in data_block(html)["rows"]}
+    for n, text in enumerate(BREAKERS):
+        row = rows[f"breaker-{n}"]
+        assert row["re"] == row["ci"] == row["t"]["x"] == row["t"]["f"] == text
+        assert row["u"] == f"https://example.org/{n}?q={text}"
+    assert sorted(data_block(html)["documents"]) == sorted(BREAKERS)
+
+
+def test_hostile_strings_stay_text_in_chromium(browser: Chromium, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(render_html(breaker_report()), encoding="utf-8")
+    with browser.visit(page) as seen:
+        p = seen.page
+        assert p.locator("#count").inner_text() == "7 of 7 sources shown"
+        for n, text in enumerate(BREAKERS):
+            row = p.locator(f"#source-breaker-{n}")
+            reason = row.locator("td[data-label=Reason]").evaluate("td => td.firstChild.data")
+            assert reason == text
+            assert row.locator("th .sub").nth(0).inner_text() == text
+        assert p.locator("img").count() == 0
+        assert p.locator("script:not([type])").count() == 1
+        p.fill("#f-text", "日本語")
+        assert len(visible_rows(seen)) == 1
+    assert_quiet(seen)
+
+
+def many_report(count: int, *, new: int = 0) -> Report:
+    """``count`` sources: every third dead, the rest ok; the first ``new`` newly dead."""
+    results = []
+    for n in range(count):
+        status = Status.DEAD if n % 3 == 0 else Status.OK
+        history = None
+        if n < new and status is Status.DEAD:
+            history = History(previous_status=Status.OK, consecutive_failures=1)
+        results.append(
+            _result(
+                f"s{n:05d}",
+                status,
+                citation=f"Citation number {n}",
+                cited_in=("brief",) if n % 2 else ("atlas",),
+                http_status=404 if status is Status.DEAD else 200,
+                history=history,
+            )
+        )
+    return Report(results=tuple(results), started_at=NOW, finished_at=NOW, tool_version="9.9.9")
+
+
+def drawn_ids(seen: Visit) -> list[str]:
+    return seen.page.locator("#sources-table tbody tr").evaluate_all(
+        "rs => rs.map(r => r.dataset.id)"
+    )
+
+
+def test_rows_come_a_page_at_a_time(browser: Chromium, tmp_path: Path) -> None:
+    report = many_report(250)
+    dead = [r.id for r in report.results if r.status is Status.DEAD]  # 84, problems first
+    ok = [r.id for r in report.results if r.status is Status.OK]
+    everything = dead + ok
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report), encoding="utf-8")
+    with browser.visit(page) as seen:
+        p = seen.page
+        assert drawn_ids(seen) == everything[:100]
+        assert p.locator("#count").inner_text() == "250 of 250 sources match; 1\u2013100 shown"
+        pager = p.get_by_role("navigation", name="Pages of sources")
+        assert pager.is_visible()
+        assert pager.locator("#page-label").inner_text() == "Page 1 of 3"
+        previous = pager.get_by_role("button", name="Previous")
+        assert previous.get_attribute("aria-disabled") == "true"
+        previous.focus()
+        p.keyboard.press("Enter")  # nothing before the first page
+        assert drawn_ids(seen) == everything[:100]
+        pager.get_by_role("button", name="Next").click()
+        assert drawn_ids(seen) == everything[100:200]
+        assert p.locator("#count").inner_text() == "250 of 250 sources match; 101\u2013200 shown"
+        next_button = pager.get_by_role("button", name="Next")
+        next_button.focus()
+        p.keyboard.press("Enter")  # from the keyboard too
+        assert drawn_ids(seen) == everything[200:]
+        assert next_button.get_attribute("aria-disabled") == "true"
+        pager.get_by_role("button", name="First").click()
+        assert drawn_ids(seen) == everything[:100]
+
+        # search and filters reach every source, not only the page shown
+        p.fill("#f-text", "citation number 249")
+        assert drawn_ids(seen) == ["s00249"]
+        assert p.locator("#count").inner_text() == "1 of 250 sources shown"
+        assert not pager.is_visible()
+        p.fill("#f-text", "")
+        p.select_option("#f-status", "dead")
+        assert drawn_ids(seen) == dead
+        assert p.locator("#count").inner_text() == "84 of 250 sources shown"
+        p.select_option("#f-status", "")
+        p.select_option("#f-doc", label="brief")
+        assert p.locator("#count").inner_text().startswith("125 of 250 sources match")
+
+        # sorting orders all of them, then shows the first page
+        p.locator("#filters button[type=reset]").click()
+        p.wait_for_function("() => document.getElementById('count').textContent.startsWith('250 ')")
+        p.locator("button[data-sort=id]").click()
+        assert drawn_ids(seen) == sorted(everything)[:100]
+        p.locator("button[data-sort=id]").click()
+        assert drawn_ids(seen) == sorted(everything, reverse=True)[:100]
+        pager.get_by_role("button", name="Last").click()
+        assert drawn_ids(seen) == sorted(everything, reverse=True)[200:]
+    assert_quiet(seen)
+
+
+def test_a_link_to_a_row_on_another_page_shows_it(browser: Chromium, tmp_path: Path) -> None:
+    """'Since the last run' links every new problem; the page with its row is drawn."""
+    report = many_report(400, new=400)
+    last_dead = [r.id for r in report.results if r.status is Status.DEAD][-1]
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report), encoding="utf-8")
+    with browser.visit(page) as seen:
+        p = seen.page
+        changes = p.locator("section.changes")
+        assert "New problems (134)" in changes.inner_text()
+        p.select_option("#f-status", "ok")  # the row is filtered out, and not on this page
+        changes.locator(f'a[href="#source-{last_dead}"]').click()
+        row = p.locator(f"#source-{last_dead}")
+        assert row.is_visible()
+        assert p.locator("#f-status").input_value() == ""
+        assert p.url.endswith(f"#source-{last_dead}")
+    with browser.visit(page) as seen:  # a bookmark of the row opens its page
+        seen.page.goto(f"{seen.url}#source-s00300")
+        seen.page.reload()
+        assert seen.page.locator("#source-s00300").is_visible()
+    assert_quiet(seen)
+
+
+def test_many_changes_are_linked_up_to_a_limit() -> None:
+    from factlinks._report.html import MAX_LISTED_CHANGES
+
+    report = many_report(3 * MAX_LISTED_CHANGES + 30, new=3 * MAX_LISTED_CHANGES + 30)
+    soup = soup_of(render_html(report))
+    changes = soup.select_one("section.changes")
+    assert changes is not None
+    assert len(changes.select("a[href^='#source-']")) == MAX_LISTED_CHANGES
+    assert f"New problems ({MAX_LISTED_CHANGES + 10})" in changes.get_text()
+    assert "and 10 more" in changes.get_text()

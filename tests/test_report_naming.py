@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,14 @@ import pytest
 from bs4 import BeautifulSoup
 
 import factlinks
+from browser import Chromium, chromium
 from factlinks import FetchResult, Report, ReportError, Source, SourceResult, Status, load_report
 from factlinks._cli import main
 from factlinks._report.html import render_html
 from factlinks._report.junit import render_junit
 from factlinks._report.markdown import MAX_REFERENCE_CHARS, render_markdown
 from farm import Farm, Reply
+from html_page import drawn, rows_by_id
 from report_sample import sample_report
 
 SCHEMA = json.loads(resources.files("factlinks").joinpath("report.schema.json").read_text("utf-8"))
@@ -59,14 +62,21 @@ def _by_id(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # -- each format names the source -------------------------------------------------------------
 
 
-def test_every_format_names_the_source_next_to_its_id() -> None:
+@pytest.fixture
+def browser() -> Iterator[Chromium]:
+    """Per test: a running browser's event loop in this thread would stop ``check``."""
+    with chromium() as running:
+        yield running
+
+
+def test_every_format_names_the_source_next_to_its_id(browser: Chromium, tmp_path: Path) -> None:
     report = sample_report()
     markdown = render_markdown(report)
     assert "- **`dead-404`** · Knuth and Plass \\(1981\\): Gone — <https://" in markdown
     assert "- `ok-pdf` (ok) · KfW Research \\(2021\\): Jahresbericht 2021 — <https://" in markdown
     assert "- **`dead-soft`** — <https://" in markdown  # no authors, no year: the id alone
 
-    soup = BeautifulSoup(render_html(report), "html.parser")
+    soup = BeautifulSoup(drawn(browser, tmp_path / "r.html", render_html(report)), "html.parser")
     cell = soup.select_one("#source-drifted-landing th[data-label=Source]")
     assert cell is not None
     assert [s.get_text() for s in cell.select(".ref")] == ["Müller et al. (2022a): The study"]
@@ -195,8 +205,8 @@ def test_a_long_reference_keeps_the_markdown_report_short() -> None:
     assert max(len(line) for line in lines) < 200
 
 
-def test_html_shows_the_reference_escaped() -> None:
-    html = render_html(_report(HOSTILE))
+def test_html_shows_the_reference_escaped(browser: Chromium, tmp_path: Path) -> None:
+    html = drawn(browser, tmp_path / "r.html", render_html(_report(HOSTILE)))
     assert "<script>alert(1)</script>" not in html
     assert "<b>bold</b>" not in html
     soup = BeautifulSoup(html, "html.parser")
@@ -207,14 +217,14 @@ def test_html_shows_the_reference_escaped() -> None:
 
 
 def test_html_search_holds_authors_year_title_and_doi() -> None:
-    soup = BeautifulSoup(render_html(sample_report()), "html.parser")
-    rows = {str(r["id"]): str(r["data-search"]) for r in soup.select("#sources-table tbody tr")}
-    dead, drifted = rows["source-dead-404"], rows["source-drifted-landing"]
-    assert "knuth and plass (1981): gone" in dead
-    assert "donald e." in dead  # a given name, which the reference leaves out
-    assert "(2022a)" in drifted
-    assert "10.5555/study.2022" in drifted
-    assert [row for row, text in rows.items() if "plass" in text] == ["source-dead-404"]
+    """The page searches what it holds of each source: the authors and the DOI too."""
+    rows = rows_by_id(render_html(sample_report()))
+    dead, drifted = rows["dead-404"], rows["drifted-landing"]
+    assert dead["rf"] == "Knuth and Plass (1981): Gone"
+    assert "Donald E." in dead["au"]  # a given name, which the reference leaves out
+    assert "(2022a)" in drifted["rf"]
+    assert drifted["doi"] == "10.5555/study.2022"
+    assert [i for i, row in rows.items() if "Plass" in row.get("au", "")] == ["dead-404"]
 
 
 # -- check, end to end ------------------------------------------------------------------------

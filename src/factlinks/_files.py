@@ -36,6 +36,7 @@ __all__ = [
     "default_mode",
     "replace_atomically",
     "replace_set",
+    "replace_set_streamed",
 ]
 
 _P = ParamSpec("_P")
@@ -76,7 +77,7 @@ def create_atomically(target: Path, data: bytes, mode: int) -> None:
         FileExistsError: ``target`` exists; nothing was written.
         OSError: the folder or the file cannot be written (``filename`` names ``target``).
     """
-    tmp = _write_temporary(target, data, mode)
+    tmp = _write_temporary(target, _bytes_writer(data), mode)
     try:
         try:
             _named(target, os.link, tmp, target)
@@ -106,10 +107,25 @@ def replace_set(files: Sequence[tuple[Path, bytes]], mode: int) -> None:
             target that failed (not the temporary file). A rename that fails after others
             succeeded raises too (with the target named); the files renamed before it are new.
     """
+    replace_set_streamed([(target, _bytes_writer(data)) for target, data in files], mode)
+
+
+def replace_set_streamed(
+    files: Sequence[tuple[Path, Callable[[IO[bytes]], None]]], mode: int
+) -> None:
+    """:func:`replace_set`, where each file's content is written by ``write(handle)``.
+
+    A writer that streams (a report of a million sources) never holds the whole file in
+    memory; everything else, the staging and the renames, is :func:`replace_set`'s.
+
+    Raises:
+        OSError: as :func:`replace_set`; an exception raised by a writer propagates after
+            the temporary files are removed.
+    """
     staged: list[tuple[str, Path]] = []
     try:
-        for target, data in files:
-            staged.append((_write_temporary(target, data, mode), target))
+        for target, write in files:
+            staged.append((_write_temporary(target, write, mode), target))
         for index, (tmp, target) in enumerate(staged):
             if index == len(staged) - 1:
                 _sync_folders({t.parent for _, t in staged[:-1]})
@@ -128,23 +144,30 @@ def replace_set(files: Sequence[tuple[Path, bytes]], mode: int) -> None:
     _sync_folders({target.parent for _, target in staged})
 
 
-def _write_temporary(target: Path, data: bytes, mode: int) -> str:
-    """``data`` in a new temporary file next to ``target``, on disk; return its path."""
+def _bytes_writer(data: bytes) -> Callable[[IO[bytes]], None]:
+    def write(handle: IO[bytes]) -> None:
+        handle.write(data)
+
+    return write
+
+
+def _write_temporary(target: Path, write: Callable[[IO[bytes]], None], mode: int) -> str:
+    """What ``write`` writes, in a new temporary file next to ``target``, on disk; its path."""
     fd, tmp = _named(
         target, tempfile.mkstemp, prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )
     try:
         os.chmod(tmp, mode)  # mkstemp makes the file private (0600)
         with os.fdopen(fd, "wb") as handle:
-            _named(target, _write_all, handle, data)
+            _named(target, _write_all, handle, write)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return tmp
 
 
-def _write_all(handle: IO[bytes], data: bytes) -> None:
-    handle.write(data)
+def _write_all(handle: IO[bytes], write: Callable[[IO[bytes]], None]) -> None:
+    write(handle)
     handle.flush()  # errors of a full disk show here or in fsync, not always in write
     os.fsync(handle.fileno())
 

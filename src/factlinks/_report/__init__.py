@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO
 
 from .._errors import ReportError
-from .._files import PartlyReplacedError, default_mode, replace_atomically, replace_set
+from .._files import PartlyReplacedError, default_mode, replace_atomically, replace_set_streamed
 from .._models import Report
 from .guard import RenderFailure, collect
-from .json import SCHEMA_TAG, render_json, report_to_dict
+from .json import SCHEMA_TAG, render_json, report_to_dict, write_json
 from .junit import render_junit
 from .load import load_report
-from .markdown import render_markdown
+from .markdown import render_markdown, write_markdown
 
 __all__ = [
     "FORMATS",
     "SCHEMA_TAG",
+    "WRITERS",
     "RenderFailure",
     "load_report",
     "render_json",
@@ -43,6 +46,46 @@ FORMATS: dict[str, tuple[str, Callable[[Report], str]]] = {
 }
 """Format name -> (file name, renderer)."""
 
+_BUILT_IN = {name: FORMATS[name][1] for name in ("json", "md", "html")}
+"""The renderers the streamed writers stand for: a format whose renderer was replaced in
+:data:`FORMATS` is rendered by the replacement."""
+
+Writer = Callable[[Report, IO[bytes]], None]
+
+
+def _write_html(report: Report, out: IO[bytes]) -> None:
+    from .html import write_html
+
+    write_html(report, out)
+
+
+WRITERS: dict[str, Writer] = {
+    "json": write_json,
+    "md": write_markdown,
+    "html": _write_html,
+}
+"""Format name -> a writer that streams the file (a source at a time) instead of rendering
+it whole. A format without one here is rendered by its :data:`FORMATS` renderer."""
+
+
+def _writer(name: str, names: list[str]) -> Writer:
+    """How ``write_report`` writes format ``name``: streamed when it can be."""
+    if name == "md" and FORMATS[name][1] is _BUILT_IN["md"]:
+        # the sources that do not fit report.md are in the full reports written with it
+        full = tuple(FORMATS[n][0] for n in ("html", "json") if n in names)
+        return functools.partial(write_markdown, full_report=full)
+    streamed = WRITERS.get(name)
+    if streamed is not None and FORMATS[name][1] is _BUILT_IN.get(name):
+        return streamed
+    render = FORMATS[name][1]
+
+    def write(report: Report, out: IO[bytes]) -> None:
+        # "replace": a code point UTF-8 cannot hold (a lone surrogate the text gate missed)
+        # costs one character, never the report.
+        out.write(render(report).encode("utf-8", "replace"))
+
+    return write
+
 
 def write_report(
     report: Report,
@@ -53,12 +96,15 @@ def write_report(
 ) -> list[Path]:
     """Write ``report`` into ``out_dir`` in ``formats``; return the paths written.
 
-    The files are written as a set: every format is rendered, then written to a temporary
-    file in ``out_dir`` and flushed to disk, and only when all are written are they renamed
-    into place, ``report.json`` last. A failure (a renderer's bug, a full disk) leaves the
-    earlier reports as they were; a reader never sees half a file, and a ``report.json`` of
-    this run means that the other files are of this run too (see :mod:`factlinks._files`
-    for the one window left, between the renames).
+    The files are written as a set: every format is written to a temporary file in
+    ``out_dir`` (``json``, ``md`` and ``html`` a source at a time, never the whole file in
+    memory) and flushed to disk, and only when all are written are they renamed into place,
+    ``report.json`` last. ``report.md`` stays within a job summary's limit
+    (:data:`~factlinks._report.markdown.MAX_MARKDOWN_BYTES`) and names the full reports
+    written with it for the sources it leaves out. A failure (a renderer's bug, a full
+    disk) leaves the earlier reports as they were; a reader never sees half a file, and a
+    ``report.json`` of this run means that the other files are of this run too (see
+    :mod:`factlinks._files` for the one window left, between the renames).
 
     A source whose details a format cannot render (a bug) does not cost the others: it is
     listed with its id, URL, status and a note, and ``on_render_error`` is called with a
@@ -75,20 +121,20 @@ def write_report(
     unknown = [name for name in names if name not in FORMATS]
     if unknown:
         raise ReportError(f"unknown report format {unknown[0]!r} (valid: {', '.join(FORMATS)})")
-    with collect(on_render_error):
-        rendered = [(FORMATS[name][0], FORMATS[name][1](report)) for name in names]
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReportError(f"cannot create {folder}: {exc.strerror or exc}") from exc
-    # "replace": a code point UTF-8 cannot hold (a lone surrogate the text gate missed)
-    # costs one character, never the report.
-    files = [(folder / name, text.encode("utf-8", "replace")) for name, text in rendered]
+    files = [
+        (folder / FORMATS[name][0], functools.partial(_writer(name, names), report))
+        for name in names
+    ]
     written = [path for path, _ in files]
     files.sort(key=lambda item: item[0].name == "report.json")  # the commit of the set
     try:
-        replace_set(files, default_mode())
+        with collect(on_render_error):
+            replace_set_streamed(files, default_mode())
     except PartlyReplacedError as exc:
         done = ", ".join(path.name for path in exc.replaced)
         raise ReportError(

@@ -1,11 +1,22 @@
-"""``report.html``: one self-contained page that people read, sort and filter.
+"""``report.html``: one self-contained page that people read, sort and filter, at any size.
 
 Rendered from a :class:`~factlinks.Report` (a saved ``report.json`` is read back with
 :func:`~factlinks.load_report`); the groups, counts and actions are the report's, and the
 labels and symbols are the statuses'. The page loads nothing: its style and script are inline and
 a Content-Security-Policy allows exactly those two (by hash) and nothing else, so it opens
-offline from a CI artifact. Every text that came from the web or the registry is escaped by
-the template engine, and only ``http``/``https`` URLs become links.
+offline from a CI artifact.
+
+The sources are in the page once, as compact JSON in a ``<script type="application/json">``
+data block (never executed; ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\uXXXX``
+escapes, so no text from the web can end the block or open a comment); the page's script
+renders one page of rows at a time, and filters, searches and sorts over all of them. So a
+report of 100,000 sources opens in a browser in about a second instead of building a table
+of 100,000 rows. The script puts every text in the page as text (``textContent``), never as
+markup, and only ``http``/``https`` URLs become links (decided here, by :func:`safe_href`,
+and checked again by the script).
+
+The page is written in pieces (:func:`iter_html`, :func:`write_html`): one source's data at a
+time, so writing it needs the memory of one source, not of the whole page.
 """
 
 from __future__ import annotations
@@ -14,22 +25,27 @@ import base64
 import datetime as dt
 import functools
 import hashlib
+import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import jinja2
 import markupsafe
 
-from .._models import Report, SourceResult, Status
+from .._models import Hop, Report, SourceResult, Status
 from .guard import NOT_RENDERED, per_source
 
-__all__ = ["render_html", "safe_href"]
+__all__ = ["MAX_LISTED_CHANGES", "iter_html", "render_html", "safe_href", "write_html"]
 
 _TEMPLATE = "report.html.j2"
 
+MAX_LISTED_CHANGES = 200
+""""Since the last run" links this many new problems (and recovered sources), then says how
+many more; the table's filters still find every one."""
 
 _MANUAL = frozenset({Status.BLOCKED, Status.UNREACHABLE, Status.UNVERIFIABLE})
 _GROUPS = ("failing", "warning", "healthy")
@@ -37,6 +53,13 @@ _VERIFIED = {True: "shows the title", False: "does not show the title"}
 _NO_DOCUMENT = "(no document)"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HTTP = re.compile(r"https?://", re.IGNORECASE)
+_JSON_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def safe_href(url: object) -> str | None:
@@ -52,6 +75,20 @@ def safe_href(url: object) -> str | None:
     if not _HTTP.match(url) or _CONTROL.search(url):
         return None
     return url
+
+
+def script_json(value: object) -> str:
+    """``value`` as compact JSON that is safe inside an HTML ``<script>`` data block.
+
+    Nothing in it can close the element (``</script>``), open a comment (``<!--``) or be
+    read as a line terminator by an older script engine (U+2028, U+2029): those characters
+    only occur inside JSON strings, where their ``\\uXXXX`` escapes mean the same.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for character, escape in _JSON_ESCAPES:  # str.replace: far faster than str.translate
+        if character in text:
+            text = text.replace(character, escape)
+    return text
 
 
 def _host(url: str) -> str:
@@ -94,251 +131,15 @@ def _rank(status: Status, fail_on: Collection[Status]) -> tuple[int, int]:
     return _GROUPS.index(_group(status, fail_on)), status.order
 
 
-def _action(result: SourceResult) -> dict[str, Any]:
-    """What the editor should do, with the link that does it."""
-    status, text, archive = result.status, result.status.action, result.archive
-    if result.new_url and status.is_problem:
-        return {
-            "kind": "update",
-            "text": text,
-            "label": "Update the URL to",
-            "url": result.new_url,
-            "href": safe_href(result.new_url),
-        }
-    if archive is not None and archive.url and status.is_problem:
-        return {
-            "kind": "archive",
-            "text": text,
-            "label": "Use the archive copy",
-            "url": archive.url,
-            "href": safe_href(archive.url),
-            "date": _archive_date(archive.timestamp),
-            "verified": "not verified" if archive.verified is None else _VERIFIED[archive.verified],
-            "trusted": archive.verified is not False,
-            "detail": archive.detail,
-        }
-    if status in _MANUAL:
-        return {
-            "kind": "manual",
-            "text": text,
-            "label": "Check manually",
-            "url": result.url,
-            "href": safe_href(result.url),
-        }
-    return {"kind": "fix" if status.is_problem else "none", "text": text}
-
-
-def _history(result: SourceResult) -> dict[str, Any] | None:
-    """The marks for the runs the report knows about: the last runs and this one."""
-    history, status = result.history, result.status
-    if history is None:
-        return None
-    previous = history.previous_status
-    recent = list(history.recent) or ([previous] if previous is not None else [])
-    marks = [
-        {
-            "status": earlier.value,
-            "info": earlier,
-            "run": "previous run" if ago == 1 else f"{ago} runs ago",
-        }
-        for ago, earlier in zip(range(len(recent), 0, -1), recent, strict=True)
-    ]
-    marks.append({"status": status.value, "info": status, "run": "this run"})
-    return {
-        "marks": marks,
-        "first_seen": previous is None,
-        "failures": max(history.consecutive_failures, 0),
-        "first_failure": _day(history.first_failure),
-        "last_success": _day(history.last_success),
-        "changed": history.changed,
-        "not_modified_since": _day(history.not_modified),
-        "status_changed": previous is not None and previous is not status,
-        "previous": previous.value if previous is not None else None,
-    }
-
-
-def _title(result: SourceResult) -> dict[str, Any] | None:
-    """The title check; a title that was expected but not checked shows as not found."""
-    evidence, expected = result.title, result.source.title
-    if evidence is None and expected is None:
-        return None
-    return {
-        "expected": expected,
-        "matched": evidence.matched if evidence else False,
-        "found": evidence.found if evidence else None,
-        "score": evidence.score if evidence else None,
-        "where": evidence.where if evidence else None,
-        "snippet": evidence.snippet if evidence else None,
-    }
-
-
-def _evidence(result: SourceResult) -> dict[str, Any]:
-    """What the answer, the document and the probe say."""
-    fetch, inspection, probe = result.fetch, result.inspection, result.probe
-    failure = fetch.failure if fetch else None
-    final_url = fetch.final_url if fetch else None
-    return {
-        "http_status": fetch.status_code if fetch else None,
-        "final_url": final_url if final_url and final_url != result.url else "",
-        "final_href": safe_href(final_url),
-        "redirects": [
-            {"url": hop.url, "status": str(hop.status_code), "location": hop.location}
-            for hop in (fetch.redirects if fetch else ())
-        ],
-        "document": None
-        if inspection is None
-        else {
-            "format": inspection.format.value,
-            "title": inspection.display_title,
-            "pages": inspection.pages,
-            "problem": inspection.problem.detail if inspection.problem else None,
-        },
-        "probe": None
-        if probe is None
-        else {
-            "http_status": probe.status_code,
-            "similarity": probe.similarity,
-            "verdict": probe.verdict.value,
-        },
-        "error": None
-        if failure is None
-        else {"kind": failure.kind.value, "message": failure.detail},
-        "content_type": (fetch.content_type if fetch else None) or "",
-        "bytes": fetch.bytes if fetch else None,
-        "elapsed_ms": fetch.elapsed_ms if fetch else None,
-        "attempts": fetch.attempts if fetch else 0,
-        "truncated": fetch.truncated if fetch else False,
-    }
-
-
-def _row(
-    index: int,
-    result: SourceResult,
-    report: Report,
-    hosts: Mapping[str, int],
-    documents: Mapping[str, int],
-    marked: Mapping[str, frozenset[str]],
-) -> dict[str, Any]:
-    source, status = result.source, result.status
-    cited_in = list(source.cited_in) or [_NO_DOCUMENT]
-    title = _title(result)
-    return {
-        **_identity(index, result, report, hosts, documents, marked),
-        "citation": source.citation or "",
-        "reference": source.reference or "",
-        "accessed": source.accessed.isoformat() if source.accessed else None,
-        "reason": result.reason,
-        "action": _action(result),
-        **_evidence(result),
-        "title": title,
-        "history": _history(result),
-        "search": " ".join(
-            part.lower()  # as the page's script lowers what is typed
-            for part in (
-                source.id,
-                source.url,
-                source.citation,
-                source.reference,  # an editor looks a work up by author, year or title
-                " ".join(source.authors),  # given names too, which the reference leaves out
-                source.doi,
-                result.reason,
-                source.title if title else None,
-                title["found"] if title else None,
-                result.new_url,
-                " ".join(cited_in),
-                status.value,
-            )
-            if part
-        ),
-    }
-
-
-def _bare_row(
-    index: int,
-    result: SourceResult,
-    report: Report,
-    hosts: Mapping[str, int],
-    documents: Mapping[str, int],
-    marked: Mapping[str, frozenset[str]],
-) -> dict[str, Any]:
-    """A source whose details could not be rendered: its id, URL, status and a note."""
-    source, status = result.source, result.status
-    return {
-        **_identity(index, result, report, hosts, documents, marked),
-        "citation": "",
-        "reference": "",
-        "accessed": None,
-        "reason": NOT_RENDERED,
-        "action": {"kind": "fix" if status.is_problem else "none", "text": status.action},
-        "http_status": None,
-        "final_url": "",
-        "final_href": None,
-        "redirects": [],
-        "document": None,
-        "probe": None,
-        "error": None,
-        "content_type": "",
-        "bytes": None,
-        "elapsed_ms": None,
-        "attempts": 0,
-        "truncated": False,
-        "title": None,
-        "history": None,
-        "search": f"{source.id} {source.url} {status.value}".lower(),
-    }
-
-
-def _identity(
-    index: int,
-    result: SourceResult,
-    report: Report,
-    hosts: Mapping[str, int],
-    documents: Mapping[str, int],
-    marked: Mapping[str, frozenset[str]],
-) -> dict[str, Any]:
-    """What places a row in the table and its filters: kept by the bare row of a source
-    whose details could not be rendered, so nothing here may depend on web text."""
-    source, status = result.source, result.status
-    cited_in = list(source.cited_in) or [_NO_DOCUMENT]
-    host = _host(source.url)
-    return {
-        "index": index,
-        "id": source.id,
-        "anchor": "source-" + re.sub(r"[^A-Za-z0-9._-]", "_", source.id),
-        "status": status.value,
-        "info": status,
-        "group": _group(status, report.fail_on),
-        "rank": _rank(status, report.fail_on),
-        "url": source.url,
-        "href": safe_href(source.url),
-        "host": host,
-        "host_index": hosts.get(host, 0),
-        "doc_indexes": " ".join(str(documents.get(d, 0)) for d in cited_in),
-        "cited_in": cited_in,
-        "kind": source.kind.value,
-        "checked_at": _when(result.checked_at),
-        "new": source.id in marked["new"],
-        "recovered": source.id in marked["recovered"],
-    }
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _csp_hash(text: str) -> markupsafe.Markup:
-    """The Content-Security-Policy source expression that allows exactly ``text`` inline."""
-    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
-    return markupsafe.Markup(f"'sha256-{digest}'")  # base64 and quotes: nothing to escape
+def _anchor(source_id: str) -> str:
+    return "source-" + re.sub(r"[^A-Za-z0-9._-]", "_", source_id)
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
-def _size(count: object) -> str:
-    if not isinstance(count, int):
-        return _text(count)
+def _size(count: int) -> str:
     if count < 1000:
         return _plural(count, "byte")
     if count < 1_000_000:
@@ -346,19 +147,207 @@ def _size(count: object) -> str:
     return f"{count / 1_000_000:.1f} MB"
 
 
-def _number(value: object) -> str:
-    """``96.0`` as ``96``, ``87.25`` as ``87.2``; anything else as text."""
-    if isinstance(value, float) and value.is_integer():
+def _number(value: float) -> str:
+    """``96.0`` as ``96``, ``87.25`` as ``87.2``."""
+    if float(value).is_integer():
         return str(int(value))
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return _text(value)
+    return f"{value:.1f}"
 
 
-def _duration(ms: object) -> str:
-    if not isinstance(ms, int | float):
-        return _text(ms)
+def _duration(ms: float) -> str:
     return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def _put(row: dict[str, Any], key: str, value: object) -> None:
+    """Set ``row[key]`` unless ``value`` is empty: the page reads a missing key as empty."""
+    if value not in (None, "", False, [], {}):
+        row[key] = value
+
+
+def _link(row: dict[str, Any], key: str, url: str | None) -> None:
+    """``url`` under ``key``, and under ``key + "h"`` its link when that is not ``url``
+    itself: ``0`` for a URL that is no http(s) link."""
+    if not url:
+        return
+    row[key] = url
+    href = safe_href(url)
+    if href != url:
+        row[key + "h"] = href or 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What places a row in the page's filters: indexes into the lists the page holds once."""
+
+    fail_on: frozenset[Status]
+    hosts: Mapping[str, int]
+    documents: Mapping[str, int]
+    new: frozenset[str]
+    recovered: frozenset[str]
+
+
+def _identity(result: SourceResult, context: _Context) -> dict[str, Any]:
+    """Who the source is and where it goes in the filters: kept by the bare row of a source
+    whose details could not be rendered, so nothing here may depend on web text."""
+    source = result.source
+    row: dict[str, Any] = {"i": source.id, "s": result.status.value}
+    _link(row, "u", source.url)
+    row["o"] = context.hosts.get(_host(source.url), 0)
+    row["d"] = [context.documents.get(d, 0) for d in source.cited_in or (_NO_DOCUMENT,)]
+    _put(row, "k", source.kind.value if source.kind.value != "any" else None)
+    _put(row, "c", _when(result.checked_at))
+    _put(row, "n", 1 if source.id in context.new else None)
+    _put(row, "r", 1 if source.id in context.recovered else None)
+    return row
+
+
+def _row(result: SourceResult, context: _Context) -> dict[str, Any]:
+    source = result.source
+    row = _identity(result, context)
+    _put(row, "ci", source.citation)
+    _put(row, "rf", source.reference)
+    _put(row, "ac", source.accessed.isoformat() if source.accessed else None)
+    _put(row, "au", " ".join(source.authors))  # searched, not shown (the reference is)
+    _put(row, "doi", source.doi)
+    _put(row, "re", result.reason)
+    _link(row, "nu", result.new_url)
+    _put(row, "a", _action(result))
+    _evidence(row, result)
+    _put(row, "t", _title(result))
+    _put(row, "hi", _history(result))
+    return row
+
+
+def _bare_row(result: SourceResult, context: _Context) -> dict[str, Any]:
+    """A source whose details could not be rendered: its id, URL, status and a note."""
+    return {**_identity(result, context), "re": NOT_RENDERED}
+
+
+def _action(result: SourceResult) -> dict[str, Any] | None:
+    """What the editor should do, when it takes a link: update, archive, or check manually.
+
+    Without one (``None``) the page shows the status's action text."""
+    status, archive = result.status, result.archive
+    if result.new_url and status.is_problem:
+        return {"k": "update"}  # to the row's new URL
+    if archive is not None and archive.url and status.is_problem:
+        action: dict[str, Any] = {"k": "archive"}
+        _link(action, "u", archive.url)
+        _put(action, "dt", _archive_date(archive.timestamp))
+        action["v"] = "not verified" if archive.verified is None else _VERIFIED[archive.verified]
+        _put(action, "tr", archive.verified is not False)
+        _put(action, "de", archive.detail)
+        return action
+    if status in _MANUAL:
+        return {"k": "manual"}  # the row's URL
+    return None
+
+
+def _history(result: SourceResult) -> dict[str, Any] | None:
+    """The runs the report knows about (the last runs and this one) and what they say."""
+    history, status = result.history, result.status
+    if history is None:
+        return None
+    previous = history.previous_status
+    recent = list(history.recent) or ([previous] if previous is not None else [])
+    marks: dict[str, Any] = {"m": [s.value for s in (*recent, status)]}
+    if previous is None:
+        marks["fs"] = 1
+    elif previous is not status:
+        marks["pv"] = previous.value
+    _put(marks, "f", max(history.consecutive_failures, 0))
+    _put(marks, "ff", _day(history.first_failure))
+    _put(marks, "ls", _day(history.last_success))
+    _put(marks, "ch", 1 if history.changed else None)
+    _put(marks, "nm", _day(history.not_modified))
+    return marks
+
+
+def _title(result: SourceResult) -> dict[str, Any] | None:
+    """The title check; a title that was expected but not checked shows as not found."""
+    evidence, expected = result.title, result.source.title
+    if evidence is None and expected is None:
+        return None
+    title: dict[str, Any] = {"m": 1 if evidence and evidence.matched else 0}
+    _put(title, "x", expected)
+    if evidence is not None:
+        _put(title, "f", evidence.found)
+        _put(title, "sc", None if evidence.score is None else _number(evidence.score))
+        _put(title, "w", evidence.where)
+        _put(title, "sn", evidence.snippet)
+    return title
+
+
+def _evidence(row: dict[str, Any], result: SourceResult) -> None:
+    """What the answer, the document and the probe say, as the page shows it."""
+    fetch = result.fetch
+    if fetch is not None:
+        _put(row, "hs", fetch.status_code)
+        if fetch.final_url != result.url:
+            _link(row, "fu", fetch.final_url)
+        _put(row, "rd", [_hop(hop) for hop in fetch.redirects])
+        if fetch.failure is not None:
+            row["er"] = [fetch.failure.kind.value, fetch.failure.detail]
+        _put(row, "an", _answer(result))
+    _put(row, "dc", _document(result))
+    _put(row, "pb", _probe(result))
+
+
+def _hop(hop: Hop) -> dict[str, Any]:
+    entry: dict[str, Any] = {"s": str(hop.status_code)}
+    _link(entry, "u", hop.url)
+    _link(entry, "l", hop.location)
+    return entry
+
+
+def _document(result: SourceResult) -> str | None:
+    """``pdf, 12 pages; no text layer``: what the document is, in one line."""
+    inspection = result.inspection
+    if inspection is None:
+        return None
+    parts = [inspection.format.value]
+    if inspection.pages:
+        parts.append(", " + _plural(inspection.pages, "page"))
+    if inspection.display_title and _title(result) is None:
+        parts.append(f", titled “{inspection.display_title}”")
+    if inspection.problem:
+        parts.append("; " + inspection.problem.detail)
+    return "".join(parts)
+
+
+def _probe(result: SourceResult) -> str | None:
+    """``soft-404 (HTTP 200, 96% similar)``: what the soft-404 probe saw."""
+    probe = result.probe
+    if probe is None:
+        return None
+    if probe.status_code is None:
+        return probe.verdict.value
+    similar = f", {_number(probe.similarity)}% similar" if probe.similarity is not None else ""
+    return f"{probe.verdict.value} (HTTP {probe.status_code}{similar})"
+
+
+def _answer(result: SourceResult) -> str:
+    """``HTTP 200 · text/html · 1.2 kB · 40 ms``: the answer in one line."""
+    fetch = result.fetch
+    assert fetch is not None
+    answer = []
+    if fetch.status_code is not None:
+        answer.append(f"HTTP {fetch.status_code}")
+    if fetch.content_type:
+        answer.append(fetch.content_type)
+    if fetch.bytes is not None:
+        answer.append(_size(fetch.bytes) + (" (cut off)" if fetch.truncated else ""))
+    if fetch.elapsed_ms is not None:
+        answer.append(_duration(fetch.elapsed_ms))
+    if fetch.attempts and fetch.attempts > 1:
+        answer.append(f"{fetch.attempts} attempts")
+    return " · ".join(answer)
+
+
+def _csp_hash(text: str) -> markupsafe.Markup:
+    """The Content-Security-Policy source expression that allows exactly ``text`` inline."""
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return markupsafe.Markup(f"'sha256-{digest}'")  # base64 and quotes: nothing to escape
 
 
 @functools.cache
@@ -371,7 +360,6 @@ def _template() -> jinja2.Template:
     )
     environment = jinja2.Environment(
         autoescape=True,
-        extensions=["jinja2.ext.do"],
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -379,20 +367,53 @@ def _template() -> jinja2.Template:
     )
     environment.filters["csp_hash"] = _csp_hash
     environment.filters["plural"] = _plural
-    environment.filters["safe_href"] = safe_href
-    environment.filters["size"] = _size
-    environment.filters["duration"] = _duration
-    environment.filters["number"] = _number
     environment.globals["known"] = frozenset(s.value for s in Status)
     return environment.from_string(text)
 
 
-def render_html(report: Report) -> str:
-    """``report.html`` as text.
+def _data(report: Report, context: _Context, hosts: list[str]) -> Iterator[markupsafe.Markup]:
+    """The page's data block, one source at a time, problems first (the page's "Status" order).
+
+    ``{"statuses": {value: [label, symbol, action, group]}, "hosts": [...], "documents":
+    [...], "rows": [...]}``; a row's keys are read by the page's script (``report.html.j2``).
+    """
+    fail_on = context.fail_on
+    statuses = {
+        s.value: [s.label, s.symbol, s.action, _group(s, fail_on)]
+        for s in sorted(Status, key=lambda s: _rank(s, fail_on))
+    }
+    head = {"statuses": statuses, "hosts": hosts, "documents": list(context.documents)}
+    yield markupsafe.Markup(script_json(head)[:-1] + ',"rows":[')
+    results = report.results
+    ranks = {s: n for n, s in enumerate(sorted(Status, key=lambda s: _rank(s, fail_on)))}
+    order = sorted(range(len(results)), key=lambda i: ranks[results[i].status])  # stable
+    render = functools.partial(_row, context=context)
+    bare = functools.partial(_bare_row, context=context)
+    for n, index in enumerate(order):
+        row = per_source("html", results[index], render, bare)
+        yield markupsafe.Markup(("," if n else "") + script_json(row) + "\n")
+    yield markupsafe.Markup("]}")
+
+
+def _changes(results: tuple[SourceResult, ...]) -> dict[str, Any]:
+    shown = list({r.id: r for r in results}.values())
+    return {
+        "items": [
+            {"id": r.id, "anchor": _anchor(r.id), "label": r.status.label}
+            for r in shown[:MAX_LISTED_CHANGES]
+        ],
+        "count": len(shown),
+        "more": max(len(shown) - MAX_LISTED_CHANGES, 0),
+    }
+
+
+def iter_html(report: Report) -> Iterator[str]:
+    """``report.html`` in pieces: the page around the data, and the data a source at a time.
 
     Example::
 
-        html = render_html(factlinks.load_report("factlinks-report/report.json"))
+        with open("report.html", "w", encoding="utf-8") as out:
+            out.writelines(iter_html(factlinks.load_report("factlinks-report/report.json")))
     """
     fail_on = report.fail_on
     counts = report.counts
@@ -402,40 +423,15 @@ def render_html(report: Report) -> str:
         name: {status.value: n for status, n in document.items() if n}
         for name, document in report.by_document().items()
     }
-    host_index = {host: i for i, host in enumerate(hosts)}
-    document_index = {name: i for i, name in enumerate(by_document)}
-    new_ids = list(dict.fromkeys(r.id for r in report.new_problems))
-    recovered_ids = list(dict.fromkeys(r.id for r in report.recovered))
-    marked = {"new": frozenset(new_ids), "recovered": frozenset(recovered_ids)}
-    rows = [
-        per_source(
-            "html",
-            result,
-            functools.partial(
-                _row,
-                index,
-                report=report,
-                hosts=host_index,
-                documents=document_index,
-                marked=marked,
-            ),
-            functools.partial(
-                _bare_row,
-                index,
-                report=report,
-                hosts=host_index,
-                documents=document_index,
-                marked=marked,
-            ),
-        )
-        for index, result in enumerate(report.results)
-    ]
-    rows.sort(key=lambda row: (row["rank"], row["index"]))
-    for order, row in enumerate(rows):
-        row["order"] = order
-    by_id = {row["id"]: row for row in rows}
+    context = _Context(
+        fail_on=frozenset(fail_on),
+        hosts={host: i for i, host in enumerate(hosts)},
+        documents={name: i for i, name in enumerate(by_document)},
+        new=frozenset(r.id for r in report.new_problems),
+        recovered=frozenset(r.id for r in report.recovered),
+    )
     doc_statuses = [s.value for s in statuses if any(c.get(s) for c in by_document.values())]
-    return _template().render(
+    yield from _template().generate(
         version=report.tool_version or "(unknown version)",
         registry=report.registry or "",
         notes=list(report.notes),
@@ -461,7 +457,7 @@ def render_html(report: Report) -> str:
         document_table=[
             {
                 "name": name,
-                "index": document_index[name],
+                "index": context.documents[name],
                 "counts": document,
                 "failing": sum(n for s, n in document.items() if s in fail_on),
                 "problems": sum(n for s, n in document.items() if Status(s).is_problem),
@@ -470,7 +466,24 @@ def render_html(report: Report) -> str:
             for name, document in by_document.items()
         ],
         doc_statuses=doc_statuses,
-        new_problems=[by_id[i] for i in new_ids],
-        recovered=[by_id[i] for i in recovered_ids],
-        rows=rows,
+        new_problems=_changes(report.new_problems),
+        recovered=_changes(report.recovered),
+        with_history=any(r.history is not None for r in report.results),
+        data=_data(report, context, hosts),
     )
+
+
+def write_html(report: Report, out: IO[bytes]) -> None:
+    """Write ``report.html`` to the binary stream ``out``, a source at a time."""
+    for piece in iter_html(report):
+        out.write(piece.encode("utf-8", "replace"))
+
+
+def render_html(report: Report) -> str:
+    """``report.html`` as text.
+
+    Example::
+
+        html = render_html(factlinks.load_report("factlinks-report/report.json"))
+    """
+    return "".join(iter_html(report))

@@ -7,7 +7,8 @@ The schema is ``factlinks/report.schema.json`` in the package and is documented 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 from .._models import (
     DoiCheck,
@@ -22,7 +23,7 @@ from .._models import (
 )
 from .guard import NOT_RENDERED, per_source
 
-__all__ = ["SCHEMA_TAG", "render_json", "report_to_dict"]
+__all__ = ["SCHEMA_TAG", "iter_json", "render_json", "report_to_dict", "write_json"]
 
 SCHEMA_TAG = "factlinks.report/1"
 
@@ -202,6 +203,15 @@ def _shard(shard: Shard) -> dict[str, Any]:
 
 def report_to_dict(report: Report) -> dict[str, Any]:
     """The report as plain JSON-ready data."""
+    return {**_head(report), "sources": [_source(r) for r in report.results]}
+
+
+def _source(result: SourceResult) -> dict[str, Any]:
+    return per_source("json", result, _result, _bare)
+
+
+def _head(report: Report) -> dict[str, Any]:
+    """Everything of :func:`report_to_dict` but the sources (which come last)."""
     counts = report.counts
     return {
         "schema": SCHEMA_TAG,
@@ -224,10 +234,38 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             name: {status.value: n for status, n in document.items() if n}
             for name, document in report.by_document().items()
         },
-        "sources": [per_source("json", r, _result, _bare) for r in report.results],
     }
+
+
+def iter_json(report: Report) -> Iterator[str]:
+    """``report.json`` in pieces, one source at a time: the text of :func:`render_json`.
+
+    Only one source's data is held at a time, so a report of a million sources is written
+    in the memory of one. The pieces joined are exactly ``json.dumps(report_to_dict(report),
+    ensure_ascii=False, indent=2) + "\\n"``: the head is dumped with an empty ``sources``
+    list that is then opened, and each source is dumped on its own and indented to its
+    level (JSON text holds no newline but those of its layout).
+    """
+    head = json.dumps({**_head(report), "sources": []}, ensure_ascii=False, indent=2)
+    if not report.results:
+        yield head + "\n"
+        return
+    opening, closing = head.rsplit("[]", 1)
+    yield opening + "["
+    separator = "\n    "
+    for result in report.results:
+        text = json.dumps(_source(result), ensure_ascii=False, indent=2)
+        yield separator + text.replace("\n", "\n    ")
+        separator = ",\n    "
+    yield "\n  ]" + closing + "\n"
+
+
+def write_json(report: Report, out: IO[bytes]) -> None:
+    """Write ``report.json`` to the binary stream ``out``, one source at a time."""
+    for piece in iter_json(report):
+        out.write(piece.encode("utf-8", "replace"))
 
 
 def render_json(report: Report) -> str:
     """``report.json`` as text."""
-    return json.dumps(report_to_dict(report), ensure_ascii=False, indent=2) + "\n"
+    return "".join(iter_json(report))
