@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .._errors import StateError
@@ -71,18 +70,10 @@ class PostgresHistory(SqlHistory):
         """The URL without its password."""
         return redacted(self.url)
 
-    def __enter__(self) -> PostgresHistory:
-        if self._db is None:  # open_history() returns it open
-            self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    @property
+    def is_open(self) -> bool:
+        """True between :meth:`open` and :meth:`close`."""
+        return self._db is not None
 
     def open(self) -> None:
         """Connect and bring the schema up to date."""

@@ -31,7 +31,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import cache
-from typing import Any, ClassVar
+from types import TracebackType
+from typing import Any, ClassVar, Self
 
 from .._errors import StateError
 from .codec import RESULT_COLUMNS, decode_past, decode_row, encode_row, registry_key
@@ -140,6 +141,32 @@ class SqlHistory(ABC):
     """The run this history records into, shared with other writers (``None``: a new run)."""
 
     # -- what a backend provides -------------------------------------------------------------
+
+    @abstractmethod
+    def open(self) -> None:
+        """Connect (or lock the file) and bring the schema up to date."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Let go of the connection (and the lock); closing twice is harmless."""
+
+    @property
+    @abstractmethod
+    def is_open(self) -> bool:
+        """True between :meth:`open` and :meth:`close`."""
+
+    def __enter__(self) -> Self:
+        if not self.is_open:  # open_history() returns it open
+            self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     @property
     @abstractmethod

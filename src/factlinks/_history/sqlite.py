@@ -28,7 +28,6 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from .._archive import LookupAnswer
@@ -73,18 +72,10 @@ class SqliteHistory(SqlHistory):
         """The database's path, as given."""
         return os.fspath(self.path)
 
-    def __enter__(self) -> SqliteHistory:
-        if self._db is None:  # open_history() returns it open
-            self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    @property
+    def is_open(self) -> bool:
+        """True between :meth:`open` and :meth:`close`."""
+        return self._db is not None
 
     def open(self) -> None:
         """Lock the database for this process and bring its schema up to date."""
