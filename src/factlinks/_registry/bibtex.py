@@ -181,7 +181,7 @@ class BibtexFormat(RegistryFormat):
 
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
         name = os.fspath(path)
-        library, duplicates = _library(text.removeprefix("\ufeff"), name)
+        library, duplicates = _library(_prepared(text.removeprefix("\ufeff")), name)
         entries = library.entries
         macros = _macros(library)
         cited_in = [] if name == "<string>" else [PurePath(name).name]
@@ -283,10 +283,10 @@ class _Value:
     owner: str = ""
 
 
-def _library(text: str, path: str) -> tuple[Library, tuple[str, ...]]:
-    """The blocks of ``text`` with their values as written (no middleware: :func:`_macros` and
-    :func:`_evaluate` resolve them) and a note on repeated keys, or an error naming the first
-    block bibtexparser could not read.
+def _library(prepared: str, path: str) -> tuple[Library, tuple[str, ...]]:
+    """The blocks of a text made ready by :func:`_prepared`, with their values as written (no
+    middleware: :func:`_macros` and :func:`_evaluate` resolve them) and a note on repeated
+    keys, or an error naming the first block bibtexparser could not read.
 
     What BibTeX and biber read, this reads too: a line whose first character (after blanks) is
     ``%`` is a comment, inside an entry as well, and so is a ``%`` after a field's closing
@@ -299,7 +299,7 @@ def _library(text: str, path: str) -> tuple[Library, tuple[str, ...]]:
     level = bib_log.level
     bib_log.setLevel(logging.CRITICAL)  # its failures are ours to report, once and located
     try:
-        library = parse_string(_prepared(text), parse_stack=[])
+        library = parse_string(prepared, parse_stack=[])
         _keep_first_fields(library, path)
     finally:
         bib_log.setLevel(level)
@@ -841,7 +841,7 @@ class _Book:
         self.blanked = _prepared(text)
         """The text as parsed (:func:`_prepared`), every offset the same."""
         self.path = path
-        library, _ = _library(text, path)
+        library, _ = _library(self.blanked, path)
         entries = library.entries
         self.macros = _macros(library)
         self.by_id = dict(zip(unique_ids([e.key for e in entries]), entries, strict=True))
