@@ -16,7 +16,7 @@ from typing import Any
 
 import tomlkit
 import tomlkit.exceptions
-from tomlkit.items import AoT, Array, InlineTable, SingleKey, Table
+from tomlkit.items import AoT, Array, InlineTable, Item, Key, SingleKey, Table
 
 from .._errors import RegistryError
 from .._models import Kind, Source
@@ -189,7 +189,21 @@ def _set(table: Table | InlineTable, key: str, value: str) -> None:
     item = tomlkit.string(value)
     item.trivia.indent = anchor.trivia.indent
     item.trivia.trail = "\r\n" if anchor.trivia.trail.endswith("\r\n") else "\n"
-    table.value._insert_after("url", _aligned_key(key, _key_of(table, "url")), item)
+    _insert_after_url(table, _aligned_key(key, _key_of(table, "url")), item)
+
+
+def _insert_after_url(table: Table, key: Key | str, item: Item) -> None:
+    """``key = item`` right after the table's ``url``.
+
+    tomlkit has no public insert; ``Container._insert_at`` is in every version since 0.7
+    (``_insert_after``, used before, is gone from 0.15.3). At the end of the table, append.
+    """
+    body = table.value.body
+    url = next(i for i, (name, _) in enumerate(body) if name is not None and name.key == "url")
+    if url + 1 < len(body):
+        table.value._insert_at(url + 1, key, item)
+    else:
+        table.value.append(key, item)
 
 
 def _fits_literal(value: str) -> bool:
