@@ -21,6 +21,7 @@ import factlinks
 PUBLIC = [
     "ArchiveCopy",
     "ArchiveService",
+    "Brief",
     "Capture",
     "CheckOptions",
     "CitedUrl",
@@ -55,6 +56,7 @@ PUBLIC = [
     "Report",
     "ReportError",
     "ResultRow",
+    "ResultStore",
     "RetryPolicy",
     "Runtime",
     "SCHEMA_TAG",

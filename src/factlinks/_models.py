@@ -7,7 +7,9 @@ derives its counts and its verdict from the results; formatters only render what
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from abc import abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -631,11 +633,54 @@ class Shard:
     """Each result's place in the whole registry (0-based), in the order of the results."""
 
 
+class Brief(NamedTuple):
+    """What a :class:`Report` needs of one result to count and select, without the result."""
+
+    status: Status
+    internal: bool
+    """The check met a bug in factlinks (an ``error`` of kind ``internal``)."""
+    previous: Status | None
+    """The status of the last run (``history.previous_status``)."""
+    cited_in: tuple[str, ...]
+
+    @classmethod
+    def of(cls, result: SourceResult) -> Brief:
+        """The brief of ``result``."""
+        error = result.error
+        history = result.history
+        return cls(
+            result.status,
+            error is not None and error.kind is FailureKind.INTERNAL,
+            history.previous_status if history is not None else None,
+            result.source.cited_in,
+        )
+
+
+class ResultStore(Sequence[SourceResult]):
+    """Results kept outside the Python heap, e.g. the spool of a large run (read back on
+    access), with the :class:`Brief` of each held in memory so that a :class:`Report` counts
+    and selects without reading every result back."""
+
+    @abstractmethod
+    def briefs(self) -> Sequence[Brief]:
+        """The brief of each result, in order."""
+
+    @abstractmethod
+    def subset(self, indices: Sequence[int]) -> Sequence[SourceResult]:
+        """The results at ``indices``, in that order, read back when accessed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
-    """The outcome of one run: every result, and what follows from them."""
+    """The outcome of one run: every result, and what follows from them.
 
-    results: tuple[SourceResult, ...]
+    ``results`` is a tuple, or for a large run a :class:`ResultStore` that reads each result
+    back from a temporary file when it is accessed (``check_async``'s ``spool_after``);
+    either way a sequence in registry order. The selections (``problems``, ``failures``, …)
+    are sequences of the same kind.
+    """
+
+    results: Sequence[SourceResult]
     started_at: dt.datetime
     finished_at: dt.datetime
     tool_version: str
@@ -656,36 +701,55 @@ class Report:
     def __len__(self) -> int:
         return len(self.results)
 
+    def briefs(self) -> Sequence[Brief]:
+        """What each result is (status, previous status, documents), in registry order,
+        without reading a spooled result back."""
+        results = self.results
+        if isinstance(results, ResultStore):
+            return results.briefs()
+        return [Brief.of(result) for result in results]
+
+    def _where(self, *keeps: Callable[[Brief], bool]) -> Sequence[SourceResult]:
+        """The results whose brief each of ``keeps`` accepts in turn: all that the first
+        accepts, then those the second accepts, and so on (a result at most once)."""
+        briefs = self.briefs()
+        indices: list[int] = []
+        taken: set[int] = set()
+        for keep in keeps:
+            found = [i for i, brief in enumerate(briefs) if i not in taken and keep(brief)]
+            indices += found
+            taken.update(found)
+        results = self.results
+        if isinstance(results, ResultStore):
+            return results.subset(indices)
+        return tuple(results[i] for i in indices)
+
     @property
     def counts(self) -> dict[Status, int]:
         """How many results have each status (every status present, zero included)."""
-        counts = dict.fromkeys(Status, 0)
-        for result in self.results:
-            counts[result.status] += 1
-        return counts
+        found = Counter(brief.status for brief in self.briefs())
+        return {status: found[status] for status in Status}
 
-    def with_status(self, *statuses: Status) -> tuple[SourceResult, ...]:
+    def with_status(self, *statuses: Status) -> Sequence[SourceResult]:
         """The results in any of ``statuses``, in registry order."""
-        return tuple(r for r in self.results if r.status in statuses)
+        return self._where(lambda brief: brief.status in statuses)
 
     @property
-    def problems(self) -> tuple[SourceResult, ...]:
+    def problems(self) -> Sequence[SourceResult]:
         """Results that ask the editor to look, the failing statuses first."""
-        failing = [r for r in self.results if r.status in self.fail_on]
-        warning = [r for r in self.results if r.status.is_problem and r.status not in self.fail_on]
-        return tuple(failing + warning)
-
-    @property
-    def failures(self) -> tuple[SourceResult, ...]:
-        """Results whose status is in ``fail_on``."""
-        return tuple(r for r in self.results if r.status in self.fail_on)
-
-    @property
-    def internal_errors(self) -> tuple[SourceResult, ...]:
-        """Results whose check met a bug in factlinks (``error`` of kind ``internal``)."""
-        return tuple(
-            r for r in self.results if r.error is not None and r.error.kind is FailureKind.INTERNAL
+        return self._where(
+            lambda brief: brief.status in self.fail_on, lambda brief: brief.status.is_problem
         )
+
+    @property
+    def failures(self) -> Sequence[SourceResult]:
+        """Results whose status is in ``fail_on``."""
+        return self._where(lambda brief: brief.status in self.fail_on)
+
+    @property
+    def internal_errors(self) -> Sequence[SourceResult]:
+        """Results whose check met a bug in factlinks (``error`` of kind ``internal``)."""
+        return self._where(lambda brief: brief.internal)
 
     @property
     def passed(self) -> bool:
@@ -693,38 +757,38 @@ class Report:
 
         An internal error says nothing about the citation, so it never passes as healthy.
         """
-        return not self.failures and not self.internal_errors
+        return not any(brief.status in self.fail_on or brief.internal for brief in self.briefs())
 
     @property
-    def new_problems(self) -> tuple[SourceResult, ...]:
+    def new_problems(self) -> Sequence[SourceResult]:
         """Problems that were healthy in the last run (sources checked before only)."""
-        return tuple(
-            r
-            for r in self.problems
-            if r.history is not None
-            and r.history.previous_status is not None
-            and not r.history.previous_status.is_problem
+
+        def was_healthy(brief: Brief) -> bool:
+            return brief.previous is not None and not brief.previous.is_problem
+
+        return self._where(
+            lambda brief: brief.status in self.fail_on and was_healthy(brief),
+            lambda brief: brief.status.is_problem and was_healthy(brief),
         )
 
     @property
-    def recovered(self) -> tuple[SourceResult, ...]:
+    def recovered(self) -> Sequence[SourceResult]:
         """Sources that were problems in the last run and are ``ok`` now."""
-        return tuple(
-            r
-            for r in self.results
-            if r.status is Status.OK
-            and r.history is not None
-            and r.history.previous_status is not None
-            and r.history.previous_status.is_problem
+        return self._where(
+            lambda brief: (
+                brief.status is Status.OK
+                and brief.previous is not None
+                and brief.previous.is_problem
+            )
         )
 
     def by_document(self) -> dict[str, dict[Status, int]]:
         """Counts per status for each citing document (``cited_in``), problems first."""
         table: dict[str, dict[Status, int]] = {}
-        for result in self.results:
-            for document in result.source.cited_in or ("(no document)",):
+        for brief in self.briefs():
+            for document in brief.cited_in or ("(no document)",):
                 counts = table.setdefault(document, dict.fromkeys(Status, 0))
-                counts[result.status] += 1
+                counts[brief.status] += 1
         return dict(
             sorted(
                 table.items(),

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ._inspect import ParseRequest, sniff_format
 from ._inspect.worker import READY, died, frame
+from ._memo import Memo
 from ._models import FetchResult, Inspection, Problem, ProblemKind, TitleEvidence
 from ._options import CheckOptions
 from ._text import clean_evidence, clean_inspection
@@ -187,7 +188,7 @@ class Parser:
         self._options = options
         self._executor = executor
         self._pool: WorkerPool | None = None
-        self._cache: dict[tuple[bytes, str | None, str | None, bool], asyncio.Future[Parsed]] = {}
+        self._cache: Memo[tuple[bytes, str | None, str | None, bool], Parsed] = Memo()
 
     async def parse(self, fetch: FetchResult, title: str | None) -> Parsed:
         """Inspect ``fetch.body`` and look for ``title``; never raises for a bad document."""
@@ -196,11 +197,11 @@ class Parser:
         if cached is not None:
             return await asyncio.shield(cached)
         future: asyncio.Future[Parsed] = asyncio.get_running_loop().create_future()
-        self._cache[key] = future
+        self._cache.put(key, future)
         try:
             parsed = await self._parse(fetch, title)
         except BaseException as exc:
-            del self._cache[key]
+            self._cache.forget(key)
             future.set_exception(exc)
             future.exception()  # retrieved: no "never retrieved" warning
             raise

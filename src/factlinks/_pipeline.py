@@ -14,8 +14,9 @@ import datetime as dt
 import functools
 import secrets
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 import httpx
 
@@ -28,9 +29,10 @@ from ._doi.verdict import is_doi_url
 from ._domains import registrable_domain
 from ._errors import OfflineError, StateError
 from ._fetch import Fetcher, make_client
-from ._history import HistoryBackend, SourceHistory, StoredArchiveCache
+from ._history import HistoryBackend, ResultRow, SourceHistory, StoredArchiveCache
 from ._history.codec import encode_result
 from ._inspect import sniff_format
+from ._memo import Memo
 from ._models import (
     DocFormat,
     DoiCheck,
@@ -52,6 +54,7 @@ from ._parse import Parser
 from ._persistence import conditional_headers, reuse_on_not_modified
 from ._registry import Registry
 from ._retry import Sleep
+from ._spool import ResultSpool
 from ._text import MAX_DETAIL_CHARS, MAX_REASON_CHARS, clean_archive, clean_text
 from ._version import __version__
 
@@ -99,6 +102,10 @@ class Runtime:
     writes the report files here. If it raises, the run is not recorded and the exception
     propagates, so the history never holds a run whose reports were lost (and the next
     run's "new since last run" compares with a run somebody saw)."""
+    spool_after: int = 5_000
+    """A run of more sources than this keeps its results in a temporary file rather than in
+    memory (the report's ``results`` is then a :class:`~factlinks.ResultStore` that reads
+    each back when accessed): 100,000 sources take the memory of a few thousand."""
 
 
 def check(
@@ -144,7 +151,7 @@ async def check_async(
     in one transaction. Anything that raises before the record leaves the history as it was.
     """
     runtime = runtime or Runtime()
-    source_list = list(sources)
+    source_list = sources if isinstance(sources, Sequence) else list(sources)
     if options is None:
         options = sources.options() if isinstance(sources, Registry) else CheckOptions()
     registry_path = sources.path if isinstance(sources, Registry) else None
@@ -156,12 +163,12 @@ async def check_async(
     run = _Run(options, runtime, fetcher, parser, _rescuer(options, runtime, fetcher, parser))
     try:
         checked = await _check_all(run, source_list, runtime.on_result)
-        final = tuple(item.result for item in checked)
+        final = checked.results()
         notes = (
             *registry_notes,
-            *await _network_notes(final, options, fetcher),
-            *proposal_notes(final),
-            *contact_note(sum(r.doi_check is not None for r in final), options),
+            *await _network_notes(checked.tally, options, fetcher),
+            *proposal_notes(checked.tally.proposals),
+            *contact_note(checked.tally.dois, options),
         )
     finally:
         await parser.aclose()
@@ -179,7 +186,7 @@ async def check_async(
     if runtime.on_report is not None:
         runtime.on_report(report)
     if runtime.history is not None:
-        _record(runtime.history, report, checked)
+        _record(runtime.history, report, checked.rows())
     return report
 
 
@@ -213,11 +220,75 @@ class _Checked:
     past: SourceHistory | None
 
 
+@dataclass(slots=True)
+class _Tally:
+    """What the run's notes need of all results, gathered as they come in."""
+
+    answered: bool = False
+    """Some source got an HTTP answer, or failed for another reason than no network."""
+    failed: list[tuple[str, Failure]] = field(default_factory=list)
+    """(host, failure) of every fetch, while none answered."""
+    proposals: list[SourceResult] = field(default_factory=list)
+    """The results that settled a proposed title."""
+    dois: int = 0
+    """How many sources the DOI system was asked about."""
+
+    def add(self, result: SourceResult) -> None:
+        if result.proposal is not None:
+            self.proposals.append(result)
+        self.dois += result.doi_check is not None
+        if result.fetch is None or self.answered:
+            return
+        failure = result.fetch.failure
+        if failure is None or not failure.kind.is_offline_sign:
+            self.answered = True
+            self.failed.clear()
+        else:
+            self.failed.append((result.source.host, failure))
+
+
+class _Collected:
+    """The results of a run as they come in: in memory, or for a large run in a spool."""
+
+    def __init__(self, size: int, spool: bool) -> None:
+        self.tally = _Tally()
+        self._spool = ResultSpool(size) if spool else None
+        self._items: list[_Checked | None] = [] if spool else [None] * size
+
+    def put(self, index: int, item: _Checked) -> None:
+        self.tally.add(item.result)
+        if self._spool is None:
+            self._items[index] = item
+        else:
+            self._spool.put(index, item.result, _row(item))
+
+    def results(self) -> Sequence[SourceResult]:
+        if self._spool is not None:
+            return self._spool
+        return tuple(item.result for item in self._items if item is not None)
+
+    def rows(self) -> Iterator[ResultRow]:
+        """The history rows of the run (skipped sources are not part of it)."""
+        if self._spool is not None:
+            yield from self._spool.rows()
+            return
+        for item in self._items:
+            row = None if item is None else _row(item)
+            if row is not None:
+                yield row
+
+
+def _row(item: _Checked) -> ResultRow | None:
+    if item.result.status is Status.SKIPPED:
+        return None
+    return encode_result(item.result, item.past or SourceHistory())
+
+
 async def _check_all(
-    run: _Run, sources: list[Source], on_result: ProgressHook | None
-) -> list[_Checked]:
+    run: _Run, sources: Sequence[Source], on_result: ProgressHook | None
+) -> _Collected:
     """Check every source with ``concurrency`` workers; results in registry order."""
-    checked: list[_Checked | None] = [None] * len(sources)
+    checked = _Collected(len(sources), spool=len(sources) > run.runtime.spool_after)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in _interleaved_by_host(sources):
         queue.put_nowait(index)
@@ -225,7 +296,8 @@ async def _check_all(
     async def worker() -> None:
         while not queue.empty():
             index = queue.get_nowait()
-            item = checked[index] = await run.check_one(sources[index])
+            item = await run.check_one(sources[index])
+            checked.put(index, item)
             if on_result is not None:
                 on_result(item.result)
 
@@ -237,45 +309,38 @@ async def _check_all(
         # The first worker's failure (strict mode, or an on_result callback that raised)
         # cancels the others; the caller gets that exception, not a group of one.
         raise group_error.exceptions[0] from None
-    return [item for item in checked if item is not None]
+    return checked
 
 
-def _record(history: HistoryBackend, report: Report, checked: list[_Checked]) -> None:
-    """Record the run in the history (skipped sources are not part of it)."""
+def _record(history: HistoryBackend, report: Report, rows: Iterable[ResultRow]) -> None:
+    """Record the run in the history."""
     history.record_run(
         started_at=report.started_at,
         finished_at=report.finished_at,
         tool_version=report.tool_version,
         registry=report.registry,
-        rows=[
-            encode_result(item.result, item.past or SourceHistory())
-            for item in checked
-            if item.result.status is not Status.SKIPPED
-        ],
+        rows=rows,
     )
 
 
-def _interleaved_by_host(sources: list[Source]) -> list[int]:
+def _interleaved_by_host(sources: Iterable[Source]) -> Iterator[int]:
     """Source indices in round-robin order over their hosts.
 
     A registry is often sorted by host; checked in that order, every worker would queue on
-    the same host's few slots while the other hosts sit idle.
+    the same host's few slots while the other hosts sit idle. The indices are kept as
+    arrays (8 bytes a source), not lists of Python ints.
     """
-    by_host: dict[str, list[int]] = {}
+    by_host: dict[str, array[int]] = {}
     for index, source in enumerate(sources):
-        by_host.setdefault(source.host, []).append(index)
+        by_host.setdefault(source.host, array("q")).append(index)
     columns = list(by_host.values())
-    return [
-        column[row]
-        for row in range(max(map(len, columns), default=0))
-        for column in columns
-        if row < len(column)
-    ]
+    for row in range(max(map(len, columns), default=0)):
+        for column in columns:
+            if row < len(column):
+                yield column[row]
 
 
-async def _network_notes(
-    results: tuple[SourceResult, ...], options: CheckOptions, fetcher: Fetcher
-) -> tuple[str, ...]:
+async def _network_notes(tally: _Tally, options: CheckOptions, fetcher: Fetcher) -> tuple[str, ...]:
     """Stop when no source got any HTTP answer and every failure says "no network".
 
     "No such host" counts: a machine without DNS upstream (or behind filtering DNS) gets it
@@ -289,13 +354,10 @@ async def _network_notes(
     Raises:
         OfflineError: the machine is offline; nothing is reported or recorded.
     """
-    fetched = [(r.source.host, r.fetch.failure) for r in results if r.fetch is not None]
-    failures = [failure for _, failure in fetched if failure is not None]
-    if not failures or len(failures) < len(fetched):
+    if tally.answered or not tally.failed:
         return ()
-    if not all(f.kind.is_offline_sign for f in failures):
-        return ()
-    hosts = {host for host, _ in fetched}
+    failures = [failure for _, failure in tally.failed]
+    hosts = {host for host, _ in tally.failed}
     domains = {registrable_domain(host) for host in hosts}
     kinds = sorted({f.kind.value for f in failures})
     seen = (
@@ -358,7 +420,7 @@ class _Run:
         self.parser = parser
         self.rescuer = rescuer
         self.dois = DoiChecker(fetcher.fetch, options.doi_resolver)
-        self._probes: dict[str, asyncio.Future[FetchResult]] = {}
+        self._probes: Memo[str, FetchResult] = Memo()
 
     async def check_one(self, source: Source) -> _Checked:
         """Check one source; an unexpected exception becomes an ``internal`` failure."""
@@ -508,7 +570,7 @@ class _Run:
         future = self._probes.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
-            self._probes[key] = future
+            self._probes.put(key, future)
             try:
                 future.set_result(await self.fetcher.fetch(sibling, retries=False))
             except BaseException as exc:

@@ -16,7 +16,7 @@ the CLI writes the reports), so a backend never holds a run whose reports were l
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
@@ -218,9 +218,12 @@ class HistoryBackend(Protocol):
         finished_at: dt.datetime,
         tool_version: str,
         registry: str | None,
-        rows: Sequence[ResultRow],
+        rows: Iterable[ResultRow],
     ) -> object:
         """Store one complete run and its results, all or nothing.
+
+        ``rows`` is iterated once, and may be a generator: a run of 100,000 sources is
+        recorded from its spool without holding every row.
 
         Runs are told apart by ``registry`` (the registry's path, or ``None``). A backend
         opened with a run id (``open_history(..., run_id=...)``) adds the rows to the run of

@@ -24,11 +24,12 @@ The statements need SQLite 3.24 (``INSERT ... ON CONFLICT DO UPDATE``), not 3.35
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import cache
 from types import TracebackType
@@ -270,7 +271,7 @@ class SqlHistory(ABC):
         finished_at: dt.datetime,
         tool_version: str,
         registry: str | None,
-        rows: Sequence[ResultRow],
+        rows: Iterable[ResultRow],
     ) -> int:
         """Store one complete run (or, with a run id, one writer's part of it) and its
         results in one transaction; return the run's number (``runs.id``).
@@ -304,12 +305,12 @@ class SqlHistory(ABC):
                     "their own --run-id"
                 )
             run_id = int(stored["id"])
-            encoded = [{**encode_row(row), "run_id": run_id} for row in rows]
-            if self.run_id is not None:
-                self._execute_many(
-                    _FORGET, [{"run_id": run_id, "source_id": row.source_id} for row in rows]
-                )
-            self._execute_many(_RESULT, encoded)
+            for batch in _batches(rows):
+                if self.run_id is not None:
+                    forget = [{"run_id": run_id, "source_id": row.source_id} for row in batch]
+                    self._execute_many(_FORGET, forget)
+                encoded = [{**encode_row(row), "run_id": run_id} for row in batch]
+                self._execute_many(_RESULT, encoded)
         return run_id
 
     # -- archive look-ups --------------------------------------------------------------------
@@ -330,6 +331,17 @@ class SqlHistory(ABC):
         }
         with self._storage("caching an archive look-up"):
             self._execute(_ARCHIVE_PUT, params)
+
+
+_BATCH = 1_000
+"""Rows written per statement batch: a run's rows are never all in memory at once."""
+
+
+def _batches(rows: Iterable[ResultRow]) -> Iterator[list[ResultRow]]:
+    """``rows`` in lists of up to :data:`_BATCH` (``itertools.batched`` is Python 3.12)."""
+    it = iter(rows)
+    while batch := list(itertools.islice(it, _BATCH)):
+        yield batch
 
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")

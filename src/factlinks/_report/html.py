@@ -27,7 +27,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import IO, Any
@@ -386,7 +386,8 @@ def _data(report: Report, context: _Context, hosts: list[str]) -> Iterator[marku
     yield markupsafe.Markup(script_json(head)[:-1] + ',"rows":[')
     results = report.results
     ranks = {s: n for n, s in enumerate(sorted(Status, key=lambda s: _rank(s, fail_on)))}
-    order = sorted(range(len(results)), key=lambda i: ranks[results[i].status])  # stable
+    briefs = report.briefs()
+    order = sorted(range(len(briefs)), key=lambda i: ranks[briefs[i].status])  # stable
     render = functools.partial(_row, context=context)
     bare = functools.partial(_bare_row, context=context)
     for n, index in enumerate(order):
@@ -395,7 +396,7 @@ def _data(report: Report, context: _Context, hosts: list[str]) -> Iterator[marku
     yield markupsafe.Markup("]}")
 
 
-def _changes(results: tuple[SourceResult, ...]) -> dict[str, Any]:
+def _changes(results: Sequence[SourceResult]) -> dict[str, Any]:
     shown = list({r.id: r for r in results}.values())
     return {
         "items": [

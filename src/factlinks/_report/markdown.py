@@ -45,7 +45,7 @@ def _cell(text: str) -> str:
     return text.replace("@", "&#64;")
 
 
-def _ids(results: tuple[SourceResult, ...]) -> str:
+def _ids(results: Sequence[SourceResult]) -> str:
     return ", ".join(f"`{r.id}` ({r.status.value})" for r in results)
 
 
@@ -135,7 +135,7 @@ def _verdict(report: Report) -> str:
     return verdict
 
 
-def _ids_line(heading: str, results: tuple[SourceResult, ...]) -> list[str]:
+def _ids_line(heading: str, results: Sequence[SourceResult]) -> list[str]:
     if not results:
         return []
     shown, more = results[:MAX_LISTED_IDS], len(results) - MAX_LISTED_IDS
