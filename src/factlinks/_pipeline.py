@@ -228,14 +228,19 @@ class _Tally:
     """Some source got an HTTP answer, or failed for another reason than no network."""
     failed: list[tuple[str, Failure]] = field(default_factory=list)
     """(host, failure) of every fetch, while none answered."""
-    proposals: list[SourceResult] = field(default_factory=list)
-    """The results that settled a proposed title."""
+    settled: list[tuple[int, SourceResult]] = field(default_factory=list)
+    """(registry index, result) of the results that settled a proposed title."""
     dois: int = 0
     """How many sources the DOI system was asked about."""
 
-    def add(self, result: SourceResult) -> None:
+    @property
+    def proposals(self) -> list[SourceResult]:
+        """The results that settled a proposed title, in registry order."""
+        return [result for _, result in sorted(self.settled, key=lambda item: item[0])]
+
+    def add(self, index: int, result: SourceResult) -> None:
         if result.proposal is not None:
-            self.proposals.append(result)
+            self.settled.append((index, result))
         self.dois += result.doi_check is not None
         if result.fetch is None or self.answered:
             return
@@ -256,7 +261,7 @@ class _Collected:
         self._items: list[_Checked | None] = [] if spool else [None] * size
 
     def put(self, index: int, item: _Checked) -> None:
-        self.tally.add(item.result)
+        self.tally.add(index, item.result)
         if self._spool is None:
             self._items[index] = item
         else:
