@@ -33,7 +33,7 @@ def src(url: str) -> Source:
     ],
 )
 def test_sources_are_checked_round_robin_over_hosts(urls: list[str], order: list[int]) -> None:
-    assert _interleaved_by_host([src(u) for u in urls]) == order
+    assert list(_interleaved_by_host([src(u) for u in urls])) == order
 
 
 @pytest.mark.integration
