@@ -433,6 +433,15 @@ def test_the_formats_are_registered_and_picked_by_suffix_and_content(tmp_path: P
         load_sources(report)
 
 
+def test_a_broken_first_line_is_still_read_as_the_suffix_says(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"id": "a", "url": \n')
+    with pytest.raises(RegistryError, match=r"s\.jsonl:1:20: invalid JSON: Expecting value$"):
+        load_sources(path)
+    with pytest.raises(RegistryError, match=r"^s\.csv: no source with id 'a'$"):
+        CSV.apply_edits("", [Edit("a", "url", "https://a/")], path="s.csv")
+
+
 def test_a_csv_named_file_with_toml_inside_is_read_as_toml(tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text('[[source]]\nid = "a"\nurl = "https://a.example/"\n')

@@ -99,6 +99,8 @@ class CsvFormat(LineFormat):
         columns = list(rows.columns)
         wanted = {edit.source_id for edit in edits}
         found: dict[str, tuple[Record, list[str]]] = {}
+        if "id" not in columns:  # an empty file
+            raise missing_id_error(name, edits[0].source_id, edits[0].key)
         where = columns.index("id")
         for record, row in rows:
             if len(row) > where and row[where] in wanted:
@@ -234,7 +236,7 @@ def _columns(header: list[str], path: str) -> tuple[str, ...]:
 
 
 def _decoder(columns: tuple[str, ...], path: str) -> Decoder:
-    def decode(data: bytes, number: int, line: int) -> Source:
+    def decode(data: bytes, number: int, line: int, checked: bool) -> Source:
         try:
             text = data.decode("utf-8")
             row = next(csv.reader(io.StringIO(text), strict=True))
@@ -248,7 +250,7 @@ def _decoder(columns: tuple[str, ...], path: str) -> Decoder:
             )
         cells = zip(columns, row, strict=False)  # a short row: the rest are empty
         table = {key: _value(key, cell) for key, cell in cells if cell.strip()}
-        return source_from_table(table, number, path, line, 1)
+        return source_from_table(table, number, path, line, 1, check_urls=not checked)
 
     return decode
 

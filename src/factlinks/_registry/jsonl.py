@@ -105,8 +105,9 @@ class JsonLinesFormat(LineFormat):
                     start = line.offset + bom_length(line)
                     yield Record(start, line.offset + len(line.data), line.number)
 
-        def decode(data: bytes, number: int, line: int) -> Source:
-            return source_from_table(_table(data, number, line, path), number, path, line, 1)
+        def decode(data: bytes, number: int, line: int, checked: bool) -> Source:
+            table = _table(data, number, line, path)
+            return source_from_table(table, number, path, line, 1, check_urls=not checked)
 
         return records(), decode
 

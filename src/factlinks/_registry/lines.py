@@ -251,9 +251,11 @@ class Record(NamedTuple):
     line: int
 
 
-Decoder = Callable[[bytes, int, int], Source]
-"""``(record bytes, 0-based source number, line) -> Source``: a format's decoding and
-validation of one record (raising :class:`~factlinks.RegistryError`)."""
+Decoder = Callable[[bytes, int, int, bool], Source]
+"""``(record bytes, 0-based source number, line, checked) -> Source``: a format's decoding and
+validation of one record (raising :class:`~factlinks.RegistryError`); ``checked`` says the
+record was validated before, so its URLs need not be checked again
+(``source_from_table(check_urls=False)``)."""
 
 
 class LineSources(IndexedSources):
@@ -341,7 +343,7 @@ class LineSources(IndexedSources):
         )
 
     def _source(self, data: bytes, number: int) -> Source:
-        source = self._decode(data, number, self._lines[number])
+        source = self._decode(data, number, self._lines[number], True)
         if self._index.digest(source.id) != self._index.digests[number]:
             raise RegistryError(
                 f"{self._path}:{self._lines[number]}: the file changed since it was loaded "
@@ -412,11 +414,11 @@ class LineFormat(RegistryFormat):
                     path=path,
                 )
             data = store.read(record.start, record.end - record.start)
-            source = decode(data, number, record.line)
+            source = decode(data, number, record.line, False)
             digest = index.digest(source.id)
             for other in index.candidates(digest):
                 start, end = offsets[other], offsets[other + 1]
-                first = decode(store.read(start, end - start), other, lines[other])
+                first = decode(store.read(start, end - start), other, lines[other], True)
                 if first.id == source.id:
                     raise RegistryError(
                         f"{path}:{record.line}: source {source.id!r}: duplicate id (also line "
