@@ -43,21 +43,26 @@ __all__ = [
     "CHUNK_BYTES",
     "MAX_LINE_BYTES",
     "MAX_LINE_SOURCES",
+    "Decoder",
     "IdIndex",
+    "Line",
     "LineFormat",
     "LineSources",
     "Record",
     "Store",
+    "bom_length",
+    "changed_value_error",
     "id_digest",
     "iso_date",
     "loaded_value",
+    "missing_id_error",
     "open_store",
     "source_table",
     "store_lines",
 ]
 
 MAX_LINE_BYTES = 1024**2
-"""A record (a line of JSON Lines, a row of CSV) longer than this (1 MiB) is an error."""
+"""A line longer than this (1 MiB) is an error, so no read of one takes more memory."""
 MAX_LINE_SOURCES = 10_000_000
 """A line-oriented registry of more sources than this is refused (some 280 MB of offsets,
 lines and digests)."""
