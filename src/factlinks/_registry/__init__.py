@@ -4,7 +4,9 @@ Each format implements :class:`RegistryFormat` (see :mod:`.interface`) and is re
 one line in :data:`FORMATS`; :func:`format_for` picks the format of a file by its name and
 confirms it by its content. ``sources.toml`` (:class:`TomlFormat`) is the first format,
 ``.bib`` (:class:`BibtexFormat`) the second, then the reference managers' CSL-JSON
-(:class:`CslJsonFormat`) and RIS (:class:`RisFormat`).
+(:class:`CslJsonFormat`) and RIS (:class:`RisFormat`), and for registries too large to hold
+as objects the line-oriented JSON Lines (:class:`JsonLinesFormat`) and CSV
+(:class:`CsvFormat`), which :func:`load_sources` reads in bounded memory (:mod:`.lines`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pathlib import PurePath
 from .._errors import RegistryError
 from .bibtex import BibtexFormat
 from .csljson import CslJsonFormat
-from .interface import Edit, Registry, RegistryFormat, decode_utf8, read_bytes
+from .csvfile import CsvFormat
+from .interface import Edit, Registry, RegistryFormat, decode_utf8, read_bytes, read_head
+from .jsonl import JsonLinesFormat
 from .ris import RisFormat
 from .sidecar import SIDECAR_NAME, Sidecar, load_sidecar, with_sidecar
 from .toml import TomlFormat
@@ -25,7 +29,9 @@ __all__ = [
     "SIDECAR_NAME",
     "BibtexFormat",
     "CslJsonFormat",
+    "CsvFormat",
     "Edit",
+    "JsonLinesFormat",
     "Registry",
     "RegistryError",
     "RegistryFormat",
@@ -43,6 +49,8 @@ FORMATS: dict[str, RegistryFormat] = {
     BibtexFormat.name: BibtexFormat(),
     CslJsonFormat.name: CslJsonFormat(),
     RisFormat.name: RisFormat(),
+    JsonLinesFormat.name: JsonLinesFormat(),
+    CsvFormat.name: CsvFormat(),
 }
 """The registry formats by name, in the order they are tried. Register one with one line:
 ``FORMATS["csl-json"] = CslJsonFormat()``."""
@@ -101,6 +109,9 @@ def load_sources(path: str | os.PathLike[str]) -> Registry:
     A format that cannot hold settings (:attr:`RegistryFormat.holds_settings` false, e.g. a
     ``.bib``) takes its ``[settings]`` and ``cited_in`` from a ``factlinks.toml`` beside the
     file, if there is one (:mod:`.sidecar`); beside a ``sources.toml`` that file is ignored.
+    A line-oriented file (``.jsonl``, ``.csv``) is read in one streaming pass and its sources
+    are decoded when asked for (:attr:`RegistryFormat.streams`), so its size is not limited
+    by :data:`~.interface.MAX_REGISTRY_BYTES` and a million sources take some 30 MB.
 
     Parameters:
         path: the registry file, e.g. ``sources.toml``.
@@ -111,6 +122,9 @@ def load_sources(path: str | os.PathLike[str]) -> Registry:
             and, where known, the line.
     """
     name = os.fspath(path)
+    streamed = _streamed_format(name)
+    if streamed is not None:
+        return streamed.load(name)
     data = read_bytes(name)
     try:
         text = decode_utf8(data, name)
@@ -124,6 +138,15 @@ def load_sources(path: str | os.PathLike[str]) -> Registry:
     form = format_for(name, text)
     registry = form.parse(text, path=name)
     return registry if form.holds_settings else with_sidecar(registry, name)
+
+
+def _streamed_format(name: str) -> RegistryFormat | None:
+    """The streaming format (:attr:`RegistryFormat.streams`) of the file ``name``, when its
+    name proposes one and the start of its content does not say it is in another format."""
+    if not any(f.streams and _ending(f, name) for f in FORMATS.values()):
+        return None
+    form = format_for(name, read_head(name))
+    return form if form.streams else None
 
 
 def parse_sources(text: str, *, path: str = "<string>") -> Registry:

@@ -26,13 +26,29 @@ from .._options import CheckOptions, parse_statuses
 __all__ = [
     "MAX_REGISTRY_BYTES",
     "Edit",
+    "IndexedSources",
     "Registry",
     "RegistryError",
     "RegistryFormat",
     "decode_utf8",
     "read_bytes",
+    "read_head",
     "read_text",
 ]
+
+
+class IndexedSources(Sequence[Source]):
+    """Sources that are not all held in memory and find one by its id themselves.
+
+    A line-oriented registry (:mod:`.lines`) decodes its sources from the file when asked
+    for; :meth:`Registry.get` asks it rather than looking at every source.
+    """
+
+    __slots__ = ()
+
+    @abstractmethod
+    def get(self, source_id: str) -> Source | None:
+        """The source with id ``source_id``, or ``None``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +56,10 @@ class Registry(Sequence[Source]):
     """The sources of one registry file, in file order, with its ``[settings]``.
 
     A registry is a sequence of :class:`Source`, so it can be passed wherever sources are.
+    Its :attr:`sources` are a tuple for most formats; a line-oriented registry (JSON Lines,
+    CSV) holds an :class:`IndexedSources` instead that decodes each source from the file when
+    it is asked for, so a million sources are never all in memory: iterate it, or index it,
+    rather than keeping ``list(registry)``.
 
     Example::
 
@@ -47,7 +67,8 @@ class Registry(Sequence[Source]):
         report = check(registry)            # uses registry.options()
     """
 
-    sources: tuple[Source, ...]
+    sources: Sequence[Source]
+    """The sources, in file order."""
     settings: Mapping[str, Any] = field(default_factory=dict)
     """The validated ``[settings]`` table."""
     path: str | None = None
@@ -71,6 +92,8 @@ class Registry(Sequence[Source]):
 
     def get(self, source_id: str) -> Source | None:
         """The source with id ``source_id``, or ``None``."""
+        if isinstance(self.sources, IndexedSources):
+            return self.sources.get(source_id)
         return next((s for s in self.sources if s.id == source_id), None)
 
     def options(self, base: CheckOptions | None = None) -> CheckOptions:
@@ -122,6 +145,11 @@ class RegistryFormat(ABC):
     shared_suffixes: tuple[str, ...] = ()
     """Those of :attr:`suffixes` that many other files have too (``.json``): a file whose name
     ends so is taken for this format only when :meth:`sniff` confirms its content."""
+    streams: bool = False
+    """True for a format that reads its file in pieces (JSON Lines, CSV): :meth:`load` then
+    takes the file's path and keeps no more than a few bytes per source in memory, and
+    :func:`~factlinks.load_sources` hands it the path after a look at the file's start,
+    without :data:`MAX_REGISTRY_BYTES`."""
     holds_settings: bool = True
     """False for a format whose file has no place for ``[settings]`` (BibTeX, CSL-JSON, RIS):
     :func:`~factlinks.load_sources` then reads them, and the ``cited_in`` of every source, from
@@ -218,6 +246,31 @@ def read_text(path: str | os.PathLike[str]) -> str:
     """
     name = os.fspath(path)
     return decode_utf8(read_bytes(name), name)
+
+
+def read_head(path: str | os.PathLike[str], size: int = 64 * 1024) -> str:
+    """The first ``size`` bytes of a registry file as text, for :meth:`RegistryFormat.sniff`:
+    cut after the last whole line (or character), without a byte order mark; bytes that are
+    not UTF-8 are replaced.
+
+    Raises:
+        RegistryError: the file is missing or unreadable; the message names it.
+    """
+    name = os.fspath(path)
+    try:
+        with Path(name).open("rb") as file:
+            data = file.read(size + 1)
+    except FileNotFoundError:
+        raise RegistryError(f"{name}: no such file", path=name) from None
+    except OSError as exc:
+        raise RegistryError(f"{name}: cannot read: {exc.strerror or exc}", path=name) from None
+    except ValueError as exc:  # a NUL in the name
+        raise RegistryError(f"{name!r}: cannot read: {exc}", path=name) from None
+    if len(data) > size:
+        data = data[:size]
+        newline = data.rfind(b"\n")
+        data = data[: newline + 1] if newline >= 0 else data
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:

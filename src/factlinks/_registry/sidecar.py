@@ -32,6 +32,7 @@ from typing import Any
 
 from .._errors import RegistryError
 from .interface import Registry, read_text
+from .lines import LineSources
 from .toml import loads_toml
 from .validate import settings_from_table
 
@@ -129,7 +130,9 @@ def apply_sidecar(registry: Registry, sidecar: Sidecar | None) -> Registry:
     if sidecar is None:
         return registry
     sources = registry.sources
-    if sidecar.cited_in is not None:
+    if sidecar.cited_in is not None and isinstance(sources, LineSources):
+        sources = sources.with_cited_in(sidecar.cited_in)  # still decoded when asked for
+    elif sidecar.cited_in is not None:
         sources = tuple(replace(source, cited_in=sidecar.cited_in) for source in sources)
     return replace(registry, sources=sources, settings={**registry.settings, **sidecar.settings})
 
