@@ -56,6 +56,7 @@ PUBLIC = [
     "ReportError",
     "ResultRow",
     "RetryPolicy",
+    "ReusedVerdict",
     "Runtime",
     "SCHEMA_TAG",
     "SettledTitles",

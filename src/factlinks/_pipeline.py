@@ -52,6 +52,7 @@ from ._parse import Parser
 from ._persistence import conditional_headers, reuse_on_not_modified
 from ._registry import Registry
 from ._retry import Sleep
+from ._schedule import reused_result
 from ._text import MAX_DETAIL_CHARS, MAX_REASON_CHARS, clean_archive, clean_text
 from ._version import __version__
 
@@ -241,7 +242,8 @@ async def _check_all(
 
 
 def _record(history: HistoryBackend, report: Report, checked: list[_Checked]) -> None:
-    """Record the run in the history (skipped sources are not part of it)."""
+    """Record the run in the history (skipped sources are not part of it, nor are reused
+    verdicts: the history holds real checks only)."""
     history.record_run(
         started_at=report.started_at,
         finished_at=report.finished_at,
@@ -250,7 +252,7 @@ def _record(history: HistoryBackend, report: Report, checked: list[_Checked]) ->
         rows=[
             encode_result(item.result, item.past or SourceHistory())
             for item in checked
-            if item.result.status is not Status.SKIPPED
+            if item.result.status is not Status.SKIPPED and item.result.reused is None
         ],
     )
 
@@ -370,6 +372,9 @@ class _Run:
         try:
             if self.runtime.history is not None:
                 past = self.runtime.history.history(source.id, source.url)
+                reused = reused_result(source, past, self.options, now=self.runtime.clock())
+                if reused is not None:  # not due: its last verdict stands (_schedule)
+                    return _Checked(reused, past)
             result = await self._check(source, past)
             return _Checked(await self._rescue(result, past), past)
         except StateError:
