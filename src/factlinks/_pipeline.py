@@ -297,6 +297,11 @@ async def _network_notes(
         return ()
     if not all(f.kind.is_offline_sign for f in failures):
         return ()
+    witnesses = await _witnesses(results, fetcher)
+    if any(failure is None for _, failure in witnesses):
+        return ()  # a source verified before answers now: online, the failing hosts are down
+    fetched += witnesses
+    failures += [failure for _, failure in witnesses if failure is not None]
     hosts = {host for host, _ in fetched}
     domains = {registrable_domain(host) for host in hosts}
     kinds = sorted({f.kind.value for f in failures})
@@ -308,6 +313,32 @@ async def _network_notes(
     if len(domains) >= options.offline_min_hosts:
         raise OfflineError(f"no source could be reached: is this machine online? ({seen})")
     return await _second_signal(options, fetcher, seen, kinds)
+
+
+async def _witnesses(
+    results: tuple[SourceResult, ...], fetcher: Fetcher
+) -> list[tuple[str, Failure | None]]:
+    """A few sources whose ``ok`` verdict was reused (not due), fetched now, one per domain.
+
+    When the schedule (:mod:`._schedule`) left only sources that failed before to be checked,
+    their failing again says nothing of this machine's network; sources that answered last
+    time do. Without them, an offline night would count towards ``dead``.
+    """
+    chosen: dict[str, Source] = {}
+    for result in results:
+        if result.reused is not None and result.status is Status.OK:
+            chosen.setdefault(registrable_domain(result.source.host), result.source)
+        if len(chosen) >= _WITNESSES:
+            break
+    return [
+        (source.host, (await fetcher.fetch(source.url, retries=False)).failure)
+        for source in chosen.values()
+    ]
+
+
+_WITNESSES = 3
+"""How many reused ``ok`` sources (on as many domains) are asked when every checked one
+failed at the network level."""
 
 
 async def _second_signal(

@@ -92,7 +92,7 @@ def _line(result: SourceResult) -> str:
 
 def _healthy_line(result: SourceResult) -> str:
     line = f"- `{result.id}` ({result.status.value}){_named(result)} — {_link(result.url)}"
-    return line if result.reused is None else f"{line} · {_last_checked(result)}"
+    return line if result.reused is None else f"{line} ({_last_checked(result)})"
 
 
 def _last_checked(result: SourceResult) -> str:
