@@ -12,13 +12,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
+from bs4 import BeautifulSoup
 
 import factlinks
+import html_page
+from browser import chromium
 from conftest import Backend
 from factlinks import (
     CheckOptions,
@@ -39,9 +43,11 @@ from factlinks import (
 )
 from factlinks._cli import main
 from factlinks._history.codec import entry_fingerprint
+from factlinks._report.html import render_html
 from factlinks._report.load import load_report
 from factlinks._schedule import FAILING_RECHECK_DAYS, SLACK, due_at, is_due, reused_result
 from farm import Host, Reply, closed_port, make_remap_rule
+from report_sample import sample_report
 
 DAY0 = dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -139,6 +145,12 @@ WEEK = CheckOptions()  # recheck_after_days = 7, dead after 3 runs spanning 3 da
             past(Status.OK, fingerprint=None), WEEK, None, id="no fingerprint stored: due"
         ),
         pytest.param(past(Status.OK, reason=None), WEEK, None, id="no reason stored: due"),
+        pytest.param(
+            past(Status.UNVERIFIABLE, reason="Internal error: ZeroDivisionError: division by zero"),
+            WEEK,
+            None,
+            id="the last check met a bug: due",
+        ),
     ],
 )
 def test_when_a_source_is_due(
@@ -475,3 +487,37 @@ def test_an_offline_night_is_still_told_when_only_failing_sources_are_due(tmp_pa
     assert online.results[2].status is Status.UNREACHABLE
     assert online.results[2].history is not None
     assert online.results[2].history.consecutive_failures == 2
+
+
+@pytest.mark.integration
+def test_merge_records_the_real_checks_of_the_shards_only(tmp_path: Path) -> None:
+    with _web() as host:
+        with open_history(tmp_path / "merged.db") as merged:
+            _night(merged, host, _sources(), DAY0)  # last night's merged history
+        shutil.copy(tmp_path / "merged.db", tmp_path / "shard.db")  # each shard gets a copy
+        with open_history(tmp_path / "shard.db") as shard:
+            report, asked = _night(shard, host, _sources(), DAY0 + 3 * DAY)
+    assert asked == ["/gone"]  # the dead one is due again; the healthy ones are not
+    factlinks.write_report(report, tmp_path / "shard", formats=["json"])
+    again = load_report(tmp_path / "shard" / "report.json")  # as merge reads a shard's
+    assert sum(r.reused is not None for r in again.results) == 4
+    with open_history(tmp_path / "merged.db") as target, open_history(tmp_path / "shard.db") as s:
+        assert factlinks.merge_histories(target, [s], again) == 1
+        healthy = target.history("page-0", "https://docs.example.org/page-0")
+        gone = target.history("gone", "https://docs.example.org/gone")
+        assert target.runs() == 2
+    assert len(healthy.recent) == 1  # its reused verdict was not recorded as a second check
+    assert len(gone.failures) == 2
+
+
+def test_the_html_report_says_when_a_reused_verdict_was_made(tmp_path: Path) -> None:
+    report = sample_report()  # ok-plain and blocked-403 are reused verdicts
+    with chromium() as browser:
+        dom = html_page.drawn(browser, tmp_path / "report.html", render_html(report))
+    page = BeautifulSoup(dom, "html.parser")
+    rows = {row["data-id"]: row for row in page.select("#sources-table > tbody > tr")}
+    plain = rows["ok-plain"].get_text(" ")
+    assert "Last checked" in plain
+    assert "2026-11-23 03:00 UTC (verdict reused: not due again before 2026-11-29)" in plain
+    assert "last checked 2026-11-24" in rows["blocked-403"].get_text(" ")  # in its runs
+    assert "verdict reused" not in rows["ok-pdf"].get_text(" ")  # checked in this run

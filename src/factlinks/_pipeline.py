@@ -52,7 +52,7 @@ from ._parse import Parser
 from ._persistence import conditional_headers, reuse_on_not_modified
 from ._registry import Registry
 from ._retry import Sleep
-from ._schedule import reused_result
+from ._schedule import INTERNAL_ERROR, reused_result
 from ._text import MAX_DETAIL_CHARS, MAX_REASON_CHARS, clean_archive, clean_text
 from ._version import __version__
 
@@ -421,7 +421,7 @@ class _Run:
         return SourceResult(
             source=source,
             status=Status.UNVERIFIABLE,
-            reason=f"Internal error: {detail}",
+            reason=f"{INTERNAL_ERROR}{detail}",
             checked_at=self.runtime.clock(),
             error=Failure(
                 FailureKind.INTERNAL,

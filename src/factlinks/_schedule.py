@@ -18,7 +18,8 @@ the :class:`~factlinks.CheckOptions` and the time:
 - A source whose registry entry changed since its last check is due: the history keeps a
   fingerprint of the fields that shape a verdict
   (:func:`~factlinks._history.codec.entry_fingerprint`); a result stored without one (before
-  schema 4) counts as changed. So is a source with a proposed title to settle.
+  schema 4) counts as changed. So is a source with a proposed title to settle, and one whose
+  last check met a bug in factlinks (an internal error).
 - Last verdict ``ok``: due once ``recheck_after_days`` have passed since that check.
 - Any other verdict: due once :data:`FAILING_RECHECK_DAYS` have passed (or
   ``recheck_after_days``, if shorter). An ``unreachable`` one is also due on every run until it
@@ -39,12 +40,21 @@ from ._history.interface import PastResult, StoredArchive
 from ._models import ArchiveCopy, History, ReusedVerdict, Source, SourceResult, Status
 from ._options import CheckOptions
 
-__all__ = ["FAILING_RECHECK_DAYS", "SLACK", "due_at", "is_due", "reused_result"]
+__all__ = [
+    "FAILING_RECHECK_DAYS",
+    "INTERNAL_ERROR",
+    "SLACK",
+    "due_at",
+    "is_due",
+    "reused_result",
+]
 
 FAILING_RECHECK_DAYS = 3
 """Days between the checks of a source whose last verdict was not ``ok``."""
 SLACK = dt.timedelta(hours=12)
 """How much earlier than its interval's end a source counts as due."""
+INTERNAL_ERROR = "Internal error: "
+"""How the reason of a check that met a bug begins (``_pipeline``): such a source is always due."""
 _DAY = dt.timedelta(days=1)
 _GOOD = (Status.OK, Status.MOVED)
 
@@ -81,8 +91,11 @@ def due_at(source: Source, past: SourceHistory, options: CheckOptions) -> dt.dat
 
 def _changed(source: Source, last: PastResult) -> bool:
     """True when the entry differs from the one last checked, or the history cannot tell
-    (a result stored before the history kept fingerprints and reasons)."""
+    (a result stored before the history kept fingerprints and reasons), or the last check
+    met a bug (it said nothing about the citation: the run must fail until it is fixed)."""
     if last.entry_sha256 is None or last.reason is None:
+        return True
+    if last.reason.startswith(INTERNAL_ERROR):
         return True
     return last.entry_sha256 != entry_fingerprint(source)
 
