@@ -286,7 +286,8 @@ async def _network_notes(
     With fewer domains the run needs a second signal: the ``canary_url`` if one is set
     (it fails too: offline; it answers: the hosts are down), else the kind of failure
     (resolvers that do not answer point at this machine). When neither tells, the report
-    says so in a note.
+    says so in a note. When the schedule reused verdicts, a few of the reused ``ok`` sources
+    are asked too (:func:`_witnesses`) and count like the checked ones.
 
     Raises:
         OfflineError: the machine is offline; nothing is reported or recorded.
@@ -298,8 +299,8 @@ async def _network_notes(
     if not all(f.kind.is_offline_sign for f in failures):
         return ()
     witnesses = await _witnesses(results, fetcher)
-    if any(failure is None for _, failure in witnesses):
-        return ()  # a source verified before answers now: online, the failing hosts are down
+    if any(failure is None or not failure.kind.is_offline_sign for _, failure in witnesses):
+        return ()  # a source verified before got through: online, the failing hosts are down
     fetched += witnesses
     failures += [failure for _, failure in witnesses if failure is not None]
     hosts = {host for host, _ in fetched}
