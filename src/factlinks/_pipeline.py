@@ -93,8 +93,9 @@ class Runtime:
     strict: bool = False
     """Re-raise unexpected exceptions instead of recording them as ``internal`` failures."""
     history: HistoryBackend | None = None
-    """An open history: conditional requests, the persistence policy and change detection
-    use it, and the run is recorded in it (unless the run finds the network offline)."""
+    """An open history: the schedule (which sources are due, :mod:`._schedule`), conditional
+    requests, the persistence policy and change detection use it, and the run is recorded in
+    it (unless the run finds the network offline)."""
     on_report: ReportHook | None = None
     """Called with the finished report *before* the run is recorded in the history; the CLI
     writes the report files here. If it raises, the run is not recorded and the exception
