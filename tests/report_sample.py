@@ -22,6 +22,7 @@ from factlinks import (
     Problem,
     ProblemKind,
     Report,
+    ReusedVerdict,
     Source,
     SourceResult,
     Status,
@@ -214,12 +215,17 @@ def sample_report() -> Report:
                 detail="the archive copy was not checked",
             ),
         ),
-        SourceResult(
+        SourceResult(  # not due in this run: the verdict of the check two days ago
             source=Source(id="blocked-403", url="https://paywall.example.com/x", citation="X"),
             status=Status.BLOCKED,
             reason="The server refuses the checker (403 Forbidden).",
-            checked_at=T0,
-            fetch=_fetch("https://paywall.example.com/x", 403, bytes=10, elapsed_ms=5),
+            checked_at=T0 - dt.timedelta(days=2),
+            history=History(previous_status=Status.BLOCKED, recent=(Status.BLOCKED,)),
+            reused=ReusedVerdict(
+                due=T0 + dt.timedelta(days=1) - dt.timedelta(hours=12),
+                http_status=403,
+                final_url="https://paywall.example.com/x",
+            ),
         ),
         SourceResult(
             source=Source(
@@ -284,11 +290,13 @@ def sample_report() -> Report:
             source=Source(id="ok-plain", url="https://example.org/plain.txt"),
             status=Status.OK,
             reason="Answers HTTP 200; no title to check.",
-            checked_at=T0,
-            fetch=_fetch(
-                "https://example.org/plain.txt", content_type="text/plain", bytes=0, elapsed_ms=0
-            ),
+            checked_at=T0 - dt.timedelta(days=3),  # not due: reused
             inspection=Inspection(format=DocFormat.EMPTY),
+            reused=ReusedVerdict(
+                due=T0 + dt.timedelta(days=4) - dt.timedelta(hours=12),
+                http_status=200,
+                final_url="https://example.org/plain.txt",
+            ),
         ),
     )
     return Report(

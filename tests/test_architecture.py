@@ -224,6 +224,8 @@ def test_a_nightly_check_and_fix_run_on_four_second_implementations(
             "https://toy-archive.example/api",
             "--timeout",
             "5",
+            "--recheck-after-days",  # the second night checks again
+            "0",
             *farm.remap_args(),
         ]
         assert main(argv) == 1  # the gone study is dead

@@ -40,6 +40,7 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         )
         # 3 s as in test_factsheet_web: 1 s was hit by healthy loopback pages on a loaded machine
         base = ["check", str(registry), "--state", str(state), "--timeout", "3"]
+        base += ["--recheck-after-days", "0"]  # the second night checks every source again
         base += ["--archive-api", factsheet_web.ARCHIVE_API, *factsheet_web.remap_args(farm)]
         requests_before = sum(len(h.requests) for h in farm.hosts)
         first_code = main([*base, "--out", str(tmp / "first")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
 from pathlib import Path
@@ -42,6 +43,7 @@ from factlinks._history.codec import (
     decode_verification,
     encode_result,
     encode_row,
+    entry_fingerprint,
 )
 from factlinks._models import ArchiveCopy
 from farm import closed_port
@@ -183,12 +185,16 @@ def test_a_result_becomes_a_typed_row() -> None:
             True,
             "the archive copy shows it",
         ),
+        reason="Moved; title found in page 1.",
+        entry_sha256=entry_fingerprint(SOURCE),
     )
 
 
 def test_the_columns_are_those_factlinks_always_wrote() -> None:
-    assert encode_row(encode_result(MOVED, SourceHistory())) == OLD_COLUMNS
-    assert tuple(OLD_COLUMNS) == RESULT_COLUMNS
+    # Schema 4 added two columns; the ones before it are written as they always were.
+    added = {"reason": "Moved; title found in page 1.", "entry_sha256": entry_fingerprint(SOURCE)}
+    assert encode_row(encode_result(MOVED, SourceHistory())) == {**OLD_COLUMNS, **added}
+    assert (*OLD_COLUMNS, *added) == RESULT_COLUMNS
 
 
 def test_a_row_survives_the_round_trip_through_each_backend(backend: Backend) -> None:
@@ -292,7 +298,10 @@ def test_a_state_db_of_schema_2_still_opens(tmp_path: Path) -> None:
     _old_database(path, OLD_SCHEMA_V2, OLD_COLUMNS)
     with open_history(path) as store:
         assert store.runs() == 1
-        assert store.latest_results() == [encode_result(MOVED, SourceHistory())]
+        before_schema_4 = dataclasses.replace(
+            encode_result(MOVED, SourceHistory()), reason=None, entry_sha256=None
+        )
+        assert store.latest_results() == [before_schema_4]
         history = store.history("annual", SOURCE.url)
         assert history.last is not None
         assert history.last.status is Status.MOVED
@@ -405,7 +414,12 @@ def test_a_second_backend_drives_the_persistence_policy(monkeypatch: pytest.Monk
     monkeypatch.setitem(BACKENDS, "memory", lambda location, run_id: memory)
     source = Source(id="gone", url="https://down.example.org/page")
     rule = f"^https://down\\.example\\.org http://127.0.0.1:{closed_port()}"
-    options = CheckOptions(remap=(Remap.parse(rule),), retry=RetryPolicy(attempts=1), timeout=5)
+    options = CheckOptions(
+        remap=(Remap.parse(rule),),
+        retry=RetryPolicy(attempts=1),
+        timeout=5,
+        recheck_after_days=0,  # checked every run, as the policy counts runs
+    )
     with open_history("memory://") as history:
         assert isinstance(history, HistoryBackend)
         for days in (0, 1, 2, 3.5):

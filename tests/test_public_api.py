@@ -58,6 +58,7 @@ PUBLIC = [
     "ResultRow",
     "ResultStore",
     "RetryPolicy",
+    "ReusedVerdict",
     "Runtime",
     "SCHEMA_TAG",
     "SettledTitles",

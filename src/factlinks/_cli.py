@@ -180,7 +180,18 @@ def _build_parser() -> argparse.ArgumentParser:
         "reports keep the cited URLs",
     )
     check_p.add_argument(
-        "--only", action="append", default=[], metavar="ID", help="check only this id (repeatable)"
+        "--only",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="check only this id (repeatable; checked even when it is not due)",
+    )
+    check_p.add_argument(
+        "--recheck-after-days",
+        type=int,
+        metavar="N",
+        help="with a history, check a source verified ok again only after N days, reusing "
+        "its last verdict until then; failing ones every 3 days (7; 0: every source, every run)",
     )
     check_p.add_argument(
         "--shard",
@@ -400,7 +411,7 @@ def _split(value: str) -> list[str]:
 def _options(args: argparse.Namespace, base: CheckOptions) -> CheckOptions:
     changes: dict[str, object] = {}
     names = ("concurrency", "per_host", "timeout", "max_bytes", "max_pages", "user_agent")
-    for name in (*names, "canary_url", "contact", "doi_resolver"):
+    for name in (*names, "canary_url", "contact", "doi_resolver", "recheck_after_days"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

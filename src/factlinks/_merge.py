@@ -164,8 +164,8 @@ def merge_histories(
     merged history of the night before, copied to every shard). For each result of ``report``
     the row the shard recorded (same source, URL and ``checked_at``) is taken, so the target
     gets the run exactly as the shards stored it, validators and verifications included; it
-    is recorded as one run, in one transaction (skipped sources are not part of it, as in
-    ``check``). Return how many results were recorded.
+    is recorded as one run, in one transaction (skipped sources and reused verdicts are not
+    part of it, as in ``check``). Return how many results were recorded.
 
     Example::
 
@@ -176,7 +176,8 @@ def merge_histories(
         StateError: a result of ``report`` is in none of the shard histories (a shard's
             history is missing, or is of another run), or ``target`` holds this run already.
     """
-    recorded = [r for r in report.results if r.status is not Status.SKIPPED]  # as check does
+    # As check does: skipped sources and reused verdicts (not new checks) are not recorded.
+    recorded = [r for r in report.results if r.status is not Status.SKIPPED and r.reused is None]
     wanted = {(r.id, r.url, r.checked_at) for r in recorded}
     found: dict[tuple[str, str, object], ResultRow] = {}
     for shard in shards:

@@ -34,6 +34,7 @@ __all__ = [
     "Problem",
     "ProblemKind",
     "Report",
+    "ReusedVerdict",
     "Shard",
     "Source",
     "SourceResult",
@@ -566,6 +567,23 @@ class History:
 
 
 @dataclass(frozen=True, slots=True)
+class ReusedVerdict:
+    """Why a result was not checked in this run: its last real check's verdict stands.
+
+    A source verified ``ok`` is checked again only every ``recheck_after_days``, a failing
+    one every few days (see :mod:`factlinks._schedule`); in between, the report lists its
+    last verdict, and :attr:`SourceResult.checked_at` is when that verdict was made.
+    """
+
+    due: dt.datetime
+    """When the source is next checked for real (the first run at or after this time)."""
+    http_status: int | None = None
+    """The HTTP status of the final answer of the check whose verdict is reused."""
+    final_url: str | None = None
+    """The URL after redirects, as that check found it."""
+
+
+@dataclass(frozen=True, slots=True)
 class SourceResult:
     """The outcome of checking one source."""
 
@@ -593,6 +611,10 @@ class SourceResult:
     read the document (the proposal waits for a later check)."""
     doi_check: DoiCheck | None = None
     """What the DOI system said of the source's DOI, when it has one."""
+    reused: ReusedVerdict | None = None
+    """Set when the source was not due for a check in this run: the verdict, reason, title
+    evidence and archive copy are those of the check made at :attr:`checked_at`, and
+    nothing was fetched (:attr:`fetch` is ``None``)."""
 
     @property
     def failure(self) -> Failure | None:

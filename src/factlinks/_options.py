@@ -181,6 +181,11 @@ class CheckOptions:
     """With a history: ``unreachable`` becomes ``dead`` after this many failing runs ..."""
     dead_after_days: float = 3.0
     """... that span at least this many days."""
+    recheck_after_days: int = 7
+    """With a history: a source verified ``ok`` is checked again only once this many days
+    have passed since its last check (a failing one every 3 days, and whenever a check could
+    make it ``dead``); in between its last verdict is reported. ``0``: every source, every run
+    (see :mod:`factlinks._schedule`)."""
     allow_private: bool = False
     """Follow redirects from public addresses into private and loopback space (intranet
     registries). Link-local and cloud-metadata addresses are refused even so."""
@@ -195,6 +200,8 @@ class CheckOptions:
             raise OptionsError(f"parse_workers must be at least 1, not {self.parse_workers}")
         if self.max_redirects < 0:
             raise OptionsError("max_redirects must not be negative")
+        if self.recheck_after_days < 0:
+            raise OptionsError("recheck_after_days must not be negative")
         for name in ("timeout", "parse_timeout"):
             if not getattr(self, name) > 0:
                 raise OptionsError(f"{name} must be a positive number of seconds")

@@ -54,6 +54,7 @@ from ._parse import Parser
 from ._persistence import conditional_headers, reuse_on_not_modified
 from ._registry import Registry
 from ._retry import Sleep
+from ._schedule import INTERNAL_ERROR, reused_result
 from ._spool import ResultSpool
 from ._text import MAX_DETAIL_CHARS, MAX_REASON_CHARS, clean_archive, clean_text
 from ._version import __version__
@@ -95,8 +96,9 @@ class Runtime:
     strict: bool = False
     """Re-raise unexpected exceptions instead of recording them as ``internal`` failures."""
     history: HistoryBackend | None = None
-    """An open history: conditional requests, the persistence policy and change detection
-    use it, and the run is recorded in it (unless the run finds the network offline)."""
+    """An open history: the schedule (which sources are due, :mod:`._schedule`), conditional
+    requests, the persistence policy and change detection use it, and the run is recorded in
+    it (unless the run finds the network offline)."""
     on_report: ReportHook | None = None
     """Called with the finished report *before* the run is recorded in the history; the CLI
     writes the report files here. If it raises, the run is not recorded and the exception
@@ -232,6 +234,9 @@ class _Tally:
     """(registry index, result) of the results that settled a proposed title."""
     dois: int = 0
     """How many sources the DOI system was asked about."""
+    witnesses: dict[str, Source] = field(default_factory=dict)
+    """Up to :data:`_WITNESSES` sources whose ``ok`` verdict was reused, by registrable
+    domain (:func:`_witnesses`)."""
 
     @property
     def proposals(self) -> list[SourceResult]:
@@ -242,6 +247,10 @@ class _Tally:
         if result.proposal is not None:
             self.settled.append((index, result))
         self.dois += result.doi_check is not None
+        reusable = result.reused is not None and result.status is Status.OK
+        if reusable and len(self.witnesses) < _WITNESSES:
+            source = result.source
+            self.witnesses.setdefault(registrable_domain(source.host), source)
         if result.fetch is None or self.answered:
             return
         failure = result.fetch.failure
@@ -284,7 +293,9 @@ class _Collected:
 
 
 def _row(item: _Checked) -> ResultRow | None:
-    if item.result.status is Status.SKIPPED:
+    """The history row of ``item``; none for a skipped source or a reused verdict (the
+    history holds real checks only)."""
+    if item.result.status is Status.SKIPPED or item.result.reused is not None:
         return None
     return encode_result(item.result, item.past or SourceHistory())
 
@@ -354,15 +365,20 @@ async def _network_notes(tally: _Tally, options: CheckOptions, fetcher: Fetcher)
     With fewer domains the run needs a second signal: the ``canary_url`` if one is set
     (it fails too: offline; it answers: the hosts are down), else the kind of failure
     (resolvers that do not answer point at this machine). When neither tells, the report
-    says so in a note.
+    says so in a note. When the schedule reused verdicts, a few of the reused ``ok`` sources
+    are asked too (:func:`_witnesses`) and count like the checked ones.
 
     Raises:
         OfflineError: the machine is offline; nothing is reported or recorded.
     """
     if tally.answered or not tally.failed:
         return ()
-    failures = [failure for _, failure in tally.failed]
-    hosts = {host for host, _ in tally.failed}
+    witnesses = await _witnesses(tally, fetcher)
+    if any(failure is None or not failure.kind.is_offline_sign for _, failure in witnesses):
+        return ()  # a source verified before got through: online, the failing hosts are down
+    fetched: list[tuple[str, Failure | None]] = [*tally.failed, *witnesses]
+    failures = [failure for _, failure in fetched if failure is not None]
+    hosts = {host for host, _ in fetched}
     domains = {registrable_domain(host) for host in hosts}
     kinds = sorted({f.kind.value for f in failures})
     seen = (
@@ -373,6 +389,24 @@ async def _network_notes(tally: _Tally, options: CheckOptions, fetcher: Fetcher)
     if len(domains) >= options.offline_min_hosts:
         raise OfflineError(f"no source could be reached: is this machine online? ({seen})")
     return await _second_signal(options, fetcher, seen, kinds)
+
+
+async def _witnesses(tally: _Tally, fetcher: Fetcher) -> list[tuple[str, Failure | None]]:
+    """A few sources whose ``ok`` verdict was reused (not due), fetched now, one per domain.
+
+    When the schedule (:mod:`._schedule`) left only sources that failed before to be checked,
+    their failing again says nothing of this machine's network; sources that answered last
+    time do. Without them, an offline night would count towards ``dead``.
+    """
+    return [
+        (source.host, (await fetcher.fetch(source.url, retries=False)).failure)
+        for source in tally.witnesses.values()
+    ]
+
+
+_WITNESSES = 3
+"""How many reused ``ok`` sources (on as many domains) are asked when every checked one
+failed at the network level."""
 
 
 async def _second_signal(
@@ -437,6 +471,9 @@ class _Run:
         try:
             if self.runtime.history is not None:
                 past = self.runtime.history.history(source.id, source.url)
+                reused = reused_result(source, past, self.options, now=self.runtime.clock())
+                if reused is not None:  # not due: its last verdict stands (_schedule)
+                    return _Checked(reused, past)
             result = await self._check(source, past)
             return _Checked(await self._rescue(result, past), past)
         except StateError:
@@ -452,7 +489,7 @@ class _Run:
         return SourceResult(
             source=source,
             status=Status.UNVERIFIABLE,
-            reason=f"Internal error: {detail}",
+            reason=f"{INTERNAL_ERROR}{detail}",
             checked_at=self.runtime.clock(),
             error=Failure(
                 FailureKind.INTERNAL,

@@ -216,6 +216,7 @@ _SETTING_NOTES = {
     "allow_private": "follow redirects from public into private networks",
     "contact": "no default: your e-mail, sent as mailto: (README: DOIs)",
     "doi_resolver": "where DOIs are looked up (README: DOIs)",
+    "recheck_after_days": "an ok source is checked again after this many days (0: every run)",
 }
 _EXAMPLES = {"canary_url": "https://www.example.org/", "contact": "you@example.org"}
 """What a setting without a default is shown with."""

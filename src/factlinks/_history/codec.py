@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from .._errors import StateError
 from .._models import (
     DocFormat,
     Inspection,
+    Source,
     SourceResult,
     Status,
     TitleCandidate,
@@ -47,6 +49,7 @@ __all__ = [
     "encode_result",
     "encode_row",
     "encode_verification",
+    "entry_fingerprint",
     "registry_key",
 ]
 
@@ -63,6 +66,8 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "text_sha256",
     "verification",
     "archive",
+    "reason",
+    "entry_sha256",
 )
 """The columns of one stored result (besides the run it belongs to), in the order of
 :class:`ResultRow`'s fields; a backend reads and writes them by these names."""
@@ -104,7 +109,23 @@ def encode_result(result: SourceResult, previous: SourceHistory) -> ResultRow:
             verified=result.archive.verified,
             detail=result.archive.detail,
         ),
+        reason=result.reason,
+        entry_sha256=entry_fingerprint(result.source),
     )
+
+
+_VERDICT_FIELDS = ("url", "title", "proposed_title", "kind", "doi")
+"""The fields of a registry entry that shape its check (the rest only name or place it)."""
+
+
+def entry_fingerprint(source: Source) -> str:
+    """``sha256:...`` of the fields of ``source`` that shape its verdict: URL, title,
+    proposed title, kind and DOI. Citation, ``cited_in``, authors and the like do not
+    change what a check finds, so editing them does not make a source due.
+    """
+    fields = {name: getattr(source, name) for name in _VERDICT_FIELDS}
+    text = json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _verification(result: SourceResult) -> StoredVerification | None:
@@ -145,6 +166,8 @@ def encode_row(row: ResultRow) -> dict[str, Any]:
         "text_sha256": row.text_sha256,
         "verification": encode_verification(row.verification),
         "archive": encode_archive(row.archive),
+        "reason": row.reason,
+        "entry_sha256": row.entry_sha256,
     }
 
 
@@ -168,6 +191,8 @@ def decode_row(columns: Mapping[str, Any]) -> ResultRow:
             text_sha256=columns["text_sha256"],
             verification=decode_verification(columns["verification"]),
             archive=decode_archive(columns["archive"]),
+            reason=columns["reason"],
+            entry_sha256=columns["entry_sha256"],
         )
     except (ValueError, TypeError) as exc:
         raise StateError(f"a stored result cannot be read: {exc}") from exc

@@ -103,6 +103,12 @@ class ResultRow:
     """For a good check: what to reuse when the server next answers 304."""
     archive: StoredArchive | None = None
     """The archive copy found for a dead or drifted source."""
+    reason: str | None = None
+    """The result's reason, as reported (``None`` in rows of factlinks before schema 4)."""
+    entry_sha256: str | None = None
+    """The fingerprint of the registry entry that was checked
+    (:func:`~factlinks._history.codec.entry_fingerprint`; ``None`` before schema 4): an entry
+    that changed since is checked again whether it is due or not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +137,12 @@ class PastResult:
     """SHA-256 of the normalised text."""
     verification: StoredVerification | None
     """The stored title evidence, inspection, reason and new URL of a good check."""
+    archive: StoredArchive | None = None
+    """The archive copy the result pointed to."""
+    reason: str | None = None
+    """The result's reason (``None`` when stored by factlinks before schema 4)."""
+    entry_sha256: str | None = None
+    """The fingerprint of the registry entry that was checked (``None`` before schema 4)."""
 
     @classmethod
     def of(cls, row: ResultRow, run_id: int) -> PastResult:
@@ -147,6 +159,9 @@ class PastResult:
             body_sha256=row.body_sha256,
             text_sha256=row.text_sha256,
             verification=row.verification,
+            archive=row.archive,
+            reason=row.reason,
+            entry_sha256=row.entry_sha256,
         )
 
 

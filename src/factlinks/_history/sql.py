@@ -41,7 +41,7 @@ from .interface import ResultRow, SourceHistory
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SqlHistory", "pyformat"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The version of the history's tables that this factlinks writes (and migrates up to)."""
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -81,6 +81,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: (
         "ALTER TABLE runs ADD COLUMN run_key TEXT",
         "CREATE UNIQUE INDEX runs_by_key ON runs (run_key)",
+    ),
+    # What the schedule needs to reuse a verdict instead of checking (factlinks._schedule).
+    4: (
+        "ALTER TABLE results ADD COLUMN reason TEXT",
+        "ALTER TABLE results ADD COLUMN entry_sha256 TEXT",
     ),
 }
 """The statements that bring the tables from version ``n - 1`` to ``n``; ``{serial}`` is the

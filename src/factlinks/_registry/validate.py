@@ -215,6 +215,7 @@ _SETTINGS: dict[str, Callable[[str, object, str], Any]] = {
     "allow_private": _flag,
     "contact": _string,
     "doi_resolver": _string,
+    "recheck_after_days": _count(0),
 }
 """A validator per ``[settings]`` key: ``(key, value, path) -> value to keep``."""
 SETTINGS_KEYS = tuple(_SETTINGS)

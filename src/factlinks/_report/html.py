@@ -215,6 +215,7 @@ def _row(result: SourceResult, context: _Context) -> dict[str, Any]:
     _evidence(row, result)
     _put(row, "t", _title(result))
     _put(row, "hi", _history(result))
+    _put(row, "ru", _day(result.reused.due) if result.reused is not None else None)  # not due
     return row
 
 

@@ -16,6 +16,7 @@ from .._models import (
     FetchResult,
     Hop,
     Report,
+    ReusedVerdict,
     Shard,
     Source,
     SourceResult,
@@ -114,6 +115,18 @@ def _result(result: SourceResult) -> dict[str, Any]:
         "accessed": _iso(source.accessed),
         **_naming(source),
         "checked_at": _iso(result.checked_at),
+        "reused": _reused(result.reused),
+    }
+
+
+def _reused(reused: ReusedVerdict | None) -> dict[str, Any] | None:
+    """Set when the source was not due: ``checked_at`` is when its verdict was made."""
+    if reused is None:
+        return None
+    return {
+        "due": _iso(reused.due),
+        "http_status": reused.http_status,
+        "final_url": reused.final_url,
     }
 
 
@@ -187,6 +200,7 @@ def _bare(result: SourceResult) -> dict[str, Any]:
         "proposed_title": None,
         "reference": None,
         "checked_at": _iso(result.checked_at),
+        "reused": None,
     }
 
 

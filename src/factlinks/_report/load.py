@@ -38,6 +38,7 @@ from .._models import (
     Problem,
     ProblemKind,
     Report,
+    ReusedVerdict,
     Shard,
     Source,
     SourceResult,
@@ -341,6 +342,18 @@ def _result(item: Mapping[str, Any], path: _Path) -> SourceResult:
         archive=_archive(item["archive"]),
         error=_internal(item["error"]),
         doi_check=_doi_check(item.get("doi_check")),
+        reused=_reused(item.get("reused"), (*path, "reused")),
+    )
+
+
+def _reused(reused: Mapping[str, Any] | None, path: _Path) -> ReusedVerdict | None:
+    """Set for a verdict reused from an earlier check (absent in reports before 0.x: none)."""
+    if reused is None:
+        return None
+    return ReusedVerdict(
+        due=_parsed(reused["due"], "date-time", (*path, "due")),
+        http_status=reused["http_status"],
+        final_url=reused["final_url"],
     )
 
 

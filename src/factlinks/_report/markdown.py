@@ -69,6 +69,8 @@ def _line(result: SourceResult) -> str:
     if result.source.cited_in:
         parts.append(f"  \n  In: {_cell(', '.join(result.source.cited_in))}")
     parts.append(f"  \n  {_cell(result.reason)}")
+    if result.reused is not None:
+        parts.append(f"  \n  {_last_checked(result).capitalize()} (not due in this run)")
     if result.new_url:
         parts.append(f"  \n  New URL: {_link(result.new_url)}")
     if result.archive is not None:
@@ -89,7 +91,13 @@ def _line(result: SourceResult) -> str:
 
 
 def _healthy_line(result: SourceResult) -> str:
-    return f"- `{result.id}` ({result.status.value}){_named(result)} — {_link(result.url)}"
+    line = f"- `{result.id}` ({result.status.value}){_named(result)} — {_link(result.url)}"
+    return line if result.reused is None else f"{line} ({_last_checked(result)})"
+
+
+def _last_checked(result: SourceResult) -> str:
+    """``last checked 2026-12-01``: when a reused verdict was made."""
+    return f"last checked {result.checked_at:%Y-%m-%d}"
 
 
 def _bare_line(result: SourceResult) -> str:
