@@ -170,7 +170,8 @@ def _run_fact_sheet(out: Path, state: Path, spool_after: int | None, monkeypatch
 
 _TIMING = re.compile(
     r'"(started_at|finished_at|checked_at|elapsed_ms)": ("[^"]*"|\d+)|'
-    r'(time|timestamp)="[^"]*"|\d+(\.\d+)? ?(ms|s)\b'
+    r'(time|timestamp)="[^"]*"|\d+(\.\d+)? ?(ms|s)\b|'
+    r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d| UTC)?"
 )
 
 
