@@ -216,7 +216,11 @@ class _Checked:
 async def _check_all(
     run: _Run, sources: list[Source], on_result: ProgressHook | None
 ) -> list[_Checked]:
-    """Check every source with ``concurrency`` workers; results in registry order."""
+    """Check ``concurrency`` sources at a time; results in registry order.
+
+    A worker checks a source in a turn of the fetcher's (:meth:`Fetcher.turn`): there are
+    more workers than turns, so a source whose retry waits lends its turn to the next one.
+    """
     checked: list[_Checked | None] = [None] * len(sources)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in _interleaved_by_host(sources):
@@ -224,14 +228,17 @@ async def _check_all(
 
     async def worker() -> None:
         while not queue.empty():
-            index = queue.get_nowait()
-            item = checked[index] = await run.check_one(sources[index])
+            async with run.fetcher.turn():
+                if queue.empty():
+                    return
+                index = queue.get_nowait()
+                item = checked[index] = await run.check_one(sources[index])
             if on_result is not None:
                 on_result(item.result)
 
     try:
         async with asyncio.TaskGroup() as group:
-            for _ in range(min(run.options.concurrency, max(1, len(sources)))):
+            for _ in range(min(run.fetcher.workers, max(1, len(sources)))):
                 group.create_task(worker())
     except BaseExceptionGroup as group_error:
         # The first worker's failure (strict mode, or an on_result callback that raised)
