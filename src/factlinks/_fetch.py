@@ -42,7 +42,7 @@ from ._netpolicy import (
     starts_private,
 )
 from ._options import CheckOptions
-from ._retry import Clock, Sleep, build_retrying
+from ._retry import Clock, Sleep, build_retrying, is_transient
 from ._text import MAX_URL_CHARS, clean_fetch, clean_headers, clip, url_from_header
 from ._transport import PerHostTransport, pool_budget
 from ._turns import Turns
@@ -264,9 +264,17 @@ class Fetcher:
             attempts += 1
             return await self._attempt(url, headers)
 
-        retrying = build_retrying(policy, sleep=self._sleep, clock=self._clock)
-        result: FetchResult = await retrying(attempt)
-        return clean_fetch(_with_attempts(result, attempts))  # web text enters the model here
+        # Most answers are final: the retrier is built only for one that is not, and it
+        # starts from that answer as its first attempt.
+        first = [await attempt()]
+        if policy.attempts > 1 and is_transient(first[0], policy):
+
+            async def again() -> FetchResult:
+                return first.pop() if first else await attempt()
+
+            retrying = build_retrying(policy, sleep=self._sleep, clock=self._clock)
+            first = [await retrying(again)]
+        return clean_fetch(_with_attempts(first[0], attempts))  # web text enters the model here
 
     @contextlib.asynccontextmanager
     async def _slot(self, transport_url: str) -> AsyncIterator[None]:
