@@ -14,7 +14,8 @@ each size of ``--sizes``, ``--repeat`` times, side by side:
 
 URL/s is URLs over the wall time of the whole process (start-up and reports included); peak
 RSS is that of the whole process tree (sampled from /proc, :mod:`tests.rss`). The medians of
-the repeats are printed, with the farm's connection and request counts of factlinks' runs.
+the repeats are printed, with the farm's connection and request counts of factlinks' runs;
+each run's line also says how much CPU the farm used (it shares the machine).
 
     python benchmarks/scale.py --sizes 2000,10000 --repeat 3
 """
@@ -59,6 +60,8 @@ class Measurement:
     mismatches: int
     connections: int
     requests: int
+    farm_cpu: float
+    """CPU seconds the farm used while serving this run."""
 
     @property
     def rate(self) -> float:
@@ -84,11 +87,12 @@ def farm(hosts: int, latency_ms: float, workdir: Path) -> Iterator[list[int]]:
         process.wait(timeout=30)
 
 
-def farm_counts(port: int) -> tuple[int, int]:
-    """The farm's connections and requests so far (asked on a connection of its own)."""
+def farm_counts(port: int) -> tuple[int, int, float]:
+    """The farm's connections, requests and CPU seconds so far (asked on a connection of
+    its own)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats", timeout=10) as answer:
         counts = json.loads(answer.read())
-    return counts["connections"], counts["requests"]
+    return counts["connections"], counts["requests"], counts["cpu"]
 
 
 def plan(ports: list[int], run: str, size: int) -> list[tuple[str, str, str]]:
@@ -166,6 +170,7 @@ def run_factlinks(
         len(wrong),
         after[0] - before[0] - 1,
         after[1] - before[1],
+        after[2] - before[2],
     )
 
 
@@ -194,6 +199,7 @@ def run_httpx(
         wrong,
         after[0] - before[0] - 1,
         after[1] - before[1],
+        after[2] - before[2],
     )
 
 
@@ -307,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                             f"{done.rate:6.0f} URL/s, CPU {done.cpu:6.1f} s, "
                             f"peak tree RSS {done.rss_mib:5.0f} MiB, "
                             f"{done.mismatches} mismatches, {done.connections} connections "
-                            f"for {done.requests} requests",
+                            f"for {done.requests} requests, farm CPU {done.farm_cpu:.1f} s",
                             flush=True,
                         )
     if len(chosen) == 2:

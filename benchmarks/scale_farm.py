@@ -5,8 +5,8 @@ so that its work is not counted in the checker's CPU or memory. It listens on ``
 ports of 127.0.0.1 (one host each: every checker keys its pools and politeness on the origin)
 and answers HTTP/1.1 with keep-alive from one asyncio loop, each answer after ``--latency-ms``.
 It writes the ports to ``--ports`` once it listens; ``/__stats`` on any port answers how many
-connections and requests it has served (that request not counted), as does ``--stats`` on
-SIGTERM.
+connections and requests it has served (that request not counted) and the CPU time it has
+used, as does ``--stats`` on SIGTERM.
 
 What a URL answers follows from its number alone (:func:`kind_of`), so the benchmark writes
 the registry and the truth with the same functions, without asking the farm. URLs look alike
@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import resource
 import signal
 import sys
 import time
@@ -205,7 +206,9 @@ class Farm:
     def answer(self, path: str) -> tuple[float, bytes]:
         """How long to wait before answering ``path``, and the answer."""
         if path == "/__stats":
+            usage = resource.getrusage(resource.RUSAGE_SELF)
             counts = {"connections": self.connections, "requests": self.requests}
+            counts["cpu"] = usage.ru_utime + usage.ru_stime
             return 0.0, _response(200, json.dumps(counts).encode(), {"Connection": "close"})
         self.requests += 1
         parts = path.split("?", 1)[0].strip("/").split("/")
