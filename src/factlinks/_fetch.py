@@ -23,7 +23,7 @@ import hashlib
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
@@ -41,7 +41,7 @@ from ._netpolicy import (
     peer_zone,
     starts_private,
 )
-from ._options import CheckOptions
+from ._options import CheckOptions, RetryPolicy
 from ._retry import Clock, Sleep, build_retrying, is_transient
 from ._text import MAX_URL_CHARS, clean_fetch, clean_headers, clip, url_from_header
 from ._transport import PerHostTransport, pool_budget
@@ -244,7 +244,7 @@ class Fetcher:
 
     @property
     def workers(self) -> int:
-        """How many workers should take turns: the turns, and as many again that may wait."""
+        """How many workers take turns: one per turn and three more that may wait for a retry."""
         return self._options.concurrency * _WORKERS_PER_TURN
 
     async def fetch(
@@ -264,17 +264,27 @@ class Fetcher:
             attempts += 1
             return await self._attempt(url, headers)
 
-        # Most answers are final: the retrier is built only for one that is not, and it
-        # starts from that answer as its first attempt.
-        first = [await attempt()]
-        if policy.attempts > 1 and is_transient(first[0], policy):
+        # Most answers are final: the retrier is built only for one that is not.
+        result = await attempt()
+        if policy.attempts > 1 and is_transient(result, policy):
+            result = await self._retried(result, attempt, policy)
+        return clean_fetch(_with_attempts(result, attempts))  # web text enters the model here
 
-            async def again() -> FetchResult:
-                return first.pop() if first else await attempt()
+    async def _retried(
+        self,
+        first: FetchResult,
+        attempt: Callable[[], Awaitable[FetchResult]],
+        policy: RetryPolicy,
+    ) -> FetchResult:
+        """Retry after ``first``, a transient answer, which counts as the first attempt."""
+        pending = [first]
 
-            retrying = build_retrying(policy, sleep=self._sleep, clock=self._clock)
-            first = [await retrying(again)]
-        return clean_fetch(_with_attempts(first[0], attempts))  # web text enters the model here
+        async def again() -> FetchResult:
+            return pending.pop() if pending else await attempt()
+
+        retrying = build_retrying(policy, sleep=self._sleep, clock=self._clock)
+        result: FetchResult = await retrying(again)
+        return result
 
     @contextlib.asynccontextmanager
     async def _slot(self, transport_url: str) -> AsyncIterator[None]:
