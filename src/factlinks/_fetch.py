@@ -23,7 +23,7 @@ import hashlib
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
@@ -41,14 +41,21 @@ from ._netpolicy import (
     peer_zone,
     starts_private,
 )
-from ._options import CheckOptions
-from ._retry import Clock, Sleep, build_retrying
+from ._options import CheckOptions, RetryPolicy
+from ._retry import Clock, Sleep, build_retrying, is_transient
 from ._text import MAX_URL_CHARS, clean_fetch, clean_headers, clip, url_from_header
-from ._transport import PerHostTransport
+from ._transport import PerHostTransport, pool_budget
+from ._turns import Turns
 
 __all__ = ["REDIRECT_STATUSES", "Fetcher", "make_client"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_WORKERS_PER_TURN = 4
+"""Workers per turn: up to three sources per turn may wait for a retry at once."""
+_DRAIN_BYTES = 64 * 1024
+"""How much of a redirect's body is read (and dropped) so its connection can be reused."""
+_DRAIN_SECONDS = 1.0
+"""How long reading a redirect's body may take before the connection is given up instead."""
 _LOCATION = "factlinks.location"
 
 
@@ -59,7 +66,9 @@ def make_client(options: CheckOptions) -> httpx.AsyncClient:
     """
     pools = PolicyTransport(
         lambda backend: PerHostTransport(
-            options.per_host, max_pools=max(64, options.concurrency), network_backend=backend
+            options.per_host,
+            max_pools=max(pool_budget(options.per_host), options.concurrency),
+            network_backend=backend,
         )
     )
     return httpx.AsyncClient(
@@ -216,13 +225,27 @@ class Fetcher:
     ) -> None:
         self._client = client
         self._options = options
-        self._sleep = sleep
+        self._turns = Turns(options.concurrency)
+        self._sleep = self._turns.lending(sleep)
         self._clock = clock
         self._monotonic = monotonic
         self._global = asyncio.Semaphore(options.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self.requests = 0
         """Requests sent so far, retries and redirect hops included."""
+
+    def turn(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """A turn to check one source in: ``concurrency`` at a time, lent while a retry waits.
+
+        While a source sleeps for its back-off or its ``Retry-After``, another source may use
+        its turn; the requests in flight stay within ``concurrency`` and ``per_host``.
+        """
+        return self._turns.turn()
+
+    @property
+    def workers(self) -> int:
+        """How many workers take turns: one per turn and three more that may wait for a retry."""
+        return self._options.concurrency * _WORKERS_PER_TURN
 
     async def fetch(
         self, url: str, *, retries: bool = True, headers: Mapping[str, str] | None = None
@@ -241,9 +264,27 @@ class Fetcher:
             attempts += 1
             return await self._attempt(url, headers)
 
-        retrying = build_retrying(policy, sleep=self._sleep, clock=self._clock)
-        result: FetchResult = await retrying(attempt)
+        # Most answers are final: the retrier is built only for one that is not.
+        result = await attempt()
+        if policy.attempts > 1 and is_transient(result, policy):
+            result = await self._retried(result, attempt, policy)
         return clean_fetch(_with_attempts(result, attempts))  # web text enters the model here
+
+    async def _retried(
+        self,
+        first: FetchResult,
+        attempt: Callable[[], Awaitable[FetchResult]],
+        policy: RetryPolicy,
+    ) -> FetchResult:
+        """Retry after ``first``, a transient answer, which counts as the first attempt."""
+        pending = [first]
+
+        async def again() -> FetchResult:
+            return pending.pop() if pending else await attempt()
+
+        retrying = build_retrying(policy, sleep=self._sleep, clock=self._clock)
+        result: FetchResult = await retrying(again)
+        return result
 
     @contextlib.asynccontextmanager
     async def _slot(self, transport_url: str) -> AsyncIterator[None]:
@@ -293,6 +334,7 @@ class Fetcher:
                     location = _take_location(response)
                     if location:
                         stop = chain.follow(response.status_code, location)
+                        await _drain(response)
                         return None if stop is None else self._failed(chain, stop)
                     body, truncated, undecodable = await self._read(response)
                 finally:
@@ -359,6 +401,22 @@ class Fetcher:
 
     def _elapsed(self, started: float | None) -> int:
         return 0 if started is None else round((self._monotonic() - started) * 1000)
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a redirect's body (up to :data:`_DRAIN_BYTES`) so its connection can be reused.
+
+    A response closed before its body was read takes its connection with it, and the next
+    hop, often on the same host, would open a new one. A body that is longer, slow or broken
+    is left unread: the hop is followed all the same.
+    """
+    size = 0
+    with contextlib.suppress(httpx.HTTPError, httpx.StreamError, TimeoutError):
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for raw in response.aiter_raw(_CHUNK):
+                size += len(raw)
+                if size > _DRAIN_BYTES:
+                    return
 
 
 _TRANSLATED = (TimeoutError, ValueError, httpx.InvalidURL, httpx.HTTPError)

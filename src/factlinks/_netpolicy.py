@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
+import select
 import socket
 import typing
 import unicodedata
@@ -295,6 +297,10 @@ def classify_host(host: str) -> Place | None:
     return None
 
 
+_host_place = functools.lru_cache(maxsize=4096)(classify_host)
+""":func:`classify_host`, remembered: a run asks about the same few hosts again and again."""
+
+
 def _idna_decoded(name: str) -> str:
     labels = []
     for label in name.split("."):
@@ -333,14 +339,19 @@ def _private_reason(what: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _place_of(url: str) -> Place | None:
-    """The most restricted place among the hosts that parsers read in ``url``."""
+    """The most restricted place among the hosts that parsers read in ``url``.
+
+    Asked three or four times for every request (the cited and the transport URL, the
+    chain's start), so the answers are kept; a host's place is kept apart, for the next URL.
+    """
     hosts: set[str] = set()
     with contextlib.suppress(ValueError):
         hosts.add(urlsplit(url).hostname or "")
     with contextlib.suppress(httpx.InvalidURL, ValueError, TypeError):
         hosts.add(httpx.URL(url).host)
-    places = [place for host in hosts if host and (place := classify_host(host)) is not None]
+    places = [place for host in hosts if host and (place := _host_place(host)) is not None]
     return max(places, key=lambda place: place.zone, default=None)
 
 
@@ -440,11 +451,17 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 class _PeerStream(httpcore.AsyncNetworkStream):
-    """A stream that also answers :data:`_PEER`: the zone of the address it connected to."""
+    """A stream that also answers :data:`_PEER`: the zone of the address it connected to.
+
+    It also keeps the stream's socket: httpcore asks whether a pooled connection
+    ``is_readable`` before every reuse, and anyio builds all of a stream's attributes (a
+    ``getpeername`` call among them) for every such question.
+    """
 
     def __init__(self, stream: httpcore.AsyncNetworkStream, zone: Zone) -> None:
         self._stream = stream
         self._zone = zone
+        self._socket: socket.socket | None = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return await self._stream.read(max_bytes, timeout)
@@ -465,7 +482,27 @@ class _PeerStream(httpcore.AsyncNetworkStream):
         return _PeerStream(stream, self._zone)
 
     def get_extra_info(self, info: str) -> typing.Any:
-        return self._zone if info == _PEER else self._stream.get_extra_info(info)
+        if info == _PEER:
+            return self._zone
+        if info in ("socket", "is_readable"):
+            if self._socket is None:
+                self._socket = self._stream.get_extra_info("socket")
+            if self._socket is not None:
+                return self._socket if info == "socket" else _readable(self._socket)
+        return self._stream.get_extra_info(info)
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether a read on ``sock`` would return at once (data, or the end of a closed one)."""
+    fd = sock.fileno()
+    if fd < 0:
+        return True
+    if not hasattr(select, "poll"):  # Windows
+        ready, _, _ = select.select([fd], [], [], 0)
+        return bool(ready)
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    return bool(poll.poll(0))
 
 
 def peer_zone(response: httpx.Response) -> Zone | None:

@@ -303,7 +303,11 @@ def _row(item: _Checked) -> ResultRow | None:
 async def _check_all(
     run: _Run, sources: Sequence[Source], on_result: ProgressHook | None
 ) -> _Collected:
-    """Check every source with ``concurrency`` workers; results in registry order."""
+    """Check ``concurrency`` sources at a time; results in registry order.
+
+    A worker checks a source in a turn of the fetcher's (:meth:`Fetcher.turn`): there are
+    more workers than turns, so a source whose retry waits lends its turn to the next one.
+    """
     checked = _Collected(len(sources), spool=len(sources) > run.runtime.spool_after)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in _interleaved_by_host(sources):
@@ -311,15 +315,18 @@ async def _check_all(
 
     async def worker() -> None:
         while not queue.empty():
-            index = queue.get_nowait()
-            item = await run.check_one(sources[index])
-            checked.put(index, item)
+            async with run.fetcher.turn():
+                if queue.empty():
+                    return
+                index = queue.get_nowait()
+                item = await run.check_one(sources[index])
+                checked.put(index, item)
             if on_result is not None:
                 on_result(item.result)
 
     try:
         async with asyncio.TaskGroup() as group:
-            for _ in range(min(run.options.concurrency, max(1, len(sources)))):
+            for _ in range(min(run.fetcher.workers, max(1, len(sources)))):
                 group.create_task(worker())
     except BaseExceptionGroup as group_error:
         # The first worker's failure (strict mode, or an on_result callback that raised)

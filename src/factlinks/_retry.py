@@ -55,6 +55,16 @@ def retry_after_seconds(result: FetchResult, now: dt.datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+class _Stop(stop_base):
+    """A tenacity stop condition from a function (one class, not one per URL)."""
+
+    def __init__(self, condition: Callable[[RetryCallState], bool]) -> None:
+        self._condition = condition
+
+    def __call__(self, state: RetryCallState) -> bool:
+        return self._condition(state)
+
+
 def build_retrying(policy: RetryPolicy, *, sleep: Sleep, clock: Clock) -> AsyncRetrying:
     """A tenacity retrier for one URL: retry transient results, honour ``Retry-After``.
 
@@ -78,17 +88,15 @@ def build_retrying(policy: RetryPolicy, *, sleep: Sleep, clock: Clock) -> AsyncR
         asked = retry_after_seconds(result, clock()) if result is not None else None
         return max(base, asked) if asked is not None else base
 
-    class asked_too_long(stop_base):
+    def asked_too_long(state: RetryCallState) -> bool:
         """Stop when the server asks to come back later than the cap allows."""
-
-        def __call__(self, state: RetryCallState) -> bool:
-            result = last(state)
-            asked = retry_after_seconds(result, clock()) if result is not None else None
-            return asked is not None and asked > policy.retry_after_cap
+        result = last(state)
+        asked = retry_after_seconds(result, clock()) if result is not None else None
+        return asked is not None and asked > policy.retry_after_cap
 
     return AsyncRetrying(
         sleep=sleep,
-        stop=stop_any(stop_after_attempt(policy.attempts), asked_too_long()),
+        stop=stop_any(stop_after_attempt(policy.attempts), _Stop(asked_too_long)),
         wait=wait,
         retry=retry_if_result(lambda r: isinstance(r, FetchResult) and is_transient(r, policy)),
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,

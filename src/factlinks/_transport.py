@@ -7,6 +7,7 @@ client; it knows nothing about redirects, retries or results.
 from __future__ import annotations
 
 import ipaddress
+import resource
 import urllib.request
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -16,7 +17,26 @@ import httpx
 
 from ._netpolicy import use_backend
 
-__all__ = ["PerHostTransport"]
+__all__ = ["PerHostTransport", "pool_budget"]
+
+MIN_POOLS = 64
+"""The fewest per-host pools kept, whatever the file limit."""
+MAX_POOLS = 4096
+"""The most per-host pools kept: beyond that, scanning them costs more than reconnecting."""
+
+
+def pool_budget(per_host: int) -> int:
+    """How many per-host pools a run keeps: what the soft open-file limit affords.
+
+    Half of the soft ``RLIMIT_NOFILE`` (``ulimit -n``) is for connections, the rest for
+    files, pipes and worker processes; a pool may hold ``per_host`` connections. The answer
+    is clamped to :data:`MIN_POOLS`..:data:`MAX_POOLS` (an unlimited soft limit gives the
+    most). With 200 hosts and a limit of 20,000 every host keeps its keep-alive pool.
+    """
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return MAX_POOLS
+    return max(MIN_POOLS, min(MAX_POOLS, soft // 2 // max(1, per_host)))
 
 
 class PerHostTransport(httpx.AsyncBaseTransport):
@@ -40,7 +60,7 @@ class PerHostTransport(httpx.AsyncBaseTransport):
         self,
         per_host: int,
         *,
-        max_pools: int = 64,
+        max_pools: int = MIN_POOLS,
         trust_env: bool = True,
         network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:

@@ -1,0 +1,325 @@
+"""URLs per second and peak memory at 2,000 to 100,000 URLs: factlinks beside raw httpx.
+
+One farm (``benchmarks/scale_farm.py``, a process of its own: ``--hosts`` hosts on 127.0.0.1
+ports, ``--latency-ms`` per answer, a mix of redirects, 404/410, 5xx, 429 with Retry-After,
+slow pages, loops, soft 404s and drifted titles) serves every measurement of one run. For
+each size of ``--sizes``, ``--repeat`` times, side by side:
+
+- **factlinks**: ``factlinks check sources.toml --no-state --no-archive --format json``
+  with ``--concurrency`` and ``--per-host``, as a subprocess; every verdict of its
+  ``report.json`` is compared with the farm's truth;
+- **raw httpx**: one ``GET`` per URL following redirects, no retries, ``--concurrency``
+  workers on one ``httpx.AsyncClient``, as a subprocess (``scale.py raw``); its answers are
+  read as verdicts the same way (it cannot tell a soft 404 or a drifted title).
+
+URL/s is URLs over the wall time of the whole process (start-up and reports included); peak
+RSS is that of the whole process tree (sampled from /proc, :mod:`tests.rss`). The medians of
+the repeats are printed, with the farm's connection and request counts of factlinks' runs;
+each run's line also says how much CPU the farm used (it shares the machine).
+
+    python benchmarks/scale.py --sizes 2000,10000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "tests"))
+
+import scale_farm  # noqa: E402
+
+from rss import TreeSampler  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One checker's run over one list of URLs."""
+
+    checker: str
+    urls: int
+    wall: float
+    cpu: float
+    rss_mib: float
+    mismatches: int
+    connections: int
+    requests: int
+    farm_cpu: float
+    """CPU seconds the farm used while serving this run."""
+
+    @property
+    def rate(self) -> float:
+        return self.urls / self.wall
+
+
+@contextmanager
+def farm(hosts: int, latency_ms: float, workdir: Path) -> Iterator[list[int]]:
+    """Start the farm process; yield its ports; stop it."""
+    ports_file = workdir / "ports.json"
+    command = [sys.executable, str(HERE / "scale_farm.py"), "--hosts", str(hosts)]
+    command += ["--latency-ms", str(latency_ms), "--ports", str(ports_file)]
+    process = subprocess.Popen(command)
+    try:
+        deadline = time.monotonic() + 60
+        while not ports_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the farm did not start")
+            time.sleep(0.05)
+        yield json.loads(ports_file.read_text(encoding="utf-8"))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def farm_counts(port: int) -> tuple[int, int, float]:
+    """The farm's connections, requests and CPU seconds so far (asked on a connection of
+    its own)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats", timeout=10) as answer:
+        counts = json.loads(answer.read())
+    return counts["connections"], counts["requests"], counts["cpu"]
+
+
+def plan(ports: list[int], run: str, size: int) -> list[tuple[str, str, str]]:
+    """``(id, url, truth)`` of ``size`` URLs for measurement ``run``."""
+    return [
+        (
+            f"s{number:06d}",
+            scale_farm.url(ports[scale_farm.host_of(number, len(ports))], run, number),
+            scale_farm.TRUTH[scale_farm.kind_of(number)],
+        )
+        for number in range(size)
+    ]
+
+
+def toml_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string of ASCII text is a TOML basic string
+
+
+def write_registry(path: Path, entries: list[tuple[str, str, str]]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for source_id, url, _truth in entries:
+            number = int(source_id[1:])
+            out.write(f'[[source]]\nid = "{source_id}"\nurl = {toml_string(url)}\n')
+            out.write(f"title = {toml_string(scale_farm.title(number))}\n\n")
+
+
+def sampled(command: list[str], stderr: Path) -> tuple[float, float, float, int]:
+    """Run ``command``; its wall time, CPU time (its own and its children's), peak tree RSS
+    (MiB) and exit code."""
+    with stderr.open("w", encoding="utf-8") as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        sampler = TreeSampler(process.pid, interval=0.05)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        sampler.stop()
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, sampler.peak_bytes / 2**20, os.waitstatus_to_exitcode(status)
+
+
+def factlinks_command() -> list[str]:
+    script = Path(sys.executable).parent / "factlinks"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "factlinks"]
+
+
+def run_factlinks(
+    args: argparse.Namespace, entries: list[tuple[str, str, str]], workdir: Path, port: int
+) -> Measurement:
+    registry = workdir / "sources.toml"
+    out = workdir / "report"
+    shutil.rmtree(out, ignore_errors=True)
+    write_registry(registry, entries)
+    command = [*factlinks_command(), "check", str(registry), "--out", str(out)]
+    command += ["--format", "json", "--no-state", "--no-archive", "-q"]
+    command += ["--concurrency", str(args.concurrency), "--per-host", str(args.per_host)]
+    before = farm_counts(port)
+    wall, cpu, rss, code = sampled(command, workdir / "factlinks.err")
+    after = farm_counts(port)
+    if code not in (0, 1):
+        errors = (workdir / "factlinks.err").read_text(encoding="utf-8")
+        raise SystemExit(f"factlinks exited with {code}:\n{errors[-3000:]}")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    verdicts = {source["id"]: source["status"] for source in report["sources"]}
+    wrong = [(i, u, t, verdicts.get(i)) for i, u, t in entries if verdicts.get(i) != t]
+    if wrong and args.show_mismatches:
+        for item in wrong[: args.show_mismatches]:
+            print("  factlinks mismatch:", *item, file=sys.stderr)
+    return Measurement(
+        "factlinks",
+        len(entries),
+        wall,
+        cpu,
+        rss,
+        len(wrong),
+        after[0] - before[0] - 1,
+        after[1] - before[1],
+        after[2] - before[2],
+    )
+
+
+def run_httpx(
+    args: argparse.Namespace, entries: list[tuple[str, str, str]], workdir: Path, port: int
+) -> Measurement:
+    urls, results = workdir / "urls.txt", workdir / "raw.jsonl"
+    urls.write_text("".join(url + "\n" for _i, url, _t in entries), encoding="utf-8")
+    command = [sys.executable, str(Path(__file__).resolve()), "raw", str(urls), str(results)]
+    command += ["--concurrency", str(args.concurrency)]
+    before = farm_counts(port)
+    wall, cpu, rss, code = sampled(command, workdir / "raw.err")
+    after = farm_counts(port)
+    if code != 0:
+        raise SystemExit(f"raw httpx exited with {code}")
+    answers = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    wrong = sum(
+        answer["verdict"] != truth for answer, (_i, _u, truth) in zip(answers, entries, strict=True)
+    )
+    return Measurement(
+        "raw httpx",
+        len(entries),
+        wall,
+        cpu,
+        rss,
+        wrong,
+        after[0] - before[0] - 1,
+        after[1] - before[1],
+        after[2] - before[2],
+    )
+
+
+# -- the raw client (a subprocess of its own) ---------------------------------------------------
+
+
+def raw_verdict(status: int | None, permanent: bool) -> str:
+    """What a raw client's answer says: all it can tell is the status and the hops."""
+    if status is None or status >= 500 or status == 429:
+        return "unreachable"
+    if status in (404, 410):
+        return "dead"
+    if 200 <= status < 300:
+        return "moved" if permanent else "ok"
+    return "unreachable"
+
+
+async def raw_check(urls: list[str], concurrency: int) -> list[dict[str, object]]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    results: list[dict[str, object]] = [{} for _ in urls]
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(len(urls)):
+        queue.put_nowait(index)
+    async with httpx.AsyncClient(limits=limits, follow_redirects=True, timeout=30) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                index = queue.get_nowait()
+                try:
+                    answer = await client.get(urls[index])
+                except httpx.HTTPError:
+                    results[index] = {"status": None, "verdict": raw_verdict(None, False)}
+                    continue
+                permanent = any(hop.status_code in (301, 308) for hop in answer.history)
+                verdict = raw_verdict(answer.status_code, permanent)
+                results[index] = {"status": answer.status_code, "verdict": verdict}
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return results
+
+
+def raw_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="scale.py raw")
+    parser.add_argument("urls", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args(argv)
+    urls = args.urls.read_text(encoding="utf-8").split()
+    results = asyncio.run(raw_check(urls, args.concurrency))
+    args.out.write_text("".join(json.dumps(r) + "\n" for r in results), encoding="utf-8")
+    return 0
+
+
+# -- the benchmark ------------------------------------------------------------------------------
+
+
+def median(runs: list[Measurement], field: str) -> float:
+    return statistics.median(getattr(run, field) for run in runs)
+
+
+def print_table(results: dict[tuple[int, str], list[Measurement]], sizes: list[int]) -> None:
+    print()
+    print("| URLs | factlinks URL/s | raw httpx URL/s | ratio | factlinks peak tree RSS |", end="")
+    print(" raw httpx peak tree RSS | factlinks mismatches | raw httpx mismatches |", end="")
+    print(" factlinks connections / requests |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        ours, raw = results[(size, "factlinks")], results[(size, "raw httpx")]
+        ratio = median(ours, "rate") / median(raw, "rate")
+        print(
+            f"| {size:,} | {median(ours, 'rate'):.0f} | {median(raw, 'rate'):.0f} | "
+            f"{ratio:.2f} | {median(ours, 'rss_mib'):.0f} MiB | {median(raw, 'rss_mib'):.0f} MiB"
+            f" | {max(r.mismatches for r in ours)} | {median(raw, 'mismatches'):.0f} | "
+            f"{median(ours, 'connections'):.0f} / {median(ours, 'requests'):.0f} |"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["raw"]:
+        return raw_main(argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="2000,10000,50000,100000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--per-host", type=int, default=10)
+    parser.add_argument("--checkers", default="factlinks,httpx")
+    parser.add_argument("--show-mismatches", type=int, default=5, metavar="N")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    checkers = {"factlinks": run_factlinks, "httpx": run_httpx}
+    chosen = [checkers[name] for name in args.checkers.split(",")]
+    results: dict[tuple[int, str], list[Measurement]] = {}
+    with tempfile.TemporaryDirectory(prefix="factlinks-scale-") as tmp:
+        workdir = Path(tmp)
+        with farm(args.hosts, args.latency_ms, workdir) as ports:
+            run = 0
+            for size in sizes:
+                for _ in range(args.repeat):
+                    for check in chosen:
+                        run += 1
+                        entries = plan(ports, f"r{run}", size)
+                        done = check(args, entries, workdir, ports[0])
+                        results.setdefault((size, done.checker), []).append(done)
+                        print(
+                            f"{done.checker:>9} {size:>7,} URLs: {done.wall:7.1f} s "
+                            f"{done.rate:6.0f} URL/s, CPU {done.cpu:6.1f} s, "
+                            f"peak tree RSS {done.rss_mib:5.0f} MiB, "
+                            f"{done.mismatches} mismatches, {done.connections} connections "
+                            f"for {done.requests} requests, farm CPU {done.farm_cpu:.1f} s",
+                            flush=True,
+                        )
+    if len(chosen) == 2:
+        print_table(results, sizes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
