@@ -6,6 +6,7 @@ slow pages, loops, soft 404s and drifted titles) serves every measurement of one
 each size of ``--sizes``, ``--repeat`` times, side by side:
 
 - **factlinks**: ``factlinks check sources.toml --no-state --no-archive --format json``
+  (``sources.jsonl`` with ``--registry jsonl``, the line-oriented format for large registries)
   with ``--concurrency`` and ``--per-host``, as a subprocess; every verdict of its
   ``report.json`` is compared with the farm's truth;
 - **raw httpx**: one ``GET`` per URL following redirects, no retries, ``--concurrency``
@@ -112,11 +113,16 @@ def toml_string(text: str) -> str:
 
 
 def write_registry(path: Path, entries: list[tuple[str, str, str]]) -> None:
+    """A ``sources.toml``, or for a ``.jsonl`` path one JSON object per line."""
+    lines = path.suffix == ".jsonl"
     with path.open("w", encoding="utf-8") as out:
         for source_id, url, _truth in entries:
-            number = int(source_id[1:])
+            title = scale_farm.title(int(source_id[1:]))
+            if lines:
+                out.write(json.dumps({"id": source_id, "url": url, "title": title}) + "\n")
+                continue
             out.write(f'[[source]]\nid = "{source_id}"\nurl = {toml_string(url)}\n')
-            out.write(f"title = {toml_string(scale_farm.title(number))}\n\n")
+            out.write(f"title = {toml_string(title)}\n\n")
 
 
 def sampled(command: list[str], stderr: Path) -> tuple[float, float, float, int]:
@@ -142,7 +148,7 @@ def factlinks_command() -> list[str]:
 def run_factlinks(
     args: argparse.Namespace, entries: list[tuple[str, str, str]], workdir: Path, port: int
 ) -> Measurement:
-    registry = workdir / "sources.toml"
+    registry = workdir / f"sources.{args.registry}"
     out = workdir / "report"
     shutil.rmtree(out, ignore_errors=True)
     write_registry(registry, entries)
@@ -291,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--per-host", type=int, default=10)
     parser.add_argument("--checkers", default="factlinks,httpx")
+    parser.add_argument(
+        "--registry", choices=("toml", "jsonl"), default="toml", help="factlinks' registry format"
+    )
     parser.add_argument("--show-mismatches", type=int, default=5, metavar="N")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
