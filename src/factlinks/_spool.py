@@ -81,7 +81,22 @@ class _Records:
         self._closer()
 
 
-class ResultSpool(ResultStore):
+class _ReadBack(Sequence[SourceResult]):
+    """What the spool and its subsets share: equal to any sequence of the same results (a
+    tuple of them included), unhashable like a list, pickled as a tuple of the results."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # a spool fills up as a list does
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (tuple(self),))
+
+
+class ResultSpool(ResultStore, _ReadBack):
     """The results of ``size`` sources, put by registry index in any order, read in order.
 
     Example::
@@ -150,14 +165,6 @@ class ResultSpool(ResultStore):
         for index in range(len(self)):
             yield self[index]
 
-    def __eq__(self, other: object) -> bool:
-        return _equal(self, other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable until complete, as a list
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (tuple, (tuple(self),))
-
     def __repr__(self) -> str:
         return f"<ResultSpool of {len(self)} results>"
 
@@ -166,7 +173,7 @@ class ResultSpool(ResultStore):
         self._records.close()
 
 
-class _Subset(Sequence[SourceResult]):
+class _Subset(_ReadBack):
     """Some of a spool's results, read back when accessed."""
 
     def __init__(self, spool: ResultSpool, indices: array[int]) -> None:
@@ -189,20 +196,5 @@ class _Subset(Sequence[SourceResult]):
         for index in self._indices:
             yield self._spool[index]
 
-    def __eq__(self, other: object) -> bool:
-        return _equal(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (tuple, (tuple(self),))
-
     def __repr__(self) -> str:
         return f"<{len(self)} spooled results>"
-
-
-def _equal(mine: Sequence[SourceResult], other: object) -> bool:
-    """Equal as sequences: the same results in the same order (a tuple of them included)."""
-    if not isinstance(other, Sequence) or isinstance(other, str | bytes):
-        return NotImplemented  # type: ignore[no-any-return]
-    return len(mine) == len(other) and all(a == b for a, b in zip(mine, other, strict=True))
