@@ -257,15 +257,7 @@ def read_head(path: str | os.PathLike[str], size: int = 64 * 1024) -> str:
         RegistryError: the file is missing or unreadable; the message names it.
     """
     name = os.fspath(path)
-    try:
-        with Path(name).open("rb") as file:
-            data = file.read(size + 1)
-    except FileNotFoundError:
-        raise RegistryError(f"{name}: no such file", path=name) from None
-    except OSError as exc:
-        raise RegistryError(f"{name}: cannot read: {exc.strerror or exc}", path=name) from None
-    except ValueError as exc:  # a NUL in the name
-        raise RegistryError(f"{name!r}: cannot read: {exc}", path=name) from None
+    data = _read_start(name, size + 1)
     if len(data) > size:
         data = data[:size]
         newline = data.rfind(b"\n")
@@ -281,15 +273,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
             :data:`MAX_REGISTRY_BYTES`; the message names it.
     """
     name = os.fspath(path)
-    try:
-        with Path(name).open("rb") as file:
-            data = file.read(MAX_REGISTRY_BYTES + 1)
-    except FileNotFoundError:
-        raise RegistryError(f"{name}: no such file", path=name) from None
-    except OSError as exc:
-        raise RegistryError(f"{name}: cannot read: {exc.strerror or exc}", path=name) from None
-    except ValueError as exc:  # a NUL in the name
-        raise RegistryError(f"{name!r}: cannot read: {exc}", path=name) from None
+    data = _read_start(name, MAX_REGISTRY_BYTES + 1)
     if len(data) > MAX_REGISTRY_BYTES:
         raise RegistryError(
             f"{name}: too large for a registry (over {MAX_REGISTRY_BYTES // 1024**2} MiB)",
@@ -311,3 +295,20 @@ def decode_utf8(data: bytes, path: str) -> str:
         raise RegistryError(
             f"{path}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start})", path=path
         ) from None
+
+
+def _read_start(name: str, size: int) -> bytes:
+    """Up to ``size`` bytes from the start of the registry file ``name``.
+
+    Raises:
+        RegistryError: the file is missing or unreadable; the message names it.
+    """
+    try:
+        with Path(name).open("rb") as file:
+            return file.read(size)
+    except FileNotFoundError:
+        raise RegistryError(f"{name}: no such file", path=name) from None
+    except OSError as exc:
+        raise RegistryError(f"{name}: cannot read: {exc.strerror or exc}", path=name) from None
+    except ValueError as exc:  # a NUL in the name
+        raise RegistryError(f"{name!r}: cannot read: {exc}", path=name) from None
