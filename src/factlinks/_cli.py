@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ._archive import DEFAULT_ARCHIVE_API
+from ._cli_help import EPILOGS
 from ._confirm import write_settled_titles
 from ._errors import (
     DocumentError,
@@ -36,7 +38,7 @@ from ._extract import (
     read_documents,
     registry_text,
 )
-from ._extract.documents import DEFAULT_INCLUDE, is_document
+from ._extract.documents import DEFAULT_INCLUDE, find_documents, is_document
 from ._files import check_writable_dir, create_atomically, default_mode
 from ._fix import (
     apply_fixes,
@@ -93,6 +95,15 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
+    def format_help(self) -> str:
+        """The help, with the epilog (examples, exit codes) as written: not re-wrapped."""
+        epilog, self.epilog = self.epilog, None
+        try:
+            text = super().format_help()
+        finally:
+            self.epilog = epilog
+        return f"{text}\n{epilog}\n" if epilog else text
+
 
 _DEBUG_HELP = "print the Python traceback of internal errors (bugs worth reporting)"
 
@@ -109,12 +120,14 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="factlinks",
         description="Keep the citations of published documents healthy.",
+        epilog="Run 'factlinks COMMAND --help' for a command's options, examples and exit codes.",
     )
     parser.add_argument("--version", action="version", version=f"factlinks {__version__}")
     parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     check_p = commands.add_parser(
         "check",
+        epilog=EPILOGS["check"],
         help="check every cited source and write a health report",
         description="Check every source of a registry and write the reports. Given documents "
         "(PDF, HTML, Markdown, text, folders of them, or - for standard input) instead, check "
@@ -258,6 +271,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     fix_p = commands.add_parser(
         "fix",
+        epilog=EPILOGS["fix"],
         help="rewrite moved URLs in the registry (and add archive copies of dead ones)",
         description="Plan the registry changes the last run calls for and print them as a "
         "unified diff; --apply writes them. Comments, order and formatting are kept.",
@@ -281,6 +295,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     report_p = commands.add_parser(
         "report",
+        epilog=EPILOGS["report"],
         help="re-render a saved report.json (as HTML)",
         description="Render a saved report.json again, e.g. as report.html.",
     )
@@ -290,6 +305,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     extract_p = commands.add_parser(
         "extract",
+        epilog=EPILOGS["extract"],
         help="list the URLs cited in documents (PDF, HTML, Markdown, text)",
         description="List the URLs cited in documents, one per line, each once. URLs that "
         "text extraction wrapped across lines are joined.",
@@ -307,12 +323,19 @@ def _build_parser() -> argparse.ArgumentParser:
         help="with --sources: append the unregistered URLs to the registry",
     )
     extract_p.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"fail (exit 1) when a document cites a URL the registry lacks, printing each "
+        f"as FILE:LINE: URL; the registry is --sources (default: {DEFAULT_SOURCES})",
+    )
+    extract_p.add_argument(
         "-v", "--verbose", action="store_true", help="also print where each URL was found"
     )
     _add_document_options(extract_p)
 
     init_p = commands.add_parser(
         "init",
+        epilog=EPILOGS["init"],
         help="write a commented sources.toml from the URLs documents cite",
         description="Write a registry of the URLs the documents cite: a commented "
         "sources.toml with one [[source]] per URL, each under a note saying where it was "
@@ -330,16 +353,37 @@ def _build_parser() -> argparse.ArgumentParser:
     init_p.add_argument("--force", action="store_true", help="replace an existing file")
     _add_document_options(init_p)
     merge_p = _add_merge(commands)
-    _add_debug([check_p, fix_p, report_p, extract_p, init_p, merge_p])
+    validate_p = _add_validate(commands)
+    _add_debug([check_p, fix_p, report_p, extract_p, init_p, merge_p, validate_p])
     return parser
 
 
 _DOC_HELP = "documents: PDF, HTML, Markdown, text; folders (read recursively); - for stdin"
 
 
+def _add_validate(commands: argparse._SubParsersAction[_Parser]) -> _Parser:
+    validate_p = commands.add_parser(
+        "validate",
+        epilog=EPILOGS["validate"],
+        help="check that registries are valid, without fetching anything",
+        description="Read each registry as 'check' would and report what breaks its rules: "
+        "the file parses, every key is known and of the right type, ids are unique, URLs "
+        "are well-formed http(s) URLs, the settings are valid. Nothing is fetched.",
+    )
+    validate_p.add_argument(
+        "registries",
+        nargs="*",
+        metavar="SOURCES",
+        help=f"registry files (default: {DEFAULT_SOURCES})",
+    )
+    validate_p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    return validate_p
+
+
 def _add_merge(commands: argparse._SubParsersAction[_Parser]) -> _Parser:
     merge_p = commands.add_parser(
         "merge",
+        epilog=EPILOGS["merge"],
         help="combine the reports (and histories) of the shards of one run",
         description="Combine the report.json of every shard of one run (check --shard K/N) "
         "into the report set one unsharded run would have written, in OUT.",
@@ -539,6 +583,7 @@ def _run_merge(args: argparse.Namespace) -> int:
         _merge_state(args.state, args.shard_state, report)
     if not args.quiet:
         log.warning("%s (%d shards merged)", _summary(report), len(reports))
+        _log_failing(report)
         log.warning("reports: %s", ", ".join(str(p) for p in written))
     return EXIT_INTERNAL if unrendered else _exit_code(report)
 
@@ -564,9 +609,27 @@ def _log_done(
 ) -> None:
     """The summary line, the reports written and, for documents, what a first look left."""
     log.warning("%s", _summary(report))
+    _log_failing(report)
     log.warning("reports: %s", ", ".join(str(p) for p in written))
     if args.documents_checked:
         log.warning("%s", _first_look_note(args, state))
+
+
+MAX_FAILING_LISTED = 50
+"""The failing sources named at the end of a run at most; the reports list them all."""
+
+
+def _log_failing(report: Report) -> None:
+    """Name the failing sources (status, id, URL) in registry order, up to a limit."""
+    failing = report.failures
+    if not failing:
+        return
+    log.warning("failing (%d):", len(failing))
+    width = max(len(s.value) for s in Status)
+    for result in failing[:MAX_FAILING_LISTED]:
+        log.warning("  %-*s %s  %s", width, result.status.value, result.id, result.source.url)
+    if len(failing) > MAX_FAILING_LISTED:
+        log.warning("  … and %d more: see the reports", len(failing) - MAX_FAILING_LISTED)
 
 
 def _check_registry(args: argparse.Namespace) -> tuple[Registry, int]:
@@ -749,7 +812,27 @@ def _read_documents(args: argparse.Namespace, paths: Sequence[str]) -> tuple[Rea
     return reading, len(errors)
 
 
+def _run_validate(args: argparse.Namespace) -> int:
+    """Load each registry in full; print each that breaks a rule, and how many sources the
+    valid ones hold."""
+    invalid = 0
+    for path in args.registries or [DEFAULT_SOURCES]:
+        try:
+            registry = load_sources(path)
+            count = sum(1 for _ in registry)  # a line-oriented file decodes each source here
+            registry.options()
+        except (RegistryError, OptionsError) as exc:
+            message = str(exc)
+            print(message if message.startswith(path) else f"{path}: {message}")
+            invalid += 1
+        else:
+            log.info("%s: valid, %d source(s)", path, count)
+    return EXIT_FAILING if invalid else EXIT_OK
+
+
 def _run_extract(args: argparse.Namespace) -> int:
+    if args.strict:
+        return _run_extract_strict(args)
     if args.write and not args.sources:
         raise OptionsError("--write needs --sources")
     reading, unread = _read_documents(args, args.documents)
@@ -776,6 +859,48 @@ def _run_extract(args: argparse.Namespace) -> int:
         ids = add_to_registry(args.sources, diff.unregistered)
         log.warning("added %d source(s) to %s: %s", len(ids), args.sources, ", ".join(ids))
     return EXIT_OK
+
+
+def _run_extract_strict(args: argparse.Namespace) -> int:
+    """``extract --strict``: name each URL the documents cite that the registry lacks, at the
+    file and line (or page) where it is cited."""
+    if args.write:
+        raise OptionsError("--strict checks the registry; it does not --write to it")
+    registry = load_sources(args.sources or DEFAULT_SOURCES)
+    errors: list[DocumentError] = []
+    found = find_documents(
+        args.documents, include=args.include or None, exclude=args.exclude, on_error=errors.append
+    )
+    missing = 0
+    for file in found.files:
+        reading = read_documents([file], include_code=args.include_code, on_error=errors.append)
+        diff = compare_with_registry(reading.cited, registry, reading.documents)
+        for item in diff.unregistered:
+            print(f"{_cited_at(str(file), item.where)}: {item.url} is cited but not registered")
+        missing += len(diff.unregistered)
+    if found.stdin:
+        errors.append(DocumentError("-: --strict reads files, not standard input"))
+    for error in errors:
+        log.error("factlinks: error: %s", error)
+    if missing:
+        log.error(
+            "factlinks: %d cited URL(s) not registered in %s; add them with 'factlinks "
+            "extract DOC… --sources %s --write'",
+            missing,
+            registry.path,
+            registry.path,
+        )
+    return EXIT_USAGE if errors else EXIT_FAILING if missing else EXIT_OK
+
+
+def _cited_at(path: str, where: str) -> str:
+    """``FILE:LINE`` for a URL found on a line (``line 12``, ``line 12 link``), else
+    ``FILE: page 3`` and the like."""
+    line = _LINE.match(where)
+    return f"{path}:{line[1]}" if line else f"{path}: {where}"
+
+
+_LINE = re.compile(r"line (\d+)\b")
 
 
 def _exists(output: Path) -> OptionsError:
@@ -848,6 +973,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "init": _run_init,
             "merge": _run_merge,
             "report": _run_report,
+            "validate": _run_validate,
         }
         return handlers[args.command](args)
     except (RegistryError, OptionsError, ReportError, DocumentError, StateError) as exc:
