@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import importlib
+import subprocess
+import sys
 import types
 import typing
 
@@ -149,3 +151,25 @@ def test_annotations_walk_unions_and_containers() -> None:
     assert _own_types(annotation) == {factlinks.Hop}
     assert _own_types(factlinks.Status | None) == {factlinks.Status}
     assert isinstance(factlinks.Status | None, types.UnionType)
+
+
+def test_import_factlinks_loads_no_stage_until_a_name_is_asked_for() -> None:
+    """``import factlinks`` is cheap (PEP 562): a parse worker, which imports the package
+    first, does not pay for httpx, jinja2 and the registry formats it never uses."""
+    code = (
+        "import sys, factlinks\n"
+        "loaded = [m for m in ('httpx', 'jinja2', 'factlinks._pipeline') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "assert factlinks.check is factlinks._pipeline.check\n"
+        "assert 'check' in dir(factlinks)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_lazy_name_is_public_and_resolves_to_its_module() -> None:
+    assert sorted(factlinks._EXPORTS) == sorted(set(factlinks.__all__) - {"__version__"})
+    for name, (module, attribute) in factlinks._EXPORTS.items():
+        target = importlib.import_module(module, "factlinks")
+        assert getattr(factlinks, name) is getattr(target, attribute)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        factlinks.nope  # noqa: B018
