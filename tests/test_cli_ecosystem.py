@@ -147,11 +147,12 @@ def test_every_command_help_has_examples_and_exit_codes(
             assert argv[0] == command
 
 
-def test_check_help_lists_every_status_and_the_default_failing_ones(
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize("command", ["check", "merge"])
+def test_help_of_a_command_with_fail_on_lists_every_status(
+    command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit):
-        main(["check", "--help"])
+        main([command, "--help"])
     out = capsys.readouterr().out
     assert "statuses (fail the run by default: drifted,dead):" in out
     for status in Status:

@@ -101,10 +101,12 @@ examples:
 
 {_EXIT_PLAIN}"""
 
-_MERGE = """\
+_MERGE = f"""\
 examples:
   factlinks merge merged/ shard-*/          # one report set from the shards' reports
   factlinks merge merged/ shard-*/ --state state.db --shard-state shard-*/state.db
+
+{STATUS_HELP}
 
 exit codes:
   0  no merged source in a failing status
