@@ -25,6 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 NIGHTLY = WORKFLOWS / "nightly.yml"
+ACTION = ROOT / "action.yml"
+RELEASE = WORKFLOWS / "release.yml"
 CI = WORKFLOWS / "ci.yml"
 DEPENDABOT = ROOT / ".github" / "dependabot.yml"
 CI_RUN = ROOT / ".ci" / "run"
@@ -267,11 +269,27 @@ def ci() -> dict[str, Any]:
     return load(CI)
 
 
+@pytest.fixture(scope="module")
+def composite() -> dict[str, Any]:
+    """The composite action of action.yml, whose steps the nightly check job runs."""
+    return load(ACTION)
+
+
 def check_job(nightly: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The job that runs this repository's action (``uses: ./``), which runs the check."""
     for name, job in nightly["jobs"].items():
-        if re.search(r"^\s*factlinks check\b", job_script(job), re.MULTILINE):
+        if any(step.get("uses") == "./" for step in steps(job)):
             return name, job
-    raise AssertionError("no job of the nightly workflow runs 'factlinks check'")
+    raise AssertionError("no job of the nightly workflow uses the action (uses: ./)")
+
+
+def action_step(job: dict[str, Any]) -> dict[str, Any]:
+    return steps(job)[find_step(job, lambda s: s.get("uses") == "./")]
+
+
+def action_steps(composite: dict[str, Any]) -> dict[str, Any]:
+    """The composite action as a job, for the step helpers."""
+    return {"steps": composite["runs"]["steps"]}
 
 
 # --- the parser itself --------------------------------------------------------------------------
@@ -352,38 +370,44 @@ def test_nightly_runs_on_a_schedule_and_by_hand(nightly: dict[str, Any]) -> None
     assert "workflow_dispatch" in triggers
 
 
-def test_nightly_runs_factlinks_check_with_all_reports(nightly: dict[str, Any]) -> None:
+def test_nightly_runs_factlinks_check_with_all_reports(
+    nightly: dict[str, Any], composite: dict[str, Any]
+) -> None:
     _, job = check_job(nightly)
-    script = job_script(job)
-    command = re.search(r"^\s*factlinks check\b.*$", script, re.MULTILINE)
-    assert command is not None
-    formats = re.search(r"--format[ =](\S+)", command.group(0))
-    assert formats is not None
-    assert set(formats.group(1).split(",")) >= {"json", "md", "html", "junit"}
-    assert f"--out {REPORT_DIR}" in command.group(0)
-    # Exit code 1 (failing citations) goes on to the issue; 2 and 3 fail the job.
+    given = action_step(job)["with"]
+    assert set(given["formats"].split(",")) >= {"json", "md", "html", "junit"}
+    assert given["report-dir"] == REPORT_DIR
+    # Exit code 1 (failing citations) goes on to the issue; 2 and 3 fail the job (the action).
+    assert given["fail"] == "false"
+    script = job_script(action_steps(composite))
+    command = re.search(r"^\s*command=\(.*check\b.*$", script, re.MULTILINE)
+    assert command is not None, "the action does not run factlinks check"
+    assert '--out "$INPUT_REPORT_DIR"' in command.group(0)
     assert "exit-code=" in script
     assert "GITHUB_OUTPUT" in script
     assert "set +e" in script
 
 
-def test_nightly_installs_factlinks(nightly: dict[str, Any]) -> None:
-    _, job = check_job(nightly)
-    script = job_script(job)
-    assert re.search(r"pip install ", script), "the check job does not install factlinks"
+def test_nightly_installs_factlinks(nightly: dict[str, Any], composite: dict[str, Any]) -> None:
+    script = job_script(action_steps(composite))
+    assert re.search(r'pip install .*"\$GITHUB_ACTION_PATH"', script), "the action's own ref"
     assert nightly["env"]["FACTLINKS_PACKAGE"] == ".", "this repository checks itself"
 
 
-def test_nightly_restores_and_saves_the_state_database(nightly: dict[str, Any]) -> None:
+def test_nightly_restores_and_saves_the_state_database(
+    nightly: dict[str, Any], composite: dict[str, Any]
+) -> None:
     _, job = check_job(nightly)
-    check = find_step(job, lambda s: "factlinks check " in str(s.get("run", "")))
-    restore = find_step(job, lambda s: action(s) == "actions/cache/restore")
-    save = find_step(job, lambda s: action(s) == "actions/cache/save")
+    assert action_step(job)["with"]["state"] == STATE_DB
+    assert composite["inputs"]["state"]["default"] == STATE_DB
+    actions = action_steps(composite)
+    check = find_step(actions, lambda s: "check" in str(s.get("run", "")) and "set +e" in s["run"])
+    restore = find_step(actions, lambda s: action(s) == "actions/cache/restore")
+    save = find_step(actions, lambda s: action(s) == "actions/cache/save")
     assert restore < check < save
-    restore_with = steps(job)[restore]["with"]
-    save_with = steps(job)[save]["with"]
-    assert STATE_DB in restore_with["path"].split()
-    assert STATE_DB in save_with["path"].split()
+    restore_with = steps(actions)[restore]["with"]
+    save_with = steps(actions)[save]["with"]
+    assert restore_with["path"] == save_with["path"] == "${{ inputs.state }}"
     # A key that changes on every run, and a prefix to restore the newest earlier copy.
     assert restore_with["key"] == save_with["key"]
     assert "github.run_id" in save_with["key"]
@@ -392,11 +416,22 @@ def test_nightly_restores_and_saves_the_state_database(nightly: dict[str, Any]) 
     assert all(save_with["key"].startswith(prefix) for prefix in prefixes)
 
 
-def test_nightly_uploads_the_report_folder(nightly: dict[str, Any]) -> None:
+def test_nightly_uploads_the_report_folder(
+    nightly: dict[str, Any], composite: dict[str, Any]
+) -> None:
     _, job = check_job(nightly)
-    upload = steps(job)[find_step(job, lambda s: action(s) == "actions/upload-artifact")]
-    assert upload["with"]["path"].rstrip("/") == REPORT_DIR
+    given = action_step(job)["with"]
+    assert given["artifact-name"] == "factlinks-report"
+    actions = action_steps(composite)
+    upload = steps(actions)[find_step(actions, lambda s: action(s) == "actions/upload-artifact")]
+    assert upload["with"]["path"] == "${{ inputs.report-dir }}"
+    assert upload["with"]["name"] == "${{ inputs.artifact-name }}"
     assert "always()" in upload["if"]
+    # The issue and fix jobs read the action's outputs.
+    outputs = job["outputs"]
+    for name in ("exit-code", "failing", "moved"):
+        assert outputs[name] == f"${{{{ steps.factlinks.outputs.{name} }}}}"
+        assert name in composite["outputs"]
 
 
 def test_nightly_keeps_one_citation_health_issue(nightly: dict[str, Any]) -> None:
@@ -441,7 +476,7 @@ def test_nightly_permissions_are_least_privilege(nightly: dict[str, Any]) -> Non
         assert isinstance(permissions, dict), f"{name}: permissions must be listed one by one"
         writes = {scope for scope, level in permissions.items() if level == "write"}
         script = job_script(job)
-        if re.search(r"^\s*factlinks check\b", script, re.MULTILINE):
+        if any(step.get("uses") == "./" for step in steps(job)):
             assert not writes, f"{name} runs the check and needs no write access"
         if writes & {"issues"}:
             assert "gh issue" in script
@@ -454,12 +489,13 @@ def test_nightly_permissions_are_least_privilege(nightly: dict[str, Any]) -> Non
 # --- both workflows -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [NIGHTLY, CI], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [NIGHTLY, CI, RELEASE, ACTION], ids=lambda p: p.name)
 def test_every_action_is_pinned_to_a_commit_sha(path: Path) -> None:
     uses = [
         line.strip()
         for line in path.read_text(encoding="utf-8").splitlines()
-        if re.match(r"^\s*(- )?uses:", line)
+        # The one local reference, this repository's own action (uses: ./), needs no pin.
+        if re.match(r"^\s*(- )?uses:", line) and not re.search(r"uses: \./(\s|$)", line)
     ]
     assert uses
     for line in uses:
@@ -468,7 +504,7 @@ def test_every_action_is_pinned_to_a_commit_sha(path: Path) -> None:
         ), f"{path.name}: not pinned to a commit SHA with a version comment: {line}"
 
 
-@pytest.mark.parametrize("path", [NIGHTLY, CI], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [NIGHTLY, CI, RELEASE], ids=lambda p: p.name)
 def test_top_level_permissions_and_no_expressions_in_scripts(path: Path) -> None:
     workflow = load(path)
     assert "permissions" in workflow, f"{path.name}: no top-level permissions"
@@ -534,3 +570,62 @@ def test_dependabot_keeps_the_action_pins_current() -> None:
     config = load(DEPENDABOT)
     ecosystems = {update["package-ecosystem"] for update in config["updates"]}
     assert "github-actions" in ecosystems
+
+
+# --- the release --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def release() -> dict[str, Any]:
+    return load(RELEASE)
+
+
+def test_release_runs_on_version_tags_only(release: dict[str, Any]) -> None:
+    assert release["on"] == {"push": {"tags": ["v*"]}}
+
+
+def test_release_builds_once_checks_and_publishes_the_same_files(release: dict[str, Any]) -> None:
+    jobs = release["jobs"]
+    build = job_script(jobs["build"])
+    # The tag must be v + the package version.
+    assert '"$GITHUB_REF_NAME" != "v$version"' in build
+    assert "src/factlinks/_version.py" in build
+    assert "python -m build --outdir dist" in build
+    assert "twine check --strict dist/*" in build
+    assert "python .ci/check-wheel dist" in build
+    upload = steps(jobs["build"])[
+        find_step(jobs["build"], lambda s: action(s) == "actions/upload-artifact")
+    ]
+    assert upload["with"]["name"] == "dist"
+    publish = jobs["publish"]
+    assert publish["needs"] == "build"
+    assert not job_script(publish).strip(), "the publish job runs nothing of its own"
+    fetch = find_step(publish, lambda s: action(s) == "actions/download-artifact")
+    download = steps(publish)[fetch]
+    assert download["with"]["name"] == "dist"
+    uses = [action(step) for step in steps(publish)]
+    assert uses[-1] == "pypa/gh-action-pypi-publish"
+    # Trusted publishing: no token or password anywhere.
+    assert "password" not in steps(publish)[-1].get("with", {})
+    assert "secrets." not in RELEASE.read_text(encoding="utf-8")
+
+
+def test_release_permissions_are_least_privilege(release: dict[str, Any]) -> None:
+    assert release["permissions"] == {}
+    jobs = release["jobs"]
+    assert jobs["build"]["permissions"] == {"contents": "read"}
+    assert jobs["publish"]["permissions"] == {"id-token": "write"}
+    assert jobs["publish"]["environment"]["name"] == "pypi"
+    assert "environment" not in jobs["build"]
+
+
+def test_ci_run_builds_and_checks_the_release_files() -> None:
+    script = CI_RUN.read_text(encoding="utf-8")
+    for command in (
+        '.venv/bin/python -m build --outdir "$dist" .',
+        '.venv/bin/twine check --strict "$dist"/*',
+        '.venv/bin/python .ci/check-wheel "$dist"',
+    ):
+        assert re.search(rf"^{re.escape(command)}$", script, re.MULTILINE), command
+    # The lint covers the composite action too.
+    assert "action.yml" in (ROOT / ".ci" / "lint-workflows").read_text(encoding="utf-8")
