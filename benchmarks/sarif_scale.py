@@ -80,7 +80,8 @@ def main() -> None:
         child(int(size), mix, spool == "1", Path(out))
         return
     cases = [(2000, "dead")] + [(int(s), "mixed") for s in args.sizes.split(",")]
-    print("| sources | from | report.sarif | gzip | results listed / left out | write | added RSS |")
+    columns = "sources | from | report.sarif | gzip | results listed / left out | write | added RSS"
+    print(f"| {columns} |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for size, mix in cases:
         with tempfile.TemporaryDirectory() as folder:
