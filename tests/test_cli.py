@@ -461,7 +461,7 @@ def test_report_re_renders_a_saved_report_as_html(
     assert (tmp_path / "elsewhere" / "report.html").exists()
     (tmp_path / "bad.json").write_text('{"schema": "other/1"}', encoding="utf-8")
     assert main(["report", str(tmp_path / "bad.json")]) == 2
-    assert main(["report", str(out / "report.json"), "--format", "md"]) == 2
+    assert main(["report", str(out / "report.json"), "--format", "pdf"]) == 2
     err = capsys.readouterr().err
     assert "not a factlinks.report/1 report" in err
     assert "Traceback" not in err

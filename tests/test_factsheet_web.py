@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
+from contextlib import redirect_stdout
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,13 @@ def load_schema() -> dict[str, Any]:
 def factsheet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
     """One run of the acceptance command over the whole fact sheet web."""
     out = tmp_path_factory.mktemp("report")
-    with Farm() as farm:
+    stdout = io.StringIO()
+    # As on a GitHub runner whose checkout is this repository: annotations on stdout, and
+    # report.sarif's paths relative to the checkout.
+    with Farm() as farm, pytest.MonkeyPatch.context() as env, redirect_stdout(stdout):
+        env.setenv("GITHUB_ACTIONS", "true")
+        env.setenv("GITHUB_WORKSPACE", str(REPO))
+        env.delenv("GITHUB_STEP_SUMMARY", raising=False)
         factsheet_web.build(farm)
         argv = [
             "check",
@@ -40,7 +48,7 @@ def factsheet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[s
             "--out",
             str(out),
             "--format",
-            "json,md,html,junit",
+            "json,md,html,junit,sarif",
             "--no-state",
             "--no-archive",
             "--timeout",
@@ -52,6 +60,8 @@ def factsheet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[s
     report["_markdown"] = (out / "report.md").read_text("utf-8")
     report["_junit"] = (out / "report.junit.xml").read_text("utf-8")
     report["_html"] = (out / "report.html").read_text("utf-8")
+    report["_sarif"] = (out / "report.sarif").read_text("utf-8")
+    report["_stdout"] = stdout.getvalue()
     return code, report
 
 
@@ -126,7 +136,7 @@ def test_retries_and_evidence(factsheet_run: tuple[int, dict[str, Any]]) -> None
 
 def test_report_matches_schema_and_summary(factsheet_run: tuple[int, dict[str, Any]]) -> None:
     _, report = factsheet_run
-    extras = {key: report.pop(key) for key in ("_markdown", "_junit", "_html")}
+    extras = {key: report.pop(key) for key in list(report) if key.startswith("_")}
     jsonschema.validate(report, load_schema())
     report.update(extras)
     counts = Counter(s["status"] for s in report["sources"])
@@ -174,3 +184,69 @@ def test_all_four_formats_are_written(factsheet_run: tuple[int, dict[str, Any]])
     _, report = factsheet_run
     assert report["_html"].startswith("<!DOCTYPE html>")
     assert "Citation health report" in report["_html"]
+
+
+# -- issue 14, 3: SARIF and GitHub annotations ----------------------------------------------
+
+
+def _registry_lines() -> list[str]:
+    return SOURCES.read_text("utf-8").split("\n")
+
+
+def _id_at(lines: list[str], line: int) -> str:
+    """The id of the ``[[source]]`` table that starts at ``line`` (1-based) of sources.toml."""
+    assert lines[line - 1].strip() == "[[source]]", lines[line - 1]
+    for text in lines[line:]:
+        if text.strip().startswith("id"):
+            return text.split("=", 1)[1].strip().strip('"')
+        assert not text.strip().startswith("["), "no id in the table"
+    raise AssertionError("no id after the header")
+
+
+def test_sarif_is_valid_and_every_result_is_on_its_line(
+    factsheet_run: tuple[int, dict[str, Any]],
+) -> None:
+    _, report = factsheet_run
+    schema_path = Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
+    sarif = json.loads(report["_sarif"])
+    jsonschema.Draft4Validator(json.loads(schema_path.read_text("utf-8"))).validate(sarif)
+    (run,) = sarif["runs"]
+    problems = {s["id"]: s["status"] for s in report["sources"] if s["status"] not in ("ok",)}
+    lines = _registry_lines()
+    seen = {}
+    for result in run["results"]:
+        (location,) = result["locations"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"] == {"uri": "sources.toml", "uriBaseId": "%SRCROOT%"}
+        source_id = _id_at(lines, physical["region"]["startLine"])
+        assert source_id == result["properties"]["id"]
+        seen[source_id] = result["ruleId"].removeprefix("factlinks/")
+        assert result["level"] == ("error" if seen[source_id] in ("dead", "drifted") else "warning")
+        related = [loc["logicalLocations"][0]["name"] for loc in result["relatedLocations"]]
+        assert related == ["factsheet-ki"]
+    assert seen == problems
+    assert run["properties"]["truncated"] is False
+
+
+def test_github_annotations_point_at_the_registry_lines(
+    factsheet_run: tuple[int, dict[str, Any]],
+) -> None:
+    _, report = factsheet_run
+    commands = report["_stdout"].splitlines()
+    failing = [s["id"] for s in report["sources"] if s["status"] in ("dead", "drifted")]
+    warned = [s["id"] for s in report["sources"] if s["status"] not in ("ok", "dead", "drifted")]
+    errors = [c for c in commands if c.startswith("::error ")]
+    warnings = [c for c in commands if c.startswith("::warning ")]
+    assert len(errors) == min(len(failing), 10)
+    assert len(warnings) == min(len(warned), 10)
+    lines = _registry_lines()
+    for command in errors + warnings:
+        properties = dict(
+            p.split("=", 1) for p in command.split(" ", 1)[1].split("::")[0].split(",")
+        )
+        assert properties["file"] == "sources.toml"
+        source_id = _id_at(lines, int(properties["line"]))
+        assert properties["title"].endswith(f"citation%3A {source_id}")
+    left = len(failing) + len(warned) - len(errors) - len(warnings)
+    notices = [c for c in commands if c.startswith("::notice")]
+    assert len(notices) == (1 if left else 0)

@@ -72,8 +72,8 @@ from ._report import (
     load_report,
     render_markdown,
     write_report,
-    write_text,
 )
+from ._report.annotations import github_annotations
 from ._shard import Sharded, parse_shard, select_shard, shard_note
 from ._text import MAX_REASON_CHARS, MAX_TITLE_CHARS, clean_text
 from ._version import __version__
@@ -296,11 +296,16 @@ def _build_parser() -> argparse.ArgumentParser:
     report_p = commands.add_parser(
         "report",
         epilog=EPILOGS["report"],
-        help="re-render a saved report.json (as HTML)",
-        description="Render a saved report.json again, e.g. as report.html.",
+        help="re-render a saved report.json (as HTML, SARIF, ...)",
+        description="Render a saved report.json again, e.g. as report.html or report.sarif.",
     )
     report_p.add_argument("report", metavar="REPORT_JSON", help="a report.json")
-    report_p.add_argument("--format", default="html", help="html (default)")
+    report_p.add_argument(
+        "--format",
+        default="html",
+        metavar="LIST",
+        help=f"comma-separated report formats: {', '.join(FORMATS)} (default: %(default)s)",
+    )
     report_p.add_argument("--out", metavar="DIR", help="folder (default: the report's folder)")
 
     extract_p = commands.add_parser(
@@ -537,6 +542,7 @@ def _run_check(args: argparse.Namespace) -> int:
             with open_history(state, run_id=run_id) as history:
                 report = check(registry, options, replace(runtime, history=history))
     _settle_titles(registry.path, report)
+    _annotate(report, written)
     if not args.quiet:
         _log_done(args, report, written, state)
     code = EXIT_INTERNAL if unrendered else _exit_code(report)
@@ -581,6 +587,7 @@ def _run_merge(args: argparse.Namespace) -> int:
         _append_step_summary(summary_file, render_markdown(report))
     if args.state:
         _merge_state(args.state, args.shard_state, report)
+    _annotate(report, written)
     if not args.quiet:
         log.warning("%s (%d shards merged)", _summary(report), len(reports))
         _log_failing(report)
@@ -747,6 +754,17 @@ def _log_render_errors(failures: list[RenderFailure], *, debug: bool) -> None:
         log.error("factlinks: run again with --debug for the tracebacks")
 
 
+def _annotate(report: Report, written: Sequence[Path]) -> None:
+    """On a GitHub runner, annotate the first findings (also with -q: they are for the
+    runner, not the terminal)."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    shown = [str(path) for path in written]
+    for line in github_annotations(report, workspace=workspace, full_report=shown):
+        print(line)
+
+
 def _append_step_summary(path: str, markdown: str) -> None:
     """Add the Markdown report to the GitHub Actions job summary."""
     try:
@@ -757,14 +775,14 @@ def _append_step_summary(path: str, markdown: str) -> None:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    formats = _split(args.format)
-    if formats != ["html"]:
-        raise OptionsError("--format: a saved report can be re-rendered as html")
+    formats = _formats(args.format)
     report = load_report(args.report)
     out = Path(args.out) if args.out else Path(args.report).parent
-    written = write_text(out / "report.html", FORMATS["html"][1](report))
-    log.warning("report: %s", written)
-    return EXIT_OK
+    unrendered: list[RenderFailure] = []
+    written = write_report(report, out, formats, on_render_error=unrendered.append)
+    _log_render_errors(unrendered, debug=args.debug)
+    log.warning("report: %s", ", ".join(str(p) for p in written))
+    return EXIT_INTERNAL if unrendered else EXIT_OK
 
 
 def _run_fix(args: argparse.Namespace) -> int:

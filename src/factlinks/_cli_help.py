@@ -42,7 +42,7 @@ STATUS_HELP = _statuses()
 _CHECK = f"""\
 examples:
   factlinks check                           # ./sources.toml; reports in factlinks-report/
-  factlinks check refs.bib --format json,md,html,junit
+  factlinks check refs.bib --format json,md,html,sarif
   factlinks check --fail-on dead,drifted,moved --only kfw-fokus-318
   factlinks check --shard 2/4 --out shard-2 # one shard of a CI matrix; then: factlinks merge
   factlinks check paper.pdf notes.md        # a first look at what documents cite
@@ -90,7 +90,7 @@ examples:
 _REPORT = f"""\
 examples:
   factlinks report factlinks-report/report.json              # write report.html beside it
-  factlinks report shard-1/report.json --out html-report/
+  factlinks report shard-1/report.json --format html,sarif --out html-report/
 
 {_EXIT_PLAIN}"""
 

@@ -11,11 +11,13 @@ from typing import IO
 from .._errors import ReportError
 from .._files import PartlyReplacedError, default_mode, replace_atomically, replace_set_streamed
 from .._models import Report
+from .findings import source_root
 from .guard import RenderFailure, collect
 from .json import SCHEMA_TAG, render_json, report_to_dict, write_json
 from .junit import render_junit
 from .load import load_report
 from .markdown import render_markdown, write_markdown
+from .sarif import render_sarif, write_sarif
 
 __all__ = [
     "FORMATS",
@@ -26,6 +28,7 @@ __all__ = [
     "render_json",
     "render_junit",
     "render_markdown",
+    "render_sarif",
     "report_to_dict",
     "write_report",
     "write_text",
@@ -38,15 +41,21 @@ def _render_html(report: Report) -> str:
     return render_html(report)
 
 
+def _render_sarif(report: Report) -> str:
+    # Paths relative to the checkout on a GitHub runner, else to the working directory.
+    return render_sarif(report, root=source_root(os.environ))
+
+
 FORMATS: dict[str, tuple[str, Callable[[Report], str]]] = {
     "json": ("report.json", render_json),
     "md": ("report.md", render_markdown),
     "html": ("report.html", _render_html),
     "junit": ("report.junit.xml", render_junit),
+    "sarif": ("report.sarif", _render_sarif),
 }
 """Format name -> (file name, renderer)."""
 
-_BUILT_IN = {name: FORMATS[name][1] for name in ("json", "md", "html")}
+_BUILT_IN = {name: FORMATS[name][1] for name in ("json", "md", "html", "sarif")}
 """The renderers the streamed writers stand for: a format whose renderer was replaced in
 :data:`FORMATS` is rendered by the replacement."""
 
@@ -59,10 +68,15 @@ def _write_html(report: Report, out: IO[bytes]) -> None:
     write_html(report, out)
 
 
+def _write_sarif(report: Report, out: IO[bytes]) -> None:
+    write_sarif(report, out, root=source_root(os.environ))
+
+
 WRITERS: dict[str, Writer] = {
     "json": write_json,
     "md": write_markdown,
     "html": _write_html,
+    "sarif": _write_sarif,
 }
 """Format name -> a writer that streams the file (a source at a time) instead of rendering
 it whole. A format without one here is rendered by its :data:`FORMATS` renderer."""
@@ -97,8 +111,8 @@ def write_report(
     """Write ``report`` into ``out_dir`` in ``formats``; return the paths written.
 
     The files are written as a set: every format is written to a temporary file in
-    ``out_dir`` (``json``, ``md`` and ``html`` a source at a time, never the whole file in
-    memory) and flushed to disk, and only when all are written are they renamed into place,
+    ``out_dir`` (``json``, ``md``, ``html`` and ``sarif`` a source at a time, never the whole
+    file in memory) and flushed to disk, and only when all are written are they renamed into place,
     ``report.json`` last. ``report.md`` stays within a job summary's limit
     (:data:`~factlinks._report.markdown.MAX_MARKDOWN_BYTES`) and names the full reports
     written with it for the sources it leaves out. A failure (a renderer's bug, a full

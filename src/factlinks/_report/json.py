@@ -114,6 +114,7 @@ def _result(result: SourceResult) -> dict[str, Any]:
         "cited_in": list(source.cited_in),
         "accessed": _iso(source.accessed),
         **_naming(source),
+        **_place(source),
         "checked_at": _iso(result.checked_at),
         "reused": _reused(result.reused),
     }
@@ -166,6 +167,12 @@ def _naming(source: Source) -> dict[str, Any]:
     }
 
 
+def _place(source: Source) -> dict[str, Any]:
+    """Where the source starts in the registry file (``null``: not known), so that a report
+    read back (``factlinks report``, ``merge``) still points at it."""
+    return {"line": source.line, "column": source.column}
+
+
 def _bare(result: SourceResult) -> dict[str, Any]:
     """A source whose details could not be rendered: who it is, its status, and why not."""
     source = result.source
@@ -199,6 +206,7 @@ def _bare(result: SourceResult) -> dict[str, Any]:
         "year": None,
         "proposed_title": None,
         "reference": None,
+        **_place(source),
         "checked_at": _iso(result.checked_at),
         "reused": None,
     }

@@ -327,6 +327,9 @@ def _result(item: Mapping[str, Any], path: _Path) -> SourceResult:
         authors=tuple(item.get("authors", ())),
         year=item.get("year"),
         proposed_title=item.get("proposed_title"),
+        # Absent in reports written before the registry line was kept (read as unknown).
+        line=item.get("line"),
+        column=item.get("column"),
     )
     return SourceResult(
         source=source,
