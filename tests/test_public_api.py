@@ -38,6 +38,7 @@ PUBLIC = [
     "HistoryBackend",
     "HistoryStore",
     "Hop",
+    "HostSettings",
     "Inspection",
     "Kind",
     "OfflineError",

@@ -44,6 +44,7 @@ from ._history import (
     StoredVerification,
     open_history,
 )
+from ._hosts import HostSettings
 from ._merge import merge_histories, merge_reports
 from ._models import (
     DEFAULT_FAIL_ON,
@@ -107,6 +108,7 @@ __all__ = [
     "HistoryBackend",
     "HistoryStore",
     "Hop",
+    "HostSettings",
     "Inspection",
     "Kind",
     "OfflineError",
