@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -187,7 +188,7 @@ def test_host_tables_and_exclude_reach_the_options(tmp_path: Path) -> None:
     ],
 )
 def test_host_errors_name_the_file_the_line_and_the_key(table: str, message: str) -> None:
-    text = f'[[source]]\nid = "a"\nurl = "https://a.org/"\n'.replace("\n", "\n", 1)
+    text = '[[source]]\nid = "a"\nurl = "https://a.org/"\n'.replace("\n", "\n", 1)
     text = f"# registry\n\n[[host]]\n{table}\n\n{text}"
     with pytest.raises(RegistryError, match=message):
         factlinks.parse_sources(text, path="sources.toml")
@@ -199,7 +200,8 @@ def test_a_secret_in_the_file_is_an_error_that_does_not_repeat_it() -> None:
         factlinks.parse_sources(text, path="sources.toml")
     message = str(caught.value)
     assert message.startswith("sources.toml:1: [[host]] 'api.example.org': headers: ")
-    assert "'Authorization'" in message and "environment variable" in message
+    assert "'Authorization'" in message
+    assert "environment variable" in message
     assert SECRET not in message
     assert caught.value.key == "headers"
 
@@ -257,9 +259,7 @@ def test_header_values_come_from_the_environment() -> None:
 @pytest.mark.parametrize(
     ("environ", "state"), [({}, "is not set"), ({"EXAMPLE_TOKEN": ""}, "is empty")]
 )
-def test_an_unset_variable_stops_the_run_with_its_name(
-    environ: dict[str, str], state: str
-) -> None:
+def test_an_unset_variable_stops_the_run_with_its_name(environ: dict[str, str], state: str) -> None:
     rule = HostSettings(
         "api.example.org", headers={"Authorization": "EXAMPLE_TOKEN"}, path="s.toml", line=7
     )
@@ -376,8 +376,9 @@ def test_the_pacer_spaces_a_burst_evenly() -> None:
 
     asyncio.run(burst())
     starts = sorted(at for host, at in sent if host == "a")
-    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
-    assert gaps and all(gap >= 0.5 - 1e-9 for gap in gaps)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert gaps
+    assert all(gap >= 0.5 - 1e-9 for gap in gaps)
     assert ("b", 0.0) in sent  # another host does not wait for this one's budget
     assert time.waits == [0.5, 1.0, 1.5]
 
@@ -482,7 +483,8 @@ def test_skip_and_exclude_skip_without_a_request(run_check: CheckRunner) -> None
             options,
         )
     by_id = {r.source.id: r for r in report.results}
-    assert by_id["fine"].status is Status.OK and fine.call_count == 1
+    assert by_id["fine"].status is Status.OK
+    assert fine.call_count == 1
     assert by_id["zip"].status is Status.SKIPPED
     assert by_id["zip"].reason == "Skipped: the URL matches '\\\\.zip$' of [settings] exclude."
     assert by_id["login"].status is Status.SKIPPED
