@@ -524,3 +524,11 @@ def test_headers_never_reach_the_archive_service(
     assert dead.calls.last.request.headers["X-Key"] == SECRET
     assert archive.called
     assert all("X-Key" not in call.request.headers for call in archive.calls)
+
+
+def test_options_with_host_tables_pickle_and_compare() -> None:
+    import pickle
+
+    options = CheckOptions(hosts=(HostSettings("a.org", headers={"X-Key": "KEY"}, rps=1),))
+    assert pickle.loads(pickle.dumps(options)) == options
+    assert len({options.hosts[0], HostSettings("a.org", headers={"X-Key": "KEY"}, rps=1)}) == 1

@@ -26,7 +26,6 @@ import math
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from ._errors import OptionsError
@@ -97,7 +96,7 @@ class HostSettings:
         object.__setattr__(self, "match", _normal_pattern(self.match))
         for name, variable in self.headers.items():
             _check_header(name, variable)
-        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+        object.__setattr__(self, "headers", dict(self.headers))  # a copy: picklable
         for code in self.accept:
             if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 999:
                 raise OptionsError(f"accept: {code!r} is not an HTTP status code (100-999)")
@@ -220,7 +219,7 @@ class HostTable:
                         "holds a line break or NUL, which a header cannot carry"
                     )
                 headers[name] = value
-            self._resolved[rule] = _Resolved(rule, MappingProxyType(headers))
+            self._resolved[rule] = _Resolved(rule, headers)
         self._cache: dict[str, HostSettings | None] = {}
 
     def __bool__(self) -> bool:
