@@ -532,3 +532,19 @@ def test_options_with_host_tables_pickle_and_compare() -> None:
     options = CheckOptions(hosts=(HostSettings("a.org", headers={"X-Key": "KEY"}, rps=1),))
     assert pickle.loads(pickle.dumps(options)) == options
     assert len({options.hosts[0], HostSettings("a.org", headers={"X-Key": "KEY"}, rps=1)}) == 1
+
+
+def test_validate_reports_a_host_error_with_its_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = tmp_path / "sources.toml"
+    registry.write_text(
+        '[[source]]\nid = "a"\nurl = "https://a.org/"\n\n[[host]]\nmatch = "a.org"\nrsp = 2\n',
+        encoding="utf-8",
+    )
+    code = main(["validate", str(registry)])
+    out = capsys.readouterr()
+    assert code == 1
+    assert "sources.toml:5: [[host]] 'a.org': unknown key 'rsp'; did you mean 'rps'?" in (
+        out.out + out.err
+    )
