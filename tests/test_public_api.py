@@ -40,6 +40,7 @@ PUBLIC = [
     "HistoryBackend",
     "HistoryStore",
     "Hop",
+    "HostSettings",
     "Inspection",
     "Kind",
     "OfflineError",

@@ -141,7 +141,7 @@ def test_any_format_without_settings_gets_the_sidecar(
         ),
         pytest.param(
             "[[source]]\nid = 'a'\n",
-            r"^factlinks\.toml:1: unknown table 'source'; valid: settings, registry$",
+            r"^factlinks\.toml:1: unknown table 'source'; valid: settings, registry, host$",
             id="sources-belong-elsewhere",
         ),
         pytest.param(

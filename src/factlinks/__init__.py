@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # what type checkers and the API reference read; at run time:
         StoredVerification,
         open_history,
     )
+    from ._hosts import HostSettings
     from ._merge import merge_histories, merge_reports
     from ._models import (
         DEFAULT_FAIL_ON,
@@ -113,6 +114,7 @@ __all__ = [
     "HistoryBackend",
     "HistoryStore",
     "Hop",
+    "HostSettings",
     "Inspection",
     "Kind",
     "OfflineError",
@@ -186,6 +188,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FetchResult": ("._models", "FetchResult"),
     "HISTORY_SCHEMA_VERSION": ("._history", "SCHEMA_VERSION"),
     "History": ("._models", "History"),
+    "HostSettings": ("._hosts", "HostSettings"),
     "HistoryBackend": ("._history", "HistoryBackend"),
     "HistoryStore": ("._history", "HistoryStore"),
     "Hop": ("._models", "Hop"),

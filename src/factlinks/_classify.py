@@ -294,8 +294,14 @@ def classify(
     inspection: Inspection | None = None,
     evidence: TitleEvidence | None = None,
     probe: Probe | None = None,
+    *,
+    accept: frozenset[int] = frozenset(),
 ) -> Verdict:
     """Decide the status of ``source`` from its fetch, inspection, title evidence and probe.
+
+    ``accept`` holds the status codes that the answering host's ``[[host]]`` table accepts
+    as reachable: a non-2xx answer in it is ``ok``, its title unchecked (the body of a 403
+    is not the document).
 
     Example::
 
@@ -307,6 +313,12 @@ def classify(
     code = fetch.status_code
     assert code is not None
     via = f" (after redirects, at {fetch.final_url})" if fetch.redirects else ""
+    if code in accept and not 200 <= code < 300:
+        return Verdict(
+            Status.OK,
+            f"The server answers HTTP {code}{via}, accepted for this host by its [[host]] "
+            "accept; the title was not checked.",
+        )
     if code in (404, 410):
         return Verdict(Status.DEAD, f"The server answers {_status_text(code)}{via}.")
     title_seen = evidence is not None and evidence.matched

@@ -76,6 +76,7 @@ def decide(
     *,
     now: dt.datetime,
     doi: DoiCheck | None = None,
+    accept: frozenset[int] = frozenset(),
 ) -> Decision:
     """Decide the status of ``source`` from this run's findings and its history.
 
@@ -90,6 +91,8 @@ def decide(
         now: the time of this check.
         doi: what the DOI system said of the source's DOI, if it was asked
             (:func:`~factlinks._doi.verdict.doi_verdict` says what that changes).
+        accept: status codes the host that answered accepts as reachable (its
+            ``[[host]] accept``); see :func:`~factlinks._classify.classify`.
 
     Example::
 
@@ -97,7 +100,7 @@ def decide(
         <Status.DEAD: 'dead'>
     """
     verdict, inspection, evidence, not_modified = _verdict(
-        source, fetch, inspection, evidence, probe, prior
+        source, fetch, inspection, evidence, probe, prior, accept
     )
     if doi is not None:
         verdict = doi_verdict(verdict, doi, source)
@@ -125,10 +128,12 @@ def _verdict(
     evidence: TitleEvidence | None,
     probe: Probe | None,
     prior: Prior | None,
+    accept: frozenset[int] = frozenset(),
 ) -> tuple[Verdict, Inspection | None, TitleEvidence | None, dt.datetime | None]:
     """The server's verdict, or the reused one of an earlier check on a 304."""
     reused = reuse_on_not_modified(fetch, prior.history) if prior is not None else None
     if reused is None:
-        return classify(source, fetch, inspection, evidence, probe), inspection, evidence, None
+        verdict = classify(source, fetch, inspection, evidence, probe, accept=accept)
+        return verdict, inspection, evidence, None
     verdict = Verdict(reused.status, reused.reason, reused.new_url)
     return verdict, reused.inspection, reused.evidence, reused.checked_at

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import socket
 import ssl
 import time
@@ -31,6 +32,7 @@ import httpx
 
 from ._decode import CHUNK as _CHUNK
 from ._decode import UndecodableError, accept_encoding, open_decoder
+from ._hosts import HostSettings, HostTable, Pacer, host_of
 from ._models import Failure, FailureKind, FetchResult, Hop
 from ._netpolicy import (
     POLICY_EXTENSION,
@@ -154,6 +156,8 @@ class _Chain:
     """The event-loop time by which the whole chain must have answered."""
     private_ok: bool = False
     """Whether hops may go into private space: allowed by the run, or the chain started there."""
+    max_bytes: int | None = None
+    """A smaller body cap than the run's for this fetch (``robots.txt``), if any."""
 
     def arrive(self) -> Failure | None:
         """Count a visit of :attr:`current`; a third one is a redirect loop."""
@@ -211,7 +215,9 @@ class Fetcher:
         options: limits, remap rules and the retry policy.
         sleep: the async sleep used between retries.
         clock: wall-clock time, for ``Retry-After`` dates.
-        monotonic: a monotonic clock in seconds, for elapsed times.
+        monotonic: a monotonic clock in seconds, for elapsed times and request spacing.
+        hosts: the run's ``[[host]]`` tables with their header values; by default
+            ``options.hosts`` with the values read from ``os.environ``.
     """
 
     def __init__(
@@ -222,11 +228,14 @@ class Fetcher:
         sleep: Sleep = asyncio.sleep,
         clock: Clock = lambda: dt.datetime.now(dt.UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        hosts: HostTable | None = None,
     ) -> None:
         self._client = client
         self._options = options
+        self._hosts = hosts if hosts is not None else HostTable(options.hosts, os.environ)
         self._turns = Turns(options.concurrency)
         self._sleep = self._turns.lending(sleep)
+        self._pacer = Pacer(monotonic, self._sleep)
         self._clock = clock
         self._monotonic = monotonic
         self._global = asyncio.Semaphore(options.concurrency)
@@ -247,12 +256,24 @@ class Fetcher:
         """How many workers take turns: one per turn and three more that may wait for a retry."""
         return self._options.concurrency * _WORKERS_PER_TURN
 
+    @property
+    def hosts(self) -> HostTable:
+        """The run's ``[[host]]`` tables."""
+        return self._hosts
+
     async def fetch(
-        self, url: str, *, retries: bool = True, headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        *,
+        retries: bool = True,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
     ) -> FetchResult:
         """Fetch ``url`` with redirects and retries; never raises for a URL's failure.
 
-        ``headers`` go with every request of the chain (conditional-request validators).
+        ``headers`` go with every request of the chain (conditional-request validators);
+        the headers of a ``[[host]]`` table go only with the requests to a host it matches,
+        decided again for every hop. ``max_bytes`` lowers the run's body cap for this fetch.
         """
         policy = self._options.retry
         if not retries:
@@ -262,7 +283,7 @@ class Fetcher:
         async def attempt() -> FetchResult:
             nonlocal attempts
             attempts += 1
-            return await self._attempt(url, headers)
+            return await self._attempt(url, headers, max_bytes)
 
         # Most answers are final: the retrier is built only for one that is not.
         result = await attempt()
@@ -287,19 +308,42 @@ class Fetcher:
         return result
 
     @contextlib.asynccontextmanager
-    async def _slot(self, transport_url: str) -> AsyncIterator[None]:
+    async def _slot(
+        self, transport_url: str, web_url: str, rule: HostSettings | None
+    ) -> AsyncIterator[None]:
+        """A request slot: the transport host's, paced to the web host's ``rps``, a global one."""
         parts = urlsplit(transport_url)
         key = f"{parts.hostname}:{parts.port or ''}"
         host = self._per_host.get(key)
         if host is None:
             host = self._per_host[key] = asyncio.Semaphore(self._options.per_host)
-        async with host, self._global:
-            yield
+        async with host:
+            if rule is not None and rule.rps is not None:
+                await self._pacer.wait(host_of(web_url) or "", 1.0 / rule.rps)
+            async with self._global:
+                yield
 
-    async def _attempt(self, url: str, extra: Mapping[str, str] | None) -> FetchResult:
+    def _headers(
+        self, url: str, rule: HostSettings | None, extra: Mapping[str, str] | None
+    ) -> dict[str, str] | None:
+        """The headers of one request to ``url``: ``extra``, and its host table's own."""
+        if rule is None:
+            return dict(extra) if extra else None
+        headers = {**(extra or {}), **self._hosts.headers_for(url)}
+        if rule.user_agent is not None:
+            agent = rule.user_agent
+            if self._options.contact is not None:
+                agent = f"{agent} (mailto:{self._options.contact})"
+            headers["User-Agent"] = agent
+        return headers or None
+
+    async def _attempt(
+        self, url: str, extra: Mapping[str, str] | None, max_bytes: int | None = None
+    ) -> FetchResult:
         """One try at ``url``: request after request along its redirects, to an answer."""
         private = self._options.allow_private or starts_private(url)
         chain = _Chain(url, url, self._options.max_redirects, private_ok=private)
+        chain.max_bytes = max_bytes
         try:
             while True:
                 result = await self._request(chain, extra)
@@ -317,7 +361,11 @@ class Fetcher:
         refused, policy = chain.policy(transport)
         if refused is not None:
             return self._failed(chain, refused)
-        async with self._slot(transport):
+        # Decided per hop, by the host the web names: a redirect to another host takes
+        # none of this host's headers with it.
+        rule = self._hosts.rule_for(chain.current)
+        headers = self._headers(chain.current, rule, extra)
+        async with self._slot(transport, chain.current, rule):
             # The deadline starts once the request may go out: waiting for a busy host's
             # slot is not the host's slowness.
             if chain.deadline is None:
@@ -326,7 +374,7 @@ class Fetcher:
             async with asyncio.timeout_at(chain.deadline):
                 self.requests += 1
                 request = self._client.build_request(
-                    "GET", transport, headers=extra, extensions={POLICY_EXTENSION: policy}
+                    "GET", transport, headers=headers, extensions={POLICY_EXTENSION: policy}
                 )
                 response = await self._client.send(request, stream=True)
                 chain.landed(transport, response)
@@ -336,19 +384,21 @@ class Fetcher:
                         stop = chain.follow(response.status_code, location)
                         await _drain(response)
                         return None if stop is None else self._failed(chain, stop)
-                    body, truncated, undecodable = await self._read(response)
+                    body, truncated, undecodable = await self._read(response, chain.max_bytes)
                 finally:
                     await response.aclose()
             return self._answer(chain, response, body, truncated, undecodable)
 
-    async def _read(self, response: httpx.Response) -> tuple[bytes, bool, str | None]:
+    async def _read(
+        self, response: httpx.Response, max_bytes: int | None = None
+    ) -> tuple[bytes, bool, str | None]:
         """Read and decode the body up to ``max_bytes``: body, whether cut off, why undecodable.
 
         The raw stream is decoded here, layer by layer (:mod:`._decode`), and counted as it
         is produced, so no stack of encodings can decode more than about ``max_bytes`` plus
         a chunk per layer. A body that cannot be decoded is empty, with the reason.
         """
-        limit = self._options.max_bytes
+        limit = self._options.max_bytes if max_bytes is None else max_bytes
         chunks: list[bytes] = []
         size = 0
         try:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from ._doi.names import on_resolver
 from ._errors import OptionsError
+from ._hosts import HostSettings
 from ._models import DEFAULT_FAIL_ON, Status
 from ._version import __version__
 
@@ -189,6 +190,13 @@ class CheckOptions:
     allow_private: bool = False
     """Follow redirects from public addresses into private and loopback space (intranet
     registries). Link-local and cloud-metadata addresses are refused even so."""
+    hosts: tuple[HostSettings, ...] = ()
+    """Per-host settings (the registry's ``[[host]]`` tables): headers from the environment,
+    accepted status codes, request rate, ``User-Agent``, ``skip``, ``robots``; the most
+    specific match applies (see :mod:`factlinks._hosts`)."""
+    exclude: tuple[str, ...] = ()
+    """Regular expressions (Python ``re.search``) over the cited URL: a source whose URL one
+    matches is ``skipped`` and never requested."""
 
     def __post_init__(self) -> None:
         for name in ("concurrency", "per_host", "max_bytes", "max_pages"):
@@ -211,6 +219,11 @@ class CheckOptions:
         _check_resolver(self.doi_resolver)
         if Status.OK in self.fail_on:
             raise OptionsError("'ok' cannot be a failing status")
+        _check_exclude(self.exclude, self.hosts)
+
+    def excluded_by(self, url: str) -> str | None:
+        """The first :attr:`exclude` pattern that matches ``url``, or ``None``."""
+        return next((p for p in self.exclude if re.search(p, url)), None)
 
     def replace(self, **changes: Any) -> CheckOptions:
         """A copy with ``changes`` applied (and validated)."""
@@ -230,6 +243,20 @@ class CheckOptions:
         if sent == url and self.doi_resolver != DEFAULT_DOI_RESOLVER:
             sent = on_resolver(url, self.doi_resolver) or url
         return sent
+
+
+def _check_exclude(patterns: tuple[str, ...], hosts: tuple[HostSettings, ...]) -> None:
+    if not all(isinstance(rule, HostSettings) for rule in hosts):
+        raise OptionsError("hosts must be HostSettings (the [[host]] tables)")
+    for pattern in patterns:
+        if not isinstance(pattern, str) or not pattern:
+            raise OptionsError(f"exclude: {pattern!r} is not a regular expression")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise OptionsError(
+                f"exclude: {pattern!r} is not a valid regular expression: {exc}"
+            ) from None
 
 
 def _check_user_agent(value: str) -> None:

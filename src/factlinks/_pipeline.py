@@ -12,10 +12,11 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import functools
+import os
 import secrets
 import traceback
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import httpx
@@ -31,6 +32,7 @@ from ._errors import OfflineError, StateError
 from ._fetch import Fetcher, make_client
 from ._history import HistoryBackend, ResultRow, SourceHistory, StoredArchiveCache
 from ._history.codec import encode_result
+from ._hosts import HostTable
 from ._inspect import sniff_format
 from ._memo import Memo
 from ._models import (
@@ -54,6 +56,7 @@ from ._parse import Parser
 from ._persistence import conditional_headers, reuse_on_not_modified
 from ._registry import Registry
 from ._retry import Sleep
+from ._robots import RobotsCache
 from ._schedule import INTERNAL_ERROR, reused_result
 from ._spool import ResultSpool
 from ._text import MAX_DETAIL_CHARS, MAX_REASON_CHARS, clean_archive, clean_text
@@ -108,6 +111,9 @@ class Runtime:
     """A run of more sources than this keeps its results in a temporary file rather than in
     memory (the report's ``results`` is then a :class:`~factlinks.ResultStore` that reads
     each back when accessed): 100,000 sources take the memory of a few thousand."""
+    environ: Mapping[str, str] | None = None
+    """Where the values of the ``[[host]]`` headers are read from (each names a variable);
+    ``None``: ``os.environ``."""
 
 
 def check(
@@ -159,9 +165,11 @@ async def check_async(
     registry_path = sources.path if isinstance(sources, Registry) else None
     registry_notes = sources.notes if isinstance(sources, Registry) else ()
     started = runtime.clock()
+    # Before anything opens: a header whose variable is unset stops the run (OptionsError).
+    hosts = HostTable(options.hosts, os.environ if runtime.environ is None else runtime.environ)
     http = runtime.client if runtime.client is not None else make_client(options)
     parser = Parser(options, runtime.executor)
-    fetcher = Fetcher(http, options, sleep=runtime.sleep, clock=runtime.clock)
+    fetcher = Fetcher(http, options, sleep=runtime.sleep, clock=runtime.clock, hosts=hosts)
     run = _Run(options, runtime, fetcher, parser, _rescuer(options, runtime, fetcher, parser))
     try:
         checked = await _check_all(run, source_list, runtime.on_result)
@@ -466,6 +474,7 @@ class _Run:
         self.parser = parser
         self.rescuer = rescuer
         self.dois = DoiChecker(fetcher.fetch, options.doi_resolver)
+        self.robots = RobotsCache(fetcher.fetch)
         self._probes: Memo[str, FetchResult] = Memo()
 
     async def check_one(self, source: Source) -> _Checked:
@@ -476,6 +485,9 @@ class _Run:
             return self._skipped(source, "Skipped: not selected by --only.")
         past: SourceHistory | None = None
         try:
+            configured = await self._configured_skip(source)
+            if configured is not None:
+                return self._skipped(source, configured)
             if self.runtime.history is not None:
                 past = self.runtime.history.history(source.id, source.url)
                 reused = reused_result(source, past, self.options, now=self.runtime.clock())
@@ -489,6 +501,24 @@ class _Run:
             if self.runtime.strict:
                 raise
             return _Checked(self._internal_error(source, exc), past)
+
+    async def _configured_skip(self, source: Source) -> str | None:
+        """Why the configuration skips ``source``: ``exclude``, or its host's ``skip`` or
+        ``robots.txt`` (asked only when the host's table says ``robots = true``)."""
+        pattern = self.options.excluded_by(source.url)
+        if pattern is not None:
+            return f"Skipped: the URL matches {pattern!r} of [settings] exclude."
+        rule = self.fetcher.hosts.rule_for(source.url)
+        if rule is None:
+            return None
+        if rule.skip is not None:
+            return f"Skipped: {rule.skip} ([[host]] {rule.match!r})."
+        if rule.robots:
+            agent = rule.user_agent or self.options.request_user_agent
+            forbidden = await self.robots.forbids(source.url, agent)
+            if forbidden is not None:
+                return f"Skipped: {forbidden}."
+        return None
 
     def _internal_error(self, source: Source, exc: Exception) -> SourceResult:
         """A bug met while checking ``source``, recorded as a value so the run goes on."""
@@ -552,7 +582,9 @@ class _Run:
             probe,
             prior,
             now=now,
-            decide=decide if doi is None else functools.partial(decide, doi=doi),
+            decide=functools.partial(
+                decide, doi=doi, accept=self.fetcher.hosts.accept_for(fetch.final_url)
+            ),
         )
         result = _result(source, fetch, probe, decision, now)
         return replace(result, proposal=proposal, doi_check=doi)

@@ -217,6 +217,7 @@ _SETTING_NOTES = {
     "contact": "no default: your e-mail, sent as mailto: (README: DOIs)",
     "doi_resolver": "where DOIs are looked up (README: DOIs)",
     "recheck_after_days": "an ok source is checked again after this many days (0: every run)",
+    "exclude": "regular expressions: matching URLs are 'skipped' (docs/hosts.md)",
 }
 _EXAMPLES = {"canary_url": "https://www.example.org/", "contact": "you@example.org"}
 """What a setting without a default is shown with."""
@@ -229,6 +230,10 @@ def _toml_value(value: object, key: str = "canary_url") -> str:
         return str(int(value))
     if isinstance(value, int):
         return f"{value:_}" if value >= 10_000 else str(value)
+    if isinstance(value, tuple):  # exclude: patterns
+        return (
+            "[" + ", ".join(tomlkit.string(str(v), literal=True).as_string() for v in value) + "]"
+        )
     if isinstance(value, frozenset):
         names = sorted(status.value for status in value if isinstance(status, Status))
         return "[" + ", ".join(f'"{name}"' for name in names) + "]"

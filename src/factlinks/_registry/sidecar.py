@@ -10,9 +10,13 @@ that cite its entries. A ``factlinks.toml`` in the same folder holds both::
     [registry]
     cited_in = ["thesis"]  # or "thesis"; default: the registry file's name
 
+    [[host]]              # per-host settings, as in sources.toml (factlinks._registry.hosts)
+    match = "*.example.org"
+
 :func:`~factlinks.load_sources` reads it for every format whose
 :attr:`~factlinks.RegistryFormat.holds_settings` is false (BibTeX; CSL-JSON and RIS the same
-way): ``[settings]`` becomes the registry's :attr:`~factlinks.Registry.settings` (so the
+way): ``[settings]`` (and the ``[[host]]`` tables, as the setting ``hosts``) becomes the registry's
+:attr:`~factlinks.Registry.settings` (so the
 command line's flags still override it) and ``cited_in`` replaces that of every source.
 
 Beside a ``sources.toml`` it is ignored: that file holds its own ``[settings]`` and
@@ -31,9 +35,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._errors import RegistryError
+from .hosts import hosts_from_data
 from .interface import Registry, read_text
 from .lines import LineSources
-from .toml import loads_toml
+from .toml import host_lines, loads_toml
 from .validate import settings_from_table
 
 __all__ = [
@@ -50,7 +55,7 @@ __all__ = [
 
 SIDECAR_NAME = "factlinks.toml"
 """The file name of a registry's sidecar, in the registry file's folder."""
-SIDECAR_KEYS = ("settings", "registry")
+SIDECAR_KEYS = ("settings", "registry", "host")
 """The tables a ``factlinks.toml`` may hold."""
 REGISTRY_KEYS = ("cited_in",)
 """The keys its ``[registry]`` table may hold."""
@@ -110,6 +115,8 @@ def parse_sidecar(text: str, *, path: str = SIDECAR_NAME) -> Sidecar:
         settings = settings_from_table(data.get("settings", {}), path)
     except RegistryError as exc:
         raise _located(exc, text, path, "settings") from None
+    if "host" in data:
+        settings["hosts"] = hosts_from_data(data["host"], path, host_lines(text))
     table = data.get("registry", {})
     if not isinstance(table, dict):
         line = _line(text, None, "registry")

@@ -23,10 +23,11 @@ from .._models import Kind, Source
 from .interface import Edit, Registry, RegistryFormat
 from .validate import Position, registry_from_data
 
-__all__ = ["TomlFormat", "loads_toml"]
+__all__ = ["TomlFormat", "host_lines", "loads_toml"]
 
 _TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SOURCE_HEADER_RE = re.compile(r"^\s*(\[\[\s*source\s*\]\])")
+_HOST_HEADER_RE = re.compile(r"^\s*\[\[\s*host\s*\]\]")
 _FOREIGN_RE = re.compile(r"^(?:[{@<%]|\[\s*(?:[{\]]|$)|TY {1,2}-(?: |$))")
 """The first line of a file that is not TOML: JSON, BibTeX (also a ``%`` comment), XML, RIS."""
 
@@ -56,7 +57,9 @@ class TomlFormat(RegistryFormat):
     def parse(self, text: str, *, path: str | os.PathLike[str] = "<string>") -> Registry:
         name = os.fspath(path)
         text = text.removeprefix("\ufeff")
-        return registry_from_data(loads_toml(text, name), name, _source_positions(text))
+        return registry_from_data(
+            loads_toml(text, name), name, _source_positions(text), host_lines(text)
+        )
 
     def apply_edits(
         self, text: str, edits: Sequence[Edit], *, path: str | os.PathLike[str] = "<string>"
@@ -119,6 +122,11 @@ def loads_toml(text: str, path: str) -> dict[str, Any]:
         raise RegistryError(f"{path}: invalid TOML: nested too deeply", path=path) from None
     except ValueError as exc:  # an integer of more digits than Python converts
         raise RegistryError(f"{path}: invalid TOML: {exc}", path=path) from None
+
+
+def host_lines(text: str) -> list[int | None]:
+    """The lines (1-based) of the ``[[host]]`` headers, in order."""
+    return [n for n, line in enumerate(text.splitlines(), start=1) if _HOST_HEADER_RE.match(line)]
 
 
 def _source_positions(text: str) -> list[Position]:

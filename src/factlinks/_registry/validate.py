@@ -22,6 +22,7 @@ from .._doi.names import doi_url, parse_doi
 from .._errors import OptionsError, RegistryError
 from .._models import Kind, Source
 from .._options import CheckOptions, parse_statuses
+from .hosts import hosts_from_data
 from .interface import Registry
 
 __all__ = [
@@ -51,7 +52,7 @@ SOURCE_KEYS = (
     "authors",
     "year",
 )
-TOP_KEYS = ("settings", "source")
+TOP_KEYS = ("settings", "source", "host")
 _ID_RE = re.compile(r"[a-z0-9._-]+")
 _SHOWN = 80
 """Characters of a bad value quoted in an error message at most."""
@@ -61,16 +62,23 @@ Position = tuple[int, int]
 
 
 def registry_from_data(
-    data: Mapping[str, Any], path: str, positions: Sequence[Position] = ()
+    data: Mapping[str, Any],
+    path: str,
+    positions: Sequence[Position] = (),
+    host_lines: Sequence[int | None] = (),
 ) -> Registry:
-    """Validate a parsed registry: a ``settings`` table and a ``source`` list of tables.
+    """Validate a parsed registry: a ``settings`` table, a ``source`` list of tables and a
+    ``host`` list of tables (``[[host]]``, kept as the setting ``hosts``).
 
-    ``positions`` holds where each source starts in the file, in order, where known.
+    ``positions`` holds where each source starts in the file, in order, where known;
+    ``host_lines`` the line of each ``[[host]]`` header.
     """
     for key in data:
         if key not in TOP_KEYS:
             _unknown(path, None, key, TOP_KEYS, None, "top-level key")
     settings = settings_from_table(data.get("settings", {}), path)
+    if "host" in data:
+        settings["hosts"] = hosts_from_data(data["host"], path, host_lines)
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list):
         raise RegistryError(
@@ -194,6 +202,17 @@ def _count(least: int) -> Callable[[str, object, str], Any]:
     return check
 
 
+def _patterns(key: str, value: object, path: str) -> Any:
+    """``exclude``: a list of regular expressions (checked by the options)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RegistryError(
+            f"{path}: [settings]: {key!r} must be a list of regular expressions (strings)",
+            path=path,
+            key=key,
+        )
+    return tuple(value)
+
+
 def _flag(key: str, value: object, path: str) -> Any:
     if not isinstance(value, bool):
         raise RegistryError(
@@ -216,6 +235,7 @@ _SETTINGS: dict[str, Callable[[str, object, str], Any]] = {
     "contact": _string,
     "doi_resolver": _string,
     "recheck_after_days": _count(0),
+    "exclude": _patterns,
 }
 """A validator per ``[settings]`` key: ``(key, value, path) -> value to keep``."""
 SETTINGS_KEYS = tuple(_SETTINGS)
