@@ -20,11 +20,9 @@ a web server on 127.0.0.1.
 from __future__ import annotations
 
 import http.server
-import os
 import re
 import subprocess
 import sys
-import sysconfig
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +31,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from offline_pip import offline_pip_env
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = REPO / "action.yml"
@@ -224,23 +224,7 @@ class Runner:
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Runner:
     """A runner whose install step has run, offline (module docstring)."""
-    purelib = Path(sysconfig.get_paths()["purelib"])
-    deps = tmp_path_factory.mktemp("deps")
-    for entry in purelib.iterdir():
-        name = entry.name.lower()
-        if "factlinks" in name or name.endswith(".pth"):
-            continue
-        (deps / entry.name).symlink_to(entry)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "GITHUB_"))}
-    env.update(
-        PIP_NO_INDEX="1",
-        PIP_CONFIG_FILE=os.devnull,
-        PIP_NO_BUILD_ISOLATION="0",  # pip reads a "no-" option's variable inverted: off
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-        PYTHONPATH=str(deps),
-    )
-    for name in ("COVERAGE_PROCESS_START", "VIRTUAL_ENV", "FACTLINKS_RUN_ID"):
-        env.pop(name, None)
+    env = offline_pip_env(tmp_path_factory.mktemp("deps"), drop=["GITHUB_", "FACTLINKS_RUN_ID"])
     result = Runner(env, tmp_path_factory.mktemp("runner"))
     workspace = tmp_path_factory.mktemp("install") / "workspace"
     workspace.mkdir()

@@ -3,23 +3,21 @@ this repository on fixture repositories: a clean one passes, a broken one fails 
 and line.
 
 pre-commit installs the hook's environment as it does for its users: a virtualenv, then
-``pip install .`` from its copy of this repository. The test keeps that offline: pip may not
-use an index (``PIP_NO_INDEX``), builds factlinks without isolation with the hatchling of the
-test environment, and finds the dependencies already installed on ``PYTHONPATH``: a folder of
-links to the test environment's packages, factlinks left out, so the hook runs the factlinks
+``pip install .`` from its copy of this repository, kept offline by :mod:`offline_pip` (no
+index; the dependencies come from the test environment), so the hook runs the factlinks
 pre-commit installed and not this checkout's.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
+
+from offline_pip import offline_pip_env
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -61,28 +59,14 @@ def _fixture_repo(path: Path, registry: str, brief: str) -> Path:
 @pytest.fixture(scope="module")
 def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment for pre-commit: its own home, and pip kept offline (module doc)."""
-    purelib = Path(sysconfig.get_paths()["purelib"])
-    deps = tmp_path_factory.mktemp("deps")
-    for entry in purelib.iterdir():
-        name = entry.name.lower()
-        if "factlinks" in name or name.endswith(".pth"):
-            continue
-        (deps / entry.name).symlink_to(entry)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PRE_COMMIT"))}
+    env = offline_pip_env(tmp_path_factory.mktemp("deps"), drop=["PRE_COMMIT_"])
     env.update(
         PRE_COMMIT_HOME=str(tmp_path_factory.mktemp("pre-commit-home")),
-        PIP_NO_INDEX="1",
-        PIP_CONFIG_FILE=os.devnull,  # no index or find-links from the machine's pip.conf
-        PIP_NO_BUILD_ISOLATION="0",  # pip reads a "no-" option's variable inverted: off
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-        PYTHONPATH=str(deps),
         VIRTUALENV_NO_DOWNLOAD="1",
         VIRTUALENV_PIP="embed",
         VIRTUALENV_SETUPTOOLS="none",
         VIRTUALENV_WHEEL="none",
     )
-    env.pop("COVERAGE_PROCESS_START", None)
-    env.pop("VIRTUAL_ENV", None)
     return env
 
 

@@ -11,15 +11,15 @@ fails on a wheel that lacks its package data.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from offline_pip import offline_pip_env
 
 REPO = Path(__file__).resolve().parent.parent
 CHECK_WHEEL = REPO / ".ci" / "check-wheel"
@@ -41,21 +41,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    purelib = Path(sysconfig.get_paths()["purelib"])
-    deps = tmp_path_factory.mktemp("deps")
-    for entry in purelib.iterdir():
-        name = entry.name.lower()
-        if "factlinks" in name or name.endswith(".pth"):
-            continue
-        (deps / entry.name).symlink_to(entry)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "GITHUB_"))}
-    env.update(
-        PIP_NO_INDEX="1",
-        PIP_CONFIG_FILE=os.devnull,
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-        PYTHONPATH=str(deps),
-    )
-    return env
+    return offline_pip_env(tmp_path_factory.mktemp("deps"), drop=["GITHUB_"])
 
 
 def _check(dist: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
