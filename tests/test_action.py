@@ -10,10 +10,9 @@ and ``GITHUB_STEP_SUMMARY`` per step, ``GITHUB_ACTION_PATH`` (this checkout) and
 are left out; setup-python's ``python-path`` output is this interpreter.
 
 The install step runs for real, once: it makes a virtual environment and pip installs this
-checkout into it. pip is kept offline the way tests/test_precommit.py keeps it: no index, no
-build isolation (the test environment's hatchling builds the wheel) and the dependencies found
-on ``PYTHONPATH``, a folder of links to the test environment's packages without factlinks, so
-the steps run the factlinks that the install step installed. The citations are checked against
+checkout into it, kept offline by :mod:`offline_pip` (no index, no build isolation, the
+dependencies from the test environment), so the steps run the factlinks that the install step
+installed. The citations are checked against
 a web server on 127.0.0.1.
 """
 
