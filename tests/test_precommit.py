@@ -98,7 +98,7 @@ def test_validate_fails_on_a_broken_registry_with_the_file_and_line(
     run = _try_repo(repo, "factlinks-validate", offline_env)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Failed" in run.stdout
-    assert "sources.toml:6: source 'kfw': duplicate id" in run.stdout
+    assert "sources.toml:6: source 'kfw': duplicate id (also line 1)" in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
 
 

@@ -289,7 +289,7 @@ BAD_REGISTRIES = [
         ),
         f"{PATH}:11:",
         "duplicate id",
-        "also source #1",
+        "also line 3)",
         key="id",
         source_id="kfw-318",
         id="duplicate-id",

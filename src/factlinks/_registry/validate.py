@@ -90,9 +90,11 @@ def registry_from_data(
         line, column = positions[index] if index < len(positions) else (None, None)
         source = source_from_table(raw, index, path, line, column)
         if source.id in seen:
+            first = seen[source.id]
+            also = positions[first][0] if first < len(positions) else None
             raise RegistryError(
                 f"{_where(path, line)}: source {_shown(source.id)}: duplicate id "
-                f"(also source #{seen[source.id] + 1})",
+                f"(also {f'line {also}' if also is not None else f'source #{first + 1}'})",
                 path=path,
                 source_id=source.id,
                 key="id",
