@@ -589,9 +589,7 @@ def _run_merge(args: argparse.Namespace) -> int:
         _merge_state(args.state, args.shard_state, report)
     _annotate(report, written)
     if not args.quiet:
-        log.warning("%s (%d shards merged)", _summary(report), len(reports))
-        _log_failing(report)
-        log.warning("reports: %s", ", ".join(str(p) for p in written))
+        _log_outcome(f"{_summary(report)} ({len(reports)} shards merged)", report, written)
     return EXIT_INTERNAL if unrendered else _exit_code(report)
 
 
@@ -615,15 +613,20 @@ def _log_done(
     args: argparse.Namespace, report: Report, written: Sequence[Path], state: str | None
 ) -> None:
     """The summary line, the reports written and, for documents, what a first look left."""
-    log.warning("%s", _summary(report))
-    _log_failing(report)
-    log.warning("reports: %s", ", ".join(str(p) for p in written))
+    _log_outcome(_summary(report), report, written)
     if args.documents_checked:
         log.warning("%s", _first_look_note(args, state))
 
 
 MAX_FAILING_LISTED = 50
 """The failing sources named at the end of a run at most; the reports list them all."""
+
+
+def _log_outcome(summary: str, report: Report, written: Sequence[Path]) -> None:
+    """The end of a run's output: the summary line, the failing sources, the reports."""
+    log.warning("%s", summary)
+    _log_failing(report)
+    log.warning("reports: %s", ", ".join(str(p) for p in written))
 
 
 def _log_failing(report: Report) -> None:

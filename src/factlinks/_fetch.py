@@ -324,12 +324,12 @@ class Fetcher:
                 yield
 
     def _headers(
-        self, url: str, rule: HostSettings | None, extra: Mapping[str, str] | None
+        self, rule: HostSettings | None, extra: Mapping[str, str] | None
     ) -> dict[str, str] | None:
-        """The headers of one request to ``url``: ``extra``, and its host table's own."""
+        """The headers of one request: ``extra``, and those of the table of its host."""
         if rule is None:
             return dict(extra) if extra else None
-        headers = {**(extra or {}), **self._hosts.headers_for(url)}
+        headers = {**(extra or {}), **self._hosts.headers_of(rule)}
         if rule.user_agent is not None:
             agent = rule.user_agent
             if self._options.contact is not None:
@@ -342,8 +342,9 @@ class Fetcher:
     ) -> FetchResult:
         """One try at ``url``: request after request along its redirects, to an answer."""
         private = self._options.allow_private or starts_private(url)
-        chain = _Chain(url, url, self._options.max_redirects, private_ok=private)
-        chain.max_bytes = max_bytes
+        chain = _Chain(
+            url, url, self._options.max_redirects, private_ok=private, max_bytes=max_bytes
+        )
         try:
             while True:
                 result = await self._request(chain, extra)
@@ -364,7 +365,7 @@ class Fetcher:
         # Decided per hop, by the host the web names: a redirect to another host takes
         # none of this host's headers with it.
         rule = self._hosts.rule_for(chain.current)
-        headers = self._headers(chain.current, rule, extra)
+        headers = self._headers(rule, extra)
         async with self._slot(transport, chain.current, rule):
             # The deadline starts once the request may go out: waiting for a busy host's
             # slot is not the host's slowness.

@@ -22,6 +22,7 @@ other, whether the chain started there or was redirected there.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -181,12 +182,6 @@ def _matches(pattern: str, host: str) -> bool:
     return host == pattern
 
 
-@dataclass(frozen=True, slots=True)
-class _Resolved:
-    rule: HostSettings
-    headers: Mapping[str, str]
-
-
 class HostTable:
     """The ``[[host]]`` tables of a run, with their header values read from ``environ``.
 
@@ -202,7 +197,7 @@ class HostTable:
 
     def __init__(self, rules: Sequence[HostSettings], environ: Mapping[str, str]) -> None:
         self._rules = tuple(rules)
-        self._resolved: dict[HostSettings, _Resolved] = {}
+        self._headers: dict[HostSettings, Mapping[str, str]] = {}
         for rule in self._rules:
             headers: dict[str, str] = {}
             for name, variable in rule.headers.items():
@@ -219,8 +214,8 @@ class HostTable:
                         "holds a line break or NUL, which a header cannot carry"
                     )
                 headers[name] = value
-            self._resolved[rule] = _Resolved(rule, headers)
-        self._cache: dict[str, HostSettings | None] = {}
+            self._headers[rule] = headers
+        self._match = functools.lru_cache(maxsize=4096)(functools.partial(match_host, self._rules))
 
     def __bool__(self) -> bool:
         return bool(self._rules)
@@ -228,18 +223,15 @@ class HostTable:
     def rule_for(self, url: str) -> HostSettings | None:
         """The table that applies to the host of ``url``, if any."""
         host = host_of(url)
-        if host is None:
-            return None
-        if host not in self._cache:
-            if len(self._cache) > 100_000:
-                self._cache.clear()
-            self._cache[host] = match_host(self._rules, host)
-        return self._cache[host]
+        return None if host is None else self._match(host)
 
     def headers_for(self, url: str) -> Mapping[str, str]:
         """The extra headers for a request to ``url``: those of its host's table only."""
-        rule = self.rule_for(url)
-        return {} if rule is None else self._resolved[rule].headers
+        return self.headers_of(self.rule_for(url))
+
+    def headers_of(self, rule: HostSettings | None) -> Mapping[str, str]:
+        """The extra headers of ``rule`` (one of this table's), with their values."""
+        return {} if rule is None else self._headers[rule]
 
     def accept_for(self, url: str) -> frozenset[int]:
         """The status codes accepted as reachable from the host of ``url``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 __all__ = ["Memo"]
@@ -21,11 +22,29 @@ V = TypeVar("V")
 
 
 class Memo(Generic[K, V]):
-    """Futures by key, at most ``size`` finished ones kept (the oldest forgotten first)."""
+    """Futures by key, at most ``size`` finished ones kept (the oldest forgotten first;
+    ``None``: every one)."""
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int | None = 4096) -> None:
         self.size = size
         self._futures: OrderedDict[K, asyncio.Future[V]] = OrderedDict()
+
+    async def once(self, key: K, compute: Callable[[], Awaitable[V]]) -> V:
+        """What ``compute()`` gives for ``key``: computed by the first asker, shared with
+        those who ask while it runs and after, as long as it is kept. An exception reaches
+        every waiting asker and is not kept: a later one computes again."""
+        future = self._futures.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self.put(key, future)
+            try:
+                future.set_result(await compute())
+            except BaseException as exc:
+                self.forget(key)
+                future.set_exception(exc)
+                future.exception()  # retrieved: no "never retrieved" warning
+                raise
+        return await asyncio.shield(future)
 
     def __len__(self) -> int:
         return len(self._futures)
@@ -38,6 +57,8 @@ class Memo(Generic[K, V]):
         """Keep ``future`` for ``key``; forget the oldest finished ones beyond :attr:`size`."""
         self._futures[key] = future
         self._futures.move_to_end(key)
+        if self.size is None:
+            return
         excess = len(self._futures) - self.size
         if excess <= 0:
             return

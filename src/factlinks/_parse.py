@@ -193,20 +193,7 @@ class Parser:
     async def parse(self, fetch: FetchResult, title: str | None) -> Parsed:
         """Inspect ``fetch.body`` and look for ``title``; never raises for a bad document."""
         key = (hashlib.sha256(fetch.body).digest(), title, fetch.content_type, fetch.truncated)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return await asyncio.shield(cached)
-        future: asyncio.Future[Parsed] = asyncio.get_running_loop().create_future()
-        self._cache.put(key, future)
-        try:
-            parsed = await self._parse(fetch, title)
-        except BaseException as exc:
-            self._cache.forget(key)
-            future.set_exception(exc)
-            future.exception()  # retrieved: no "never retrieved" warning
-            raise
-        future.set_result(parsed)
-        return parsed
+        return await self._cache.once(key, lambda: self._parse(fetch, title))
 
     async def _parse(self, fetch: FetchResult, title: str | None) -> Parsed:
         options = self._options

@@ -648,17 +648,8 @@ class _Run:
         token = "factlinks-probe-" + secrets.token_hex(6)
         sibling = sibling_url(url, token)
         key = sibling.replace(token, "*")
-        future = self._probes.get(key)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._probes.put(key, future)
-            try:
-                future.set_result(await self.fetcher.fetch(sibling, retries=False))
-            except BaseException as exc:
-                future.set_exception(exc)
-                future.exception()  # retrieved: no "never retrieved" warning
-                raise
-        return judge_probe(fetch, await asyncio.shield(future))
+        answer = await self._probes.once(key, lambda: self.fetcher.fetch(sibling, retries=False))
+        return judge_probe(fetch, answer)
 
 
 def _result(

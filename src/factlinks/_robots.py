@@ -21,11 +21,11 @@ A source that the rules forbid is ``skipped`` with the reason "robots.txt forbid
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
+from ._memo import Memo
 from ._models import FetchResult
 
 __all__ = ["ROBOTS_MAX_BYTES", "RobotsCache"]
@@ -70,22 +70,16 @@ class RobotsCache:
 
     def __init__(self, fetch: Fetch) -> None:
         self._fetch = fetch
-        self._rules: dict[str, asyncio.Future[RobotFileParser | None]] = {}
+        self._rules: Memo[str, RobotFileParser | None] = Memo(size=None)  # once per origin
 
     async def _rules_for(self, url: str) -> RobotFileParser | None:
         where = robots_url(url)
-        future = self._rules.get(where)
-        if future is None:
-            future = self._rules[where] = asyncio.get_running_loop().create_future()
-            try:
-                answer = await self._fetch(where, retries=False, max_bytes=ROBOTS_MAX_BYTES)
-                future.set_result(parse_robots(answer))
-            except BaseException as exc:
-                del self._rules[where]
-                future.set_exception(exc)
-                future.exception()  # retrieved: no "never retrieved" warning
-                raise
-        return await asyncio.shield(future)
+
+        async def read() -> RobotFileParser | None:
+            answer = await self._fetch(where, retries=False, max_bytes=ROBOTS_MAX_BYTES)
+            return parse_robots(answer)
+
+        return await self._rules.once(where, read)
 
     async def forbids(self, url: str, user_agent: str) -> str | None:
         """Why ``url`` may not be fetched by ``user_agent`` (a reason), or ``None``."""

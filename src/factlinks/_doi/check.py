@@ -18,12 +18,12 @@ metadata, the DOI is registered: an agency holds metadata only for the DOIs it r
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from .._inspect.match import match_title
+from .._memo import Memo
 from .._models import DoiCheck, FetchResult, TitleCandidate, TitleEvidence
 from .._options import DEFAULT_DOI_RESOLVER, CheckOptions
 from .._text import MAX_DETAIL_CHARS, clean_text
@@ -58,7 +58,7 @@ class DoiChecker:
     def __init__(self, fetch: Fetch, resolver: str) -> None:
         self._fetch = fetch
         self.resolver = resolver.rstrip("/")
-        self._asked: dict[tuple[str, str], asyncio.Future[Any]] = {}
+        self._asked: Memo[tuple[str, str], Any] = Memo(size=None)  # once per DOI and question
 
     async def check(self, doi: str, expected: str | None) -> DoiCheck:
         """Ask about ``doi``; look for ``expected`` in its metadata when it is registered.
@@ -88,19 +88,7 @@ class DoiChecker:
 
     async def _once(self, what: str, doi: str, ask: Callable[[str], Awaitable[_T]]) -> _T:
         """``ask(doi)``, or what it gave (or is giving) the first time it was asked."""
-        key = (what, doi_key(doi))
-        future = self._asked.get(key)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._asked[key] = future
-            try:
-                future.set_result(await ask(doi))
-            except BaseException as exc:
-                del self._asked[key]  # a later source asks again
-                future.set_exception(exc)
-                future.exception()  # retrieved: no "never retrieved" warning
-                raise
-        result: _T = await asyncio.shield(future)
+        result: _T = await self._asked.once((what, doi_key(doi)), lambda: ask(doi))
         return result
 
     async def _registration(self, doi: str) -> tuple[bool | None, str | None, str]:

@@ -19,8 +19,7 @@ import os
 from collections.abc import Iterator, Sequence
 
 from .._models import Report, SourceResult
-from .._text import MAX_REASON_CHARS, clean_text
-from .findings import Level, finding_count, findings, level_of, repository_path
+from .findings import Level, finding_count, findings, level_of, message_parts, repository_path
 
 __all__ = ["MAX_ANNOTATIONS", "escape_data", "escape_property", "github_annotations"]
 
@@ -51,15 +50,9 @@ def _command(level: str, message: str, **properties: str | int | None) -> str:
 def _annotation(result: SourceResult, report: Report, path: str | None) -> str:
     level = level_of(result.status, report.fail_on)
     source = result.source
-    message = f"{clean_text(result.reason, MAX_REASON_CHARS)}\nURL: {result.url}"
-    if result.new_url:
-        message += f"\nNew URL: {result.new_url}"
-    if result.archive is not None:
-        message += f"\nArchive copy: {result.archive.url}"
-    message += f"\n{result.status.action}"
     return _command(
         level.value,
-        message,
+        "\n".join([*message_parts(result), result.status.action]),
         file=path,
         line=source.line if path else None,
         col=source.column if path else None,

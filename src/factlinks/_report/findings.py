@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from .._models import Report, SourceResult, Status
+from .._text import MAX_REASON_CHARS, clean_text
 
 __all__ = [
     "Level",
@@ -25,6 +26,7 @@ __all__ = [
     "finding_statuses",
     "findings",
     "level_of",
+    "message_parts",
     "repository_path",
     "source_root",
 ]
@@ -54,6 +56,17 @@ def findings(report: Report) -> Iterator[SourceResult]:
     """The findings of ``report`` in their order, read one at a time (from a spool, too)."""
     for status in finding_statuses(report):
         yield from report.with_status(status)
+
+
+def message_parts(result: SourceResult) -> list[str]:
+    """What a finding's message says, part by part: the reason, the URL, and the new URL
+    and the archive copy where there are."""
+    parts = [clean_text(result.reason, MAX_REASON_CHARS), f"URL: {result.url}"]
+    if result.new_url:
+        parts.append(f"New URL: {result.new_url}")
+    if result.archive is not None:
+        parts.append(f"Archive copy: {result.archive.url}")
+    return parts
 
 
 def finding_count(report: Report) -> dict[Level, int]:

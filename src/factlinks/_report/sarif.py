@@ -42,6 +42,7 @@ from .findings import (
     finding_statuses,
     findings,
     level_of,
+    message_parts,
     repository_path,
 )
 from .guard import NOT_RENDERED, per_source
@@ -113,15 +114,7 @@ def _rule(status: Status, report: Report) -> dict[str, Any]:
 
 
 def _message(result: SourceResult) -> str:
-    text = (
-        f"{result.status.label} citation {result.id}: "
-        f"{clean_text(result.reason, MAX_REASON_CHARS)} URL: {result.url}"
-    )
-    if result.new_url:
-        text += f" New URL: {result.new_url}"
-    if result.archive is not None:
-        text += f" Archive copy: {result.archive.url}"
-    return text
+    return f"{result.status.label} citation {result.id}: {' '.join(message_parts(result))}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +348,6 @@ def render_sarif(
 
     Example::
 
-        sarif = factlinks.render_sarif(report, root=".")  # for github/codeql-action/upload-sarif
+        sarif = render_sarif(report, root=".")  # for github/codeql-action/upload-sarif
     """
     return "".join(iter_sarif(report, root=root, max_results=max_results, max_bytes=max_bytes))

@@ -1,0 +1,55 @@
+"""Start-up of the processes factlinks runs: what a parse worker imports, beside the whole
+package (what each worker imported before ``import factlinks`` became lazy) and a bare
+interpreter, in the same run.
+
+Each figure is the median wall time of ``--repeat`` fresh interpreters (``python -c``),
+with the median of their peak RSS (each child's own ``ru_maxrss``).
+
+    python benchmarks/startup.py --repeat 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+CASES = {
+    "bare interpreter": "pass",
+    "parse worker (factlinks._inspect.worker)": "import factlinks._inspect.worker",
+    "import factlinks, then one name": "import factlinks; factlinks.Status",
+    "the whole package (factlinks._cli)": "import factlinks._cli",
+}
+
+
+def _measure(code: str, repeat: int) -> tuple[float, float]:
+    times = []
+    peaks = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-c", code])
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS
+        times.append(time.perf_counter() - started)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode:
+            raise SystemExit(f"{code!r} exited with {child.returncode}")
+        peaks.append(usage.ru_maxrss / 1024)
+    return statistics.median(times), statistics.median(peaks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--repeat", type=int, default=15, help="interpreters per case")
+    args = parser.parse_args()
+    print(f"| process | median start-up (of {args.repeat}) | peak RSS |")
+    print("|---|---:|---:|")
+    for name, code in CASES.items():
+        seconds, mib = _measure(code, args.repeat)
+        print(f"| {name} | {seconds:.3f} s | {mib:.0f} MiB |")
+
+
+if __name__ == "__main__":
+    main()
