@@ -239,6 +239,37 @@ def test_a_memo_keeps_what_is_pending_and_the_newest_finished() -> None:
     asyncio.run(scenario())
 
 
+def test_a_full_memo_looks_at_a_few_keys_per_answer_not_at_all_of_them() -> None:
+    """Forgetting the oldest must not scan every kept answer on every put: at 100,000
+    sources that was one pass over 4,096 futures per parsed page."""
+    asked = 0
+
+    class Counted(asyncio.Future[str]):
+        def done(self) -> bool:
+            nonlocal asked
+            asked += 1
+            return super().done()
+
+    async def scenario() -> None:
+        memo: Memo[int, str] = Memo(size=1000)
+        running = [Counted() for _ in range(10)]  # still computing, at the oldest end
+        for key, future in enumerate(running):
+            memo.put(-1 - key, future)
+        for key in range(5000):
+            future = Counted()
+            future.set_result(str(key))
+            memo.put(key, future)
+        assert len(memo) == 1000
+        assert all(memo.get(-1 - key) is future for key, future in enumerate(running))
+        assert memo.get(3999) is None
+        assert memo.get(4010) is not None
+        for future in running:
+            future.cancel()
+
+    asyncio.run(scenario())
+    assert asked < 5000 * 20  # a full scan each time would be about 5,000,000
+
+
 def test_the_parse_cache_is_bounded_and_still_shares_one_document(
     executor: concurrent.futures.Executor,
 ) -> None:

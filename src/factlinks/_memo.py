@@ -11,6 +11,7 @@ an older answer is forgotten and, if asked for again, computed again.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
@@ -62,7 +63,10 @@ class Memo(Generic[K, V]):
         excess = len(self._futures) - self.size
         if excess <= 0:
             return
-        for old in [k for k, f in self._futures.items() if f.done()][:excess]:
+        # Oldest first, stopping at the excess: the front of the order is finished answers
+        # but for the few still running, so this looks at a handful of keys, not all.
+        done = (k for k, f in self._futures.items() if f.done())
+        for old in list(itertools.islice(done, excess)):
             del self._futures[old]
 
     def forget(self, key: K) -> None:
