@@ -1,6 +1,7 @@
-"""Start-up of the processes factlinks runs: what a parse worker imports, beside the whole
-package (what each worker imported before ``import factlinks`` became lazy) and a bare
-interpreter, in the same run.
+"""Start-up of the processes factlinks runs: what a parse worker imports and what the main
+process of ``check`` imports, beside the whole package with every parser (what both imported
+before ``import factlinks`` and the readers became lazy) and a bare interpreter, in the same
+run.
 
 Each figure is the median wall time of ``--repeat`` fresh interpreters (``python -c``),
 with the median of their peak RSS (each child's own ``ru_maxrss``).
@@ -19,9 +20,16 @@ import time
 
 CASES = {
     "bare interpreter": "pass",
-    "parse worker (factlinks._inspect.worker)": "import factlinks._inspect.worker",
+    "parse worker (factlinks._inspect.worker and .analysis)": (
+        "import factlinks._inspect.worker, factlinks._inspect.analysis"
+    ),
     "import factlinks, then one name": "import factlinks; factlinks.Status",
-    "the whole package (factlinks._cli)": "import factlinks._cli",
+    "the main process of check (factlinks._cli)": "import factlinks._cli",
+    "the whole package with every parser (what factlinks._cli imported before)": (
+        "import factlinks._cli, factlinks._inspect.analysis, factlinks._extract.html, "
+        "factlinks._extract.markdown, factlinks._extract.pdf, bibtexparser, "
+        "pylatexenc.latex2text"
+    ),
 }
 
 

@@ -308,7 +308,7 @@ def use_engine(engine: str) -> None:
     if engine == "pypdf":
         from pypdf_inspect import PdfDocument
 
-        import factlinks._inspect as inspect_module
+        import factlinks._inspect.analysis as inspect_module
 
         inspect_module.PdfDocument = PdfDocument  # type: ignore[misc,assignment]
     elif engine != "pdfium":

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import types
 import typing
+from pathlib import Path
 
 import pytest
 
@@ -165,6 +166,38 @@ def test_import_factlinks_loads_no_stage_until_a_name_is_asked_for() -> None:
         "assert 'check' in dir(factlinks)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+PARSERS = ("bs4", "markdown_it", "pypdf", "pypdfium2", "bibtexparser", "pylatexenc")
+"""The third-party document and bibliography parsers: imported by what reads with them."""
+
+
+def test_checking_a_toml_registry_imports_no_document_or_bibtex_parser(tmp_path: Path) -> None:
+    """The main process of ``check`` (and of the ``validate`` hook) sniffs and fetches; the
+    parse workers parse. Loading a sources.toml and the whole check pipeline imports none of
+    the parsers; the first .bib read and the first document read import theirs."""
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "a"\nurl = "https://a.example/"\n', encoding="utf-8"
+    )
+    (tmp_path / "refs.bib").write_text(
+        "@misc{b, url = {https://b.example/}, title = {B}}\n", encoding="utf-8"
+    )
+    (tmp_path / "brief.html").write_text('<a href="https://c.example/">c</a>', encoding="utf-8")
+    code = (
+        "import sys\n"
+        "import factlinks._cli, factlinks._pipeline, factlinks._parse\n"
+        f"parsers = {PARSERS!r}\n"
+        "factlinks.load_sources('sources.toml')\n"
+        "assert not [m for m in parsers if m in sys.modules], sys.modules.keys() & set(parsers)\n"
+        "factlinks.load_sources('refs.bib')\n"
+        "assert {'bibtexparser', 'pylatexenc'} <= sys.modules.keys()\n"
+        "from factlinks._extract import READERS\n"
+        "from factlinks._models import DocFormat\n"
+        "urls = READERS[DocFormat.HTML](open('brief.html', 'rb').read(), 'brief')\n"
+        "assert [u.url for u in urls] == ['https://c.example/'], urls\n"
+        "assert 'bs4' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
 
 
 def test_every_lazy_name_is_public_and_resolves_to_its_module() -> None:

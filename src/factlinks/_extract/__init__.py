@@ -16,11 +16,8 @@ from pathlib import Path
 from .._errors import DocumentError
 from .._models import DocFormat
 from .._options import DEFAULT_PARSE_MEMORY, DEFAULT_PARSE_TIMEOUT
-from .html import read_html
-from .interface import CitedUrl, Reader
+from .interface import CitedUrl, LazyReader, Reader
 from .isolate import ReadRequest, read_isolated
-from .markdown import read_markdown, read_markdown_with_code
-from .pdf import read_pdf
 from .registry import RegistryDiff, add_to_registry, compare_with_registry
 from .scaffold import Reading, cited_sources, read_documents, registry_text, sources_from_documents
 from .text import read_text
@@ -47,13 +44,16 @@ __all__ = [
 ]
 
 READERS: dict[DocFormat, Reader] = {
-    DocFormat.PDF: read_pdf,
-    DocFormat.HTML: read_html,
-    DocFormat.MARKDOWN: read_markdown,
+    DocFormat.PDF: LazyReader(".pdf", "read_pdf"),
+    DocFormat.HTML: LazyReader(".html", "read_html"),
+    DocFormat.MARKDOWN: LazyReader(".markdown", "read_markdown"),
     DocFormat.TEXT: read_text,
 }
-"""The reader of each document type; :func:`document_type` says which one a file is."""
-CODE_READERS: dict[DocFormat, Reader] = {DocFormat.MARKDOWN: read_markdown_with_code}
+"""The reader of each document type; :func:`document_type` says which one a file is. The
+parsers' modules are imported by the first document of their type (:class:`LazyReader`)."""
+CODE_READERS: dict[DocFormat, Reader] = {
+    DocFormat.MARKDOWN: LazyReader(".markdown", "read_markdown_with_code")
+}
 """For the types that mark code as code: the reader that reads it too (``include_code``)."""
 
 ISOLATED = frozenset({DocFormat.PDF, DocFormat.HTML, DocFormat.MARKDOWN})

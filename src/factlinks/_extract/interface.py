@@ -8,12 +8,13 @@ module with a reader, registered with one line in ``factlinks._extract.READERS``
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Protocol
 
 from .._errors import DocumentError
 
-__all__ = ["CitedUrl", "DocumentError", "Reader", "parser_failure"]
+__all__ = ["CitedUrl", "DocumentError", "LazyReader", "Reader", "parser_failure"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,25 @@ class Reader(Protocol):
             DocumentError: the document cannot be read or parsed.
         """
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class LazyReader:
+    """The reader ``function`` of the module ``module`` (of this package), imported when first
+    called: ``check`` on a registry reads no document, so it does not import the parsers.
+    Pickled by its names, it goes to a parse worker like a module-level function does.
+
+    Example::
+
+        READERS[DocFormat.HTML] = LazyReader(".html", "read_html")
+    """
+
+    module: str
+    function: str
+
+    def __call__(self, data: bytes, document: str, /) -> list[CitedUrl]:
+        reader: Reader = getattr(importlib.import_module(self.module, __package__), self.function)
+        return reader(data, document)
 
 
 def parser_failure(what: str, exc: Exception) -> DocumentError:

@@ -169,7 +169,7 @@ def main() -> None:
     _exit_with_parent()
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the answers
-    from . import ParseRequest  # noqa: F401 - load the parsers before the limit and the work
+    from . import analysis  # noqa: F401 - load the parsers before the limit and the work
 
     watch = None
     if len(sys.argv) > 1 and int(sys.argv[1]) > 0:

@@ -25,28 +25,15 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import logging
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
-
-from bibtexparser.entrypoint import parse_string
-from bibtexparser.library import Library
-from bibtexparser.middlewares.names import (
-    parse_single_name_into_parts,
-    split_multiple_persons_names,
-)
-from bibtexparser.model import (
-    DuplicateBlockKeyBlock,
-    DuplicateFieldKeyBlock,
-    Entry,
-    ParsingFailedBlock,
-)
-from pylatexenc.latex2text import LatexNodes2Text
 
 from .._doi.names import doi_url, parse_doi
 from .._errors import RegistryError
@@ -54,6 +41,11 @@ from .._models import Source
 from .entries import Unchecked, unchecked_notes, unique_ids, where
 from .interface import Edit, Registry, RegistryFormat, decode_utf8
 from .validate import source_from_table, url_problem
+
+if TYPE_CHECKING:  # imported by the first .bib read: a run on a sources.toml needs neither
+    from bibtexparser.library import Library
+    from bibtexparser.model import DuplicateBlockKeyBlock, Entry
+    from pylatexenc.latex2text import LatexNodes2Text
 
 __all__ = ["BibtexFormat"]
 
@@ -125,7 +117,15 @@ _EPRINT_SAFE = "/:;.,-_~()"
 _NOT_INHERITED = frozenset({"title", "subtitle", "crossref"})
 """Fields a ``crossref`` parent does not pass on: its title is the child's ``booktitle``
 (and its subtitle the child's ``booksubtitle``)."""
-_DECODER = LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False)
+
+
+@functools.cache
+def _decoder() -> LatexNodes2Text:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="verbatim", keep_braced_groups=False)
+
+
 _COMMENT_RE = re.compile(r'^[ \t]*%[^\n]*|(?<=[}"],)[ \t]*%[^\n]*', re.MULTILINE)
 """A ``%`` comment: a whole line, or the rest of a line after a field's ``},``."""
 _DECLARED_RE = re.compile(
@@ -295,6 +295,9 @@ def _library(prepared: str, path: str) -> tuple[Library, tuple[str, ...]]:
     key the first counts, as in BibTeX (``Repeated entry``) and biber: a warning names each,
     and the note lists the entries left out.
     """
+    from bibtexparser.entrypoint import parse_string
+    from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
+
     bib_log = logging.getLogger("bibtexparser")
     level = bib_log.level
     bib_log.setLevel(logging.CRITICAL)  # its failures are ours to report, once and located
@@ -455,6 +458,8 @@ def _blank(comment: re.Match[str]) -> str:
 
 def _keep_first_fields(library: Library, path: str) -> None:
     """Each entry with a field given twice back in ``library``, as it was (the first counts)."""
+    from bibtexparser.model import DuplicateFieldKeyBlock, Entry
+
     for block in library.failed_blocks:
         if isinstance(block, DuplicateFieldKeyBlock) and isinstance(
             block.ignore_error_block, Entry
@@ -725,6 +730,11 @@ def _doi_of(text: str) -> str | None:
 
 def _names(value: _Value | None) -> list[str]:
     """BibTeX names (``A and B and others``) as ``Family, Given``, LaTeX turned into text."""
+    from bibtexparser.middlewares.names import (
+        parse_single_name_into_parts,
+        split_multiple_persons_names,
+    )
+
     if value is None:
         return []
     names: list[str] = []
@@ -774,7 +784,7 @@ def latex_to_text(value: str) -> str:
     """
     value = _TEXT_MACRO_RE.sub(lambda found: _TEXT_MACROS[found.group(1)], value)
     try:
-        text = _DECODER.latex_to_text(value)
+        text = _decoder().latex_to_text(value)
     except Exception:  # pylatexenc is tolerant already; a title is never worth a crash
         text = value.replace("{", "").replace("}", "")
     return _SPACE_RE.sub(" ", text).strip()
