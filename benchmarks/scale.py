@@ -14,9 +14,14 @@ each size of ``--sizes``, ``--repeat`` times, side by side:
   read as verdicts the same way (it cannot tell a soft 404 or a drifted title).
 
 URL/s is URLs over the wall time of the whole process (start-up and reports included); peak
-RSS is that of the whole process tree (sampled from /proc, :mod:`tests.rss`). The medians of
-the repeats are printed, with the farm's connection and request counts of factlinks' runs;
-each run's line also says how much CPU the farm used (it shares the machine).
+RSS is that of the whole process tree (sampled from /proc, :mod:`tests.rss`). The *steady*
+URL/s is the pace of the run's middle as the farm saw it: 80 % of the URLs over the time
+between the 10th and the 90th percentile of their first requests. It leaves out what does
+not grow with the list (start-up, the first documents' wait for a parse worker, the last
+sources' retries: about 3 s in all), so it tells whether the cost per URL grows with size.
+The medians of the repeats are printed, with the farm's connection and request counts of
+factlinks' runs; each run's line also says how much CPU the farm used (it shares the
+machine).
 
     python benchmarks/scale.py --sizes 2000,10000 --repeat 3
 """
@@ -33,11 +38,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -63,6 +70,9 @@ class Measurement:
     requests: int
     farm_cpu: float
     """CPU seconds the farm used while serving this run."""
+    steady: float
+    """URL/s in the middle of the run: the 10th to the 90th percentile of the cited URLs'
+    first requests, as the farm saw them (no start-up, no tail of retries)."""
 
     @property
     def rate(self) -> float:
@@ -91,9 +101,25 @@ def farm(hosts: int, latency_ms: float, workdir: Path) -> Iterator[list[int]]:
 def farm_counts(port: int) -> tuple[int, int, float]:
     """The farm's connections, requests and CPU seconds so far (asked on a connection of
     its own)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats", timeout=10) as answer:
-        counts = json.loads(answer.read())
+    counts = _farm_stats(port, "")
     return counts["connections"], counts["requests"], counts["cpu"]
+
+
+def steady_rate(port: int, entries: list[tuple[str, str, str]]) -> float:
+    """URL/s between the 10th and the 90th percentile of the first requests of the cited
+    URLs of ``entries`` (one measurement's run), as the farm timed them."""
+    run = urllib.parse.urlsplit(entries[0][1]).path.split("/")[1]
+    asked = _farm_stats(port, f"?run={run}").get("first_asked")
+    if not asked or asked["p90"] <= asked["p10"]:
+        return float("nan")
+    return 0.8 * (asked["urls"] - 1) / (asked["p90"] - asked["p10"])
+
+
+def _farm_stats(port: int, query: str) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{port}/__stats{query}"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        counts: dict[str, Any] = json.loads(answer.read())
+    return counts
 
 
 def plan(ports: list[int], run: str, size: int) -> list[tuple[str, str, str]]:
@@ -177,6 +203,7 @@ def run_factlinks(
         after[0] - before[0] - 1,
         after[1] - before[1],
         after[2] - before[2],
+        steady_rate(port, entries),
     )
 
 
@@ -206,6 +233,7 @@ def run_httpx(
         after[0] - before[0] - 1,
         after[1] - before[1],
         after[2] - before[2],
+        steady_rate(port, entries),
     )
 
 
@@ -272,8 +300,8 @@ def print_table(results: dict[tuple[int, str], list[Measurement]], sizes: list[i
     print()
     print("| URLs | factlinks URL/s | raw httpx URL/s | ratio | factlinks peak tree RSS |", end="")
     print(" raw httpx peak tree RSS | factlinks mismatches | raw httpx mismatches |", end="")
-    print(" factlinks connections / requests |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(" factlinks connections / requests | steady URL/s factlinks / raw httpx |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         ours, raw = results[(size, "factlinks")], results[(size, "raw httpx")]
         ratio = median(ours, "rate") / median(raw, "rate")
@@ -281,8 +309,25 @@ def print_table(results: dict[tuple[int, str], list[Measurement]], sizes: list[i
             f"| {size:,} | {median(ours, 'rate'):.0f} | {median(raw, 'rate'):.0f} | "
             f"{ratio:.2f} | {median(ours, 'rss_mib'):.0f} MiB | {median(raw, 'rss_mib'):.0f} MiB"
             f" | {max(r.mismatches for r in ours)} | {median(raw, 'mismatches'):.0f} | "
-            f"{median(ours, 'connections'):.0f} / {median(ours, 'requests'):.0f} |"
+            f"{median(ours, 'connections'):.0f} / {median(ours, 'requests'):.0f} | "
+            f"{median(ours, 'steady'):.0f} / {median(raw, 'steady'):.0f} |"
         )
+    print_growth(results, sizes)
+
+
+def print_growth(results: dict[tuple[int, str], list[Measurement]], sizes: list[int]) -> None:
+    """Each size's URL/s against the smallest size's, for the whole run and its middle."""
+    first = sizes[0]
+    for checker in ("factlinks", "raw httpx"):
+        base = results[(first, checker)]
+        for size in sizes[1:]:
+            runs = results[(size, checker)]
+            whole = median(runs, "rate") / median(base, "rate")
+            steady = median(runs, "steady") / median(base, "steady")
+            print(
+                f"{checker} at {size:,} against {first:,}: {whole:.2f} of its URL/s over the "
+                f"whole run, {steady:.2f} in the steady middle"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -322,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
                             f"{done.rate:6.0f} URL/s, CPU {done.cpu:6.1f} s, "
                             f"peak tree RSS {done.rss_mib:5.0f} MiB, "
                             f"{done.mismatches} mismatches, {done.connections} connections "
-                            f"for {done.requests} requests, farm CPU {done.farm_cpu:.1f} s",
+                            f"for {done.requests} requests, farm CPU {done.farm_cpu:.1f} s, "
+                            f"steady {done.steady:.0f} URL/s",
                             flush=True,
                         )
     if len(chosen) == 2:

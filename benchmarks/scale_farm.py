@@ -6,7 +6,8 @@ ports of 127.0.0.1 (one host each: every checker keys its pools and politeness o
 and answers HTTP/1.1 with keep-alive from one asyncio loop, each answer after ``--latency-ms``.
 It writes the ports to ``--ports`` once it listens; ``/__stats`` on any port answers how many
 connections and requests it has served (that request not counted) and the CPU time it has
-used, as does ``--stats`` on SIGTERM.
+used, as does ``--stats`` on SIGTERM; ``/__stats?run=RUN`` adds when the 10th and the 90th
+percentile of that run's cited URLs were first asked for (the pace of a run's middle).
 
 What a URL answers follows from its number alone (:func:`kind_of`), so the benchmark writes
 the registry and the truth with the same functions, without asking the farm. URLs look alike
@@ -202,14 +203,28 @@ class Farm:
         self.connections = 0
         self.requests = 0
         self._first_asked: dict[tuple[str, int], float] = {}
+        self._seen: dict[str, set[int]] = {}
+        self._firsts: dict[str, list[float]] = {}
+        """Per run, when each cited URL was first asked for (in arrival order, so sorted)."""
+
+    def stats(self, query: str) -> bytes:
+        """Counts so far; with ``run=RUN``, also when that run's cited URLs were first asked
+        for: the 10th and 90th percentile, seconds after the first (the steady part of a run,
+        without its start and its tail of retries)."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        counts: dict[str, object] = {"connections": self.connections, "requests": self.requests}
+        counts["cpu"] = usage.ru_utime + usage.ru_stime
+        run = query.removeprefix("run=") if query.startswith("run=") else None
+        times = self._firsts.get(run or "", [])
+        if times:
+            at = [times[round(q * (len(times) - 1))] - times[0] for q in (0.1, 0.9)]
+            counts["first_asked"] = {"urls": len(times), "p10": at[0], "p90": at[1]}
+        return _response(200, json.dumps(counts).encode(), {"Connection": "close"})
 
     def answer(self, path: str) -> tuple[float, bytes]:
         """How long to wait before answering ``path``, and the answer."""
-        if path == "/__stats":
-            usage = resource.getrusage(resource.RUSAGE_SELF)
-            counts = {"connections": self.connections, "requests": self.requests}
-            counts["cpu"] = usage.ru_utime + usage.ru_stime
-            return 0.0, _response(200, json.dumps(counts).encode(), {"Connection": "close"})
+        if path.split("?", 1)[0] == "/__stats":
+            return 0.0, self.stats(path.partition("?")[2])
         self.requests += 1
         parts = path.split("?", 1)[0].strip("/").split("/")
         if len(parts) == 1:
@@ -236,6 +251,10 @@ class Farm:
             return self.latency, _plain(404)
         if section != "doc":
             return self.latency, _plain(404)
+        seen = self._seen.setdefault(run, set())
+        if number not in seen:
+            seen.add(number)
+            self._firsts.setdefault(run, []).append(time.monotonic())
         return self._doc(kind, run, number)
 
     def _doc(self, kind: str, run: str, number: int) -> tuple[float, bytes]:
