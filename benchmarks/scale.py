@@ -19,9 +19,14 @@ URL/s is the pace of the run's middle as the farm saw it: 80 % of the URLs over 
 between the 10th and the 90th percentile of their first requests. It leaves out what does
 not grow with the list (start-up, the first documents' wait for a parse worker, the last
 sources' retries: about 3 s in all), so it tells whether the cost per URL grows with size.
-The medians of the repeats are printed, with the farm's connection and request counts of
-factlinks' runs; each run's line also says how much CPU the farm used (it shares the
-machine).
+The *ideal* URL/s is that of a checker with no CPU cost that does what factlinks must on this
+farm (follow every hop, honour ``Retry-After``, back off before retrying a 5xx, probe for soft
+404s) with the same slots, sources taken in list order and no slot held while waiting: an event
+simulation of the farm's answers (:func:`ideal_seconds`), a bound no checker passes. Its own
+URL/s grows with the list too, as the last sources' waits weigh less, so it tells how much of
+the difference between sizes the farm makes and how much is the checker's. The medians of the
+repeats are printed, with the farm's connection and request counts of factlinks' runs; each
+run's line also says how much CPU the farm used (it shares the machine).
 
     python benchmarks/scale.py --sizes 2000,10000 --repeat 3
 """
@@ -30,6 +35,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import heapq
+import itertools
 import json
 import os
 import shutil
@@ -289,6 +297,75 @@ def raw_main(argv: list[str]) -> int:
     return 0
 
 
+# -- the ideal checker --------------------------------------------------------------------------
+
+
+def scripts(entries: list[tuple[str, str, str]], latency: float) -> list[list[float]]:
+    """What each URL of ``entries`` asks of a checker that does what factlinks must: seconds
+    holding a slot (requests, one after another) alternating with seconds of waiting that
+    hold none (``Retry-After``, back-off before a 5xx retry, without jitter).
+
+    One request per answer takes ``latency`` (a slow page its 1.5 s); a redirect is followed
+    hop by hop; a page whose title is not the cited one (a soft 404, a drifted title) is
+    checked against a random sibling, once per host and run as factlinks' probe cache does.
+    """
+    from factlinks import RetryPolicy
+
+    policy = RetryPolicy()
+    backoff = [min(policy.max_wait, policy.initial_wait * 2.0**n) for n in range(policy.attempts)]
+    failing = [latency]
+    for wait in backoff[: policy.attempts - 1]:
+        failing += [wait, latency]
+    hops = {"temp": 2, "moved301": 2, "moved308": 2, "to404": 2, "soft": 2, "loop": 2}
+    hops["chain"] = 3
+    probed: set[str] = set()
+    out = []
+    for source_id, url, _truth in entries:
+        kind = scale_farm.kind_of(int(source_id[1:]))
+        if kind in ("e500", "e503"):
+            out.append(failing)
+        elif kind == "retry":
+            out.append([latency, float(scale_farm.RETRY_AFTER_S), latency])
+        elif kind == "slow":
+            out.append([scale_farm.SLOW_S])
+        else:
+            held = hops.get(kind, 1) * latency
+            host = urllib.parse.urlsplit(url).netloc
+            if kind in ("soft", "drift") and host not in probed:
+                probed.add(host)
+                held += latency
+            out.append([held])
+    return out
+
+
+def ideal_seconds(plans: list[list[float]], concurrency: int) -> float:
+    """The wall time of an ideal checker: no CPU time, ``concurrency`` slots, sources taken
+    in list order, and a source whose wait is over goes before a new one. A slot is held
+    for a run of requests and given up for a wait. (The per-host limit is left out, so this
+    is a bound: no checker under these rules is faster.)"""
+    events: list[tuple[float, int, int, int]] = []  # (when, order, source, next step)
+    order = itertools.count()
+    resumed: collections.deque[tuple[int, int]] = collections.deque()
+    free, fresh, now = concurrency, 0, 0.0
+    while True:
+        while free and (resumed or fresh < len(plans)):
+            if resumed:
+                source, step = resumed.popleft()
+            else:
+                source, step, fresh = fresh, 0, fresh + 1
+            free -= 1
+            heapq.heappush(events, (now + plans[source][step], next(order), source, step + 1))
+        if not events:
+            return now
+        now, _, source, step = heapq.heappop(events)
+        if step % 2:  # a run of requests is over: the slot is free
+            free += 1
+            if step < len(plans[source]):
+                heapq.heappush(events, (now + plans[source][step], next(order), source, step + 1))
+        else:  # a wait is over: the source wants a slot again
+            resumed.append((source, step))
+
+
 # -- the benchmark ------------------------------------------------------------------------------
 
 
@@ -296,27 +373,37 @@ def median(runs: list[Measurement], field: str) -> float:
     return statistics.median(getattr(run, field) for run in runs)
 
 
-def print_table(results: dict[tuple[int, str], list[Measurement]], sizes: list[int]) -> None:
+def print_table(
+    results: dict[tuple[int, str], list[Measurement]], sizes: list[int], ideal: dict[int, float]
+) -> None:
     print()
-    print("| URLs | factlinks URL/s | raw httpx URL/s | ratio | factlinks peak tree RSS |", end="")
-    print(" raw httpx peak tree RSS | factlinks mismatches | raw httpx mismatches |", end="")
-    print(" factlinks connections / requests | steady URL/s factlinks / raw httpx |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| URLs | factlinks URL/s | raw httpx URL/s | ratio | ideal URL/s | factlinks / ideal |",
+        end="",
+    )
+    print(" factlinks peak tree RSS | raw httpx peak tree RSS | factlinks mismatches |", end="")
+    print(" raw httpx mismatches | factlinks connections / requests |", end="")
+    print(" steady URL/s factlinks / raw httpx |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         ours, raw = results[(size, "factlinks")], results[(size, "raw httpx")]
-        ratio = median(ours, "rate") / median(raw, "rate")
+        rate, bound = median(ours, "rate"), size / ideal[size]
         print(
-            f"| {size:,} | {median(ours, 'rate'):.0f} | {median(raw, 'rate'):.0f} | "
-            f"{ratio:.2f} | {median(ours, 'rss_mib'):.0f} MiB | {median(raw, 'rss_mib'):.0f} MiB"
+            f"| {size:,} | {rate:.0f} | {median(raw, 'rate'):.0f} | "
+            f"{rate / median(raw, 'rate'):.2f} | {bound:.0f} | {rate / bound:.2f} | "
+            f"{median(ours, 'rss_mib'):.0f} MiB | {median(raw, 'rss_mib'):.0f} MiB"
             f" | {max(r.mismatches for r in ours)} | {median(raw, 'mismatches'):.0f} | "
             f"{median(ours, 'connections'):.0f} / {median(ours, 'requests'):.0f} | "
             f"{median(ours, 'steady'):.0f} / {median(raw, 'steady'):.0f} |"
         )
-    print_growth(results, sizes)
+    print_growth(results, sizes, ideal)
 
 
-def print_growth(results: dict[tuple[int, str], list[Measurement]], sizes: list[int]) -> None:
-    """Each size's URL/s against the smallest size's, for the whole run and its middle."""
+def print_growth(
+    results: dict[tuple[int, str], list[Measurement]], sizes: list[int], ideal: dict[int, float]
+) -> None:
+    """Each size's URL/s against the smallest size's, for the whole run and its middle, and
+    the ideal checker's."""
     first = sizes[0]
     for checker in ("factlinks", "raw httpx"):
         base = results[(first, checker)]
@@ -328,6 +415,9 @@ def print_growth(results: dict[tuple[int, str], list[Measurement]], sizes: list[
                 f"{checker} at {size:,} against {first:,}: {whole:.2f} of its URL/s over the "
                 f"whole run, {steady:.2f} in the steady middle"
             )
+    for size in sizes[1:]:
+        growth = (size / ideal[size]) / (first / ideal[first])
+        print(f"the ideal checker at {size:,} against {first:,}: {growth:.2f} of its URL/s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -351,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     checkers = {"factlinks": run_factlinks, "httpx": run_httpx}
     chosen = [checkers[name] for name in args.checkers.split(",")]
     results: dict[tuple[int, str], list[Measurement]] = {}
+    ideal: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="factlinks-scale-") as tmp:
         workdir = Path(tmp)
         with farm(args.hosts, args.latency_ms, workdir) as ports:
@@ -360,6 +451,9 @@ def main(argv: list[str] | None = None) -> int:
                     for check in chosen:
                         run += 1
                         entries = plan(ports, f"r{run}", size)
+                        if size not in ideal:
+                            plans = scripts(entries, args.latency_ms / 1000)
+                            ideal[size] = ideal_seconds(plans, args.concurrency)
                         done = check(args, entries, workdir, ports[0])
                         results.setdefault((size, done.checker), []).append(done)
                         print(
@@ -372,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
                             flush=True,
                         )
     if len(chosen) == 2:
-        print_table(results, sizes)
+        print_table(results, sizes, ideal)
     return 0
 
 
