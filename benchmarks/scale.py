@@ -19,6 +19,9 @@ URL/s is the pace of the run's middle as the farm saw it: 80 % of the URLs over 
 between the 10th and the 90th percentile of their first requests. It leaves out what does
 not grow with the list (start-up, the first documents' wait for a parse worker, the last
 sources' retries: about 3 s in all), so it tells whether the cost per URL grows with size.
+Each run's line also says how long the process ran before the farm saw its first request and
+after its last one (start-up; reports and shutdown), and ``--deciles`` when every tenth of
+the URLs was first asked for.
 The *ideal* URL/s is that of a checker with no CPU cost that does what factlinks must on this
 farm (follow every hop, honour ``Retry-After``, back off before retrying a 5xx, probe for soft
 404s) with the same slots, sources taken in list order and no slot held while waiting: an event
@@ -81,6 +84,12 @@ class Measurement:
     steady: float
     """URL/s in the middle of the run: the 10th to the 90th percentile of the cited URLs'
     first requests, as the farm saw them (no start-up, no tail of retries)."""
+    lead: float
+    """Seconds from the start of the process to the farm's first request of the run."""
+    tail: float
+    """Seconds from the farm's last request of the run to the end of the process."""
+    tenths: tuple[float, ...]
+    """Seconds from the first cited URL's first request to that of every tenth of them."""
 
     @property
     def rate(self) -> float:
@@ -113,14 +122,20 @@ def farm_counts(port: int) -> tuple[int, int, float]:
     return counts["connections"], counts["requests"], counts["cpu"]
 
 
-def steady_rate(port: int, entries: list[tuple[str, str, str]]) -> float:
-    """URL/s between the 10th and the 90th percentile of the first requests of the cited
-    URLs of ``entries`` (one measurement's run), as the farm timed them."""
+def pace(
+    port: int, entries: list[tuple[str, str, str]], started: float, ended: float
+) -> tuple[float, float, float]:
+    """The farm's view of one measurement's run (``entries``) of a process that ran from
+    ``started`` to ``ended`` (:func:`time.monotonic`, which the farm's clock shares): URL/s
+    between the 10th and the 90th percentile of the cited URLs' first requests, the seconds
+    before the first request and the seconds after the last."""
     run = urllib.parse.urlsplit(entries[0][1]).path.split("/")[1]
-    asked = _farm_stats(port, f"?run={run}").get("first_asked")
-    if not asked or asked["p90"] <= asked["p10"]:
-        return float("nan")
-    return 0.8 * (asked["urls"] - 1) / (asked["p90"] - asked["p10"])
+    stats = _farm_stats(port, f"?run={run}")
+    asked, span = stats.get("first_asked"), stats.get("span")
+    if not asked or not span or asked["p90"] <= asked["p10"]:
+        return float("nan"), float("nan"), float("nan")
+    steady = 0.8 * (asked["urls"] - 1) / (asked["p90"] - asked["p10"])
+    return steady, span["first"] - started, ended - span["last"]
 
 
 def _farm_stats(port: int, query: str) -> dict[str, Any]:
@@ -159,19 +174,35 @@ def write_registry(path: Path, entries: list[tuple[str, str, str]]) -> None:
             out.write(f"title = {toml_string(title)}\n\n")
 
 
-def sampled(command: list[str], stderr: Path) -> tuple[float, float, float, int]:
-    """Run ``command``; its wall time, CPU time (its own and its children's), peak tree RSS
-    (MiB) and exit code."""
+@dataclass(frozen=True)
+class Sample:
+    """What one process cost: from when to when (:func:`time.monotonic`), its CPU seconds
+    (its own and its children's), its peak tree RSS (MiB) and its exit code."""
+
+    started: float
+    ended: float
+    cpu: float
+    rss_mib: float
+    code: int
+
+    @property
+    def wall(self) -> float:
+        return self.ended - self.started
+
+
+def sampled(command: list[str], stderr: Path) -> Sample:
+    """Run ``command`` and measure it."""
     with stderr.open("w", encoding="utf-8") as errors:
-        started = time.perf_counter()
+        started = time.monotonic()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
         sampler = TreeSampler(process.pid, interval=0.05)
         sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
+        ended = time.monotonic()
         sampler.stop()
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, sampler.peak_bytes / 2**20, os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(status)
+    return Sample(started, ended, cpu, sampler.peak_bytes / 2**20, code)
 
 
 def factlinks_command() -> list[str]:
@@ -190,29 +221,18 @@ def run_factlinks(
     command += ["--format", "json", "--no-state", "--no-archive", "-q"]
     command += ["--concurrency", str(args.concurrency), "--per-host", str(args.per_host)]
     before = farm_counts(port)
-    wall, cpu, rss, code = sampled(command, workdir / "factlinks.err")
+    sample = sampled(command, workdir / "factlinks.err")
     after = farm_counts(port)
-    if code not in (0, 1):
+    if sample.code not in (0, 1):
         errors = (workdir / "factlinks.err").read_text(encoding="utf-8")
-        raise SystemExit(f"factlinks exited with {code}:\n{errors[-3000:]}")
+        raise SystemExit(f"factlinks exited with {sample.code}:\n{errors[-3000:]}")
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     verdicts = {source["id"]: source["status"] for source in report["sources"]}
     wrong = [(i, u, t, verdicts.get(i)) for i, u, t in entries if verdicts.get(i) != t]
     if wrong and args.show_mismatches:
         for item in wrong[: args.show_mismatches]:
             print("  factlinks mismatch:", *item, file=sys.stderr)
-    return Measurement(
-        "factlinks",
-        len(entries),
-        wall,
-        cpu,
-        rss,
-        len(wrong),
-        after[0] - before[0] - 1,
-        after[1] - before[1],
-        after[2] - before[2],
-        steady_rate(port, entries),
-    )
+    return measured("factlinks", entries, sample, len(wrong), (before, after), port)
 
 
 def run_httpx(
@@ -223,25 +243,44 @@ def run_httpx(
     command = [sys.executable, str(Path(__file__).resolve()), "raw", str(urls), str(results)]
     command += ["--concurrency", str(args.concurrency)]
     before = farm_counts(port)
-    wall, cpu, rss, code = sampled(command, workdir / "raw.err")
+    sample = sampled(command, workdir / "raw.err")
     after = farm_counts(port)
-    if code != 0:
-        raise SystemExit(f"raw httpx exited with {code}")
+    if sample.code != 0:
+        raise SystemExit(f"raw httpx exited with {sample.code}")
     answers = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
     wrong = sum(
         answer["verdict"] != truth for answer, (_i, _u, truth) in zip(answers, entries, strict=True)
     )
+    return measured("raw httpx", entries, sample, wrong, (before, after), port)
+
+
+def measured(
+    checker: str,
+    entries: list[tuple[str, str, str]],
+    sample: Sample,
+    mismatches: int,
+    counts: tuple[tuple[int, int, float], tuple[int, int, float]],
+    port: int,
+) -> Measurement:
+    """One run's figures: the process's, and the farm's counts before and after it."""
+    (connections, requests, farm_cpu), after = counts
+    steady, lead, tail = pace(port, entries, sample.started, sample.ended)
+    run = urllib.parse.urlsplit(entries[0][1]).path.split("/")[1]
+    tenths = tuple(_farm_stats(port, f"?run={run}").get("deciles", ()))
     return Measurement(
-        "raw httpx",
+        checker,
         len(entries),
-        wall,
-        cpu,
-        rss,
-        wrong,
-        after[0] - before[0] - 1,
-        after[1] - before[1],
-        after[2] - before[2],
-        steady_rate(port, entries),
+        sample.wall,
+        sample.cpu,
+        sample.rss_mib,
+        mismatches,
+        after[0] - connections - 1,  # the stats request's own connection
+        after[1] - requests,
+        after[2] - farm_cpu,
+        steady,
+        lead,
+        tail,
+        tenths,
     )
 
 
@@ -436,6 +475,11 @@ def main(argv: list[str] | None = None) -> int:
         "--registry", choices=("toml", "jsonl"), default="toml", help="factlinks' registry format"
     )
     parser.add_argument("--show-mismatches", type=int, default=5, metavar="N")
+    parser.add_argument(
+        "--deciles",
+        action="store_true",
+        help="print when every tenth of each run's URLs was first asked for",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     checkers = {"factlinks": run_factlinks, "httpx": run_httpx}
@@ -462,9 +506,13 @@ def main(argv: list[str] | None = None) -> int:
                             f"peak tree RSS {done.rss_mib:5.0f} MiB, "
                             f"{done.mismatches} mismatches, {done.connections} connections "
                             f"for {done.requests} requests, farm CPU {done.farm_cpu:.1f} s, "
-                            f"steady {done.steady:.0f} URL/s",
+                            f"steady {done.steady:.0f} URL/s, first request after "
+                            f"{done.lead:.2f} s, exit {done.tail:.2f} s after the last",
                             flush=True,
                         )
+                        if args.deciles:
+                            at = ", ".join(f"{seconds:.2f}" for seconds in done.tenths)
+                            print(f"  every tenth of the URLs first asked at: {at} s")
     if len(chosen) == 2:
         print_table(results, sizes, ideal)
     return 0

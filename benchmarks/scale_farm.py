@@ -7,7 +7,8 @@ and answers HTTP/1.1 with keep-alive from one asyncio loop, each answer after ``
 It writes the ports to ``--ports`` once it listens; ``/__stats`` on any port answers how many
 connections and requests it has served (that request not counted) and the CPU time it has
 used, as does ``--stats`` on SIGTERM; ``/__stats?run=RUN`` adds when the 10th and the 90th
-percentile of that run's cited URLs were first asked for (the pace of a run's middle).
+percentile of that run's cited URLs were first asked for (the pace of a run's middle), every
+tenth of them, and the :func:`time.monotonic` of the run's first and last request.
 
 What a URL answers follows from its number alone (:func:`kind_of`), so the benchmark writes
 the registry and the truth with the same functions, without asking the farm. URLs look alike
@@ -206,6 +207,8 @@ class Farm:
         self._seen: dict[str, set[int]] = {}
         self._firsts: dict[str, list[float]] = {}
         """Per run, when each cited URL was first asked for (in arrival order, so sorted)."""
+        self._last: dict[str, float] = {}
+        """Per run, when its last request so far came (any path of the run)."""
 
     def stats(self, query: str) -> bytes:
         """Counts so far; with ``run=RUN``, also when that run's cited URLs were first asked
@@ -219,6 +222,9 @@ class Farm:
         if times:
             at = [times[round(q * (len(times) - 1))] - times[0] for q in (0.1, 0.9)]
             counts["first_asked"] = {"urls": len(times), "p10": at[0], "p90": at[1]}
+            tenths = [times[round(q * (len(times) - 1) / 10)] - times[0] for q in range(11)]
+            counts["deciles"] = tenths
+            counts["span"] = {"first": times[0], "last": self._last[run or ""]}
         return _response(200, json.dumps(counts).encode(), {"Connection": "close"})
 
     def answer(self, path: str) -> tuple[float, bytes]:
@@ -232,6 +238,7 @@ class Farm:
         if len(parts) != 3:
             return self.latency, _plain(404)
         run, section, last = parts
+        self._last[run] = time.monotonic()
         number = number_of(last.removesuffix(".pdf"))
         if number is None:
             return self.latency, _plain(404)

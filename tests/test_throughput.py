@@ -357,3 +357,28 @@ def test_requests_in_flight_stay_within_concurrency_and_per_host() -> None:
     assert all(server.most_in_flight <= 2 for server in servers)
     assert len(asked) == 20  # every busy source was asked twice: once 429, once 200
     assert sum(len(server.requests) for server in servers) == 80
+
+
+def test_check_never_builds_the_repr_of_its_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check`` hands its report out without asyncio building its repr.
+
+    When ``asyncio.run`` puts the SIGINT handler back, the signal module formats the old
+    handler, whose main task shows its result: a report returned as that result was turned
+    into a string of every source at the end of each run.
+    """
+    calls: list[str] = []
+
+    def counted(self: object) -> str:
+        calls.append(type(self).__name__)
+        return "<counted>"
+
+    monkeypatch.setattr(factlinks.Report, "__repr__", counted)
+    monkeypatch.setattr(factlinks.SourceResult, "__repr__", counted)
+    sources = [make_source(f"https://a.test/page{n}", id=f"s{n}", title="A page") for n in range(3)]
+    with respx.mock(assert_all_called=True) as router:
+        router.get(url__regex=r"^https://a\.test/page").mock(
+            return_value=httpx.Response(200, html=_html("A page"))
+        )
+        report = factlinks.check(sources, CheckOptions(probe_soft_404=False))
+    assert [result.status for result in report.results] == [Status.OK] * 3
+    assert calls == []

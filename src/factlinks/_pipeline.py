@@ -132,7 +132,17 @@ def check(
     The parameters are those of :func:`check_async`. Not for use inside a running event
     loop; there, ``await check_async(...)``.
     """
-    return asyncio.run(check_async(sources, options, runtime))
+    reports: list[Report] = []
+
+    async def run() -> None:
+        # The report is handed out through ``reports``, not as the task's result: when
+        # asyncio.run puts its SIGINT handler back, the signal module builds the repr of
+        # the old handler, whose main task would then show its result: every source, at
+        # a cost that grows with the list.
+        reports.append(await check_async(sources, options, runtime))
+
+    asyncio.run(run())
+    return reports[0]
 
 
 async def check_async(
