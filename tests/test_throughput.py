@@ -9,6 +9,7 @@
 - The number of per-host pools kept follows the soft open-file limit (``ulimit -n``).
 - However sources wait and lend their turns, requests in flight never exceed
   ``concurrency`` nor ``per_host`` per host.
+- ``check`` does not build the repr of its report as ``asyncio.run`` ends.
 
 The servers are asyncio servers on 127.0.0.1 that count connections and requests in flight;
 nothing here measures time.
