@@ -13,6 +13,7 @@ each size of ``--sizes``, ``--repeat`` times, side by side:
   workers on one ``httpx.AsyncClient``, as a subprocess (``scale.py raw``); its answers are
   read as verdicts the same way (it cannot tell a soft 404 or a drifted title).
 
+factlinks' modules are byte-compiled first, as pip installs them (``benchmarks/installed.py``).
 URL/s is URLs over the wall time of the whole process (start-up and reports included); peak
 RSS is that of the whole process tree (sampled from /proc, :mod:`tests.rss`). The *steady*
 URL/s is the pace of the run's middle as the farm saw it: 80 % of the URLs over the time
@@ -62,6 +63,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests"))
 
+import installed  # noqa: E402
 import scale_farm  # noqa: E402
 
 from rss import TreeSampler  # noqa: E402
@@ -484,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(size) for size in args.sizes.split(",")]
     checkers = {"factlinks": run_factlinks, "httpx": run_httpx}
     chosen = [checkers[name] for name in args.checkers.split(",")]
+    if "factlinks" in args.checkers.split(","):
+        print(f"byte-compiled {installed.byte_compile()} (as pip installs it)")
     results: dict[tuple[int, str], list[Measurement]] = {}
     ideal: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="factlinks-scale-") as tmp:

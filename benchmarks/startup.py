@@ -4,7 +4,8 @@ before ``import factlinks`` and the readers became lazy) and a bare interpreter,
 run.
 
 Each figure is the median wall time of ``--repeat`` fresh interpreters (``python -c``),
-with the median of their peak RSS (each child's own ``ru_maxrss``).
+with the median of their peak RSS (each child's own ``ru_maxrss``). factlinks' modules are
+byte-compiled first, as pip installs them (``benchmarks/installed.py``).
 
     python benchmarks/startup.py --repeat 15
 """
@@ -17,6 +18,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import installed  # benchmarks/installed.py: run as a script, its folder is on sys.path
 
 CASES = {
     "bare interpreter": "pass",
@@ -52,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--repeat", type=int, default=15, help="interpreters per case")
     args = parser.parse_args()
+    print(f"byte-compiled {installed.byte_compile()} (as pip installs it)")
     print(f"| process | median start-up (of {args.repeat}) | peak RSS |")
     print("|---|---:|---:|")
     for name, code in CASES.items():
