@@ -126,18 +126,20 @@ def farm_counts(port: int) -> tuple[int, int, float]:
 
 def pace(
     port: int, entries: list[tuple[str, str, str]], started: float, ended: float
-) -> tuple[float, float, float]:
+) -> tuple[float, float, float, tuple[float, ...]]:
     """The farm's view of one measurement's run (``entries``) of a process that ran from
     ``started`` to ``ended`` (:func:`time.monotonic`, which the farm's clock shares): URL/s
     between the 10th and the 90th percentile of the cited URLs' first requests, the seconds
-    before the first request and the seconds after the last."""
+    before the first request and after the last, and when every tenth of the URLs was first
+    asked for."""
     run = urllib.parse.urlsplit(entries[0][1]).path.split("/")[1]
     stats = _farm_stats(port, f"?run={run}")
     asked, span = stats.get("first_asked"), stats.get("span")
-    if not asked or not span or asked["p90"] <= asked["p10"]:
-        return float("nan"), float("nan"), float("nan")
-    steady = 0.8 * (asked["urls"] - 1) / (asked["p90"] - asked["p10"])
-    return steady, span["first"] - started, ended - span["last"]
+    if not asked or not span or asked["deciles"][9] <= asked["deciles"][1]:
+        return float("nan"), float("nan"), float("nan"), ()
+    tenths = tuple(asked["deciles"])
+    steady = 0.8 * (asked["urls"] - 1) / (tenths[9] - tenths[1])
+    return steady, span["first"] - started, ended - span["last"], tenths
 
 
 def _farm_stats(port: int, query: str) -> dict[str, Any]:
@@ -266,9 +268,7 @@ def measured(
 ) -> Measurement:
     """One run's figures: the process's, and the farm's counts before and after it."""
     (connections, requests, farm_cpu), after = counts
-    steady, lead, tail = pace(port, entries, sample.started, sample.ended)
-    run = urllib.parse.urlsplit(entries[0][1]).path.split("/")[1]
-    tenths = tuple(_farm_stats(port, f"?run={run}").get("deciles", ()))
+    steady, lead, tail, tenths = pace(port, entries, sample.started, sample.ended)
     return Measurement(
         checker,
         len(entries),
@@ -353,12 +353,10 @@ def scripts(entries: list[tuple[str, str, str]], latency: float) -> list[list[fl
     from factlinks import RetryPolicy
 
     policy = RetryPolicy()
-    backoff = [min(policy.max_wait, policy.initial_wait * 2.0**n) for n in range(policy.attempts)]
     failing = [latency]
-    for wait in backoff[: policy.attempts - 1]:
-        failing += [wait, latency]
-    hops = {"temp": 2, "moved301": 2, "moved308": 2, "to404": 2, "soft": 2, "loop": 2}
-    hops["chain"] = 3
+    for retry in range(policy.attempts - 1):
+        failing += [min(policy.max_wait, policy.initial_wait * 2.0**retry), latency]
+    hops = {"temp": 2, "moved301": 2, "moved308": 2, "to404": 2, "soft": 2, "loop": 2, "chain": 3}
     probed: set[str] = set()
     out = []
     for source_id, url, _truth in entries:
@@ -485,8 +483,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     checkers = {"factlinks": run_factlinks, "httpx": run_httpx}
-    chosen = [checkers[name] for name in args.checkers.split(",")]
-    if "factlinks" in args.checkers.split(","):
+    names = args.checkers.split(",")
+    chosen = [checkers[name] for name in names]
+    if "factlinks" in names:
         print(f"byte-compiled {installed.byte_compile()} (as pip installs it)")
     results: dict[tuple[int, str], list[Measurement]] = {}
     ideal: dict[int, float] = {}

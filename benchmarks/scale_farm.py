@@ -6,9 +6,9 @@ ports of 127.0.0.1 (one host each: every checker keys its pools and politeness o
 and answers HTTP/1.1 with keep-alive from one asyncio loop, each answer after ``--latency-ms``.
 It writes the ports to ``--ports`` once it listens; ``/__stats`` on any port answers how many
 connections and requests it has served (that request not counted) and the CPU time it has
-used, as does ``--stats`` on SIGTERM; ``/__stats?run=RUN`` adds when the 10th and the 90th
-percentile of that run's cited URLs were first asked for (the pace of a run's middle), every
-tenth of them, and the :func:`time.monotonic` of the run's first and last request.
+used, as does ``--stats`` on SIGTERM; ``/__stats?run=RUN`` adds when every tenth of that
+run's cited URLs was first asked for (the 10th to the 90th percentile: the pace of a run's
+middle) and the :func:`time.monotonic` of the run's first and last request.
 
 What a URL answers follows from its number alone (:func:`kind_of`), so the benchmark writes
 the registry and the truth with the same functions, without asking the farm. URLs look alike
@@ -212,18 +212,16 @@ class Farm:
 
     def stats(self, query: str) -> bytes:
         """Counts so far; with ``run=RUN``, also when that run's cited URLs were first asked
-        for: the 10th and 90th percentile, seconds after the first (the steady part of a run,
-        without its start and its tail of retries)."""
+        for: every tenth of them, seconds after the first (the 10th to the 90th percentile is
+        the steady part of a run, without its start and its tail of retries)."""
         usage = resource.getrusage(resource.RUSAGE_SELF)
         counts: dict[str, object] = {"connections": self.connections, "requests": self.requests}
         counts["cpu"] = usage.ru_utime + usage.ru_stime
         run = query.removeprefix("run=") if query.startswith("run=") else None
         times = self._firsts.get(run or "", [])
         if times:
-            at = [times[round(q * (len(times) - 1))] - times[0] for q in (0.1, 0.9)]
-            counts["first_asked"] = {"urls": len(times), "p10": at[0], "p90": at[1]}
             tenths = [times[round(q * (len(times) - 1) / 10)] - times[0] for q in range(11)]
-            counts["deciles"] = tenths
+            counts["first_asked"] = {"urls": len(times), "deciles": tenths}
             counts["span"] = {"first": times[0], "last": self._last[run or ""]}
         return _response(200, json.dumps(counts).encode(), {"Connection": "close"})
 

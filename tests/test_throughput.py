@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import resource
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -367,6 +368,9 @@ def test_check_never_builds_the_repr_of_its_report(monkeypatch: pytest.MonkeyPat
     handler, whose main task shows its result: a report returned as that result was turned
     into a string of every source at the end of each run.
     """
+    # What makes asyncio format its task: it installs and later puts back its own handler
+    # only while SIGINT has Python's default one.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     calls: list[str] = []
 
     def counted(self: object) -> str:
